@@ -1,0 +1,190 @@
+"""The 8-key event schema: field names, types, canonicalization and date/time normalization.
+
+Every other module imports the field list and the normalization rules from here, so a target, a
+prediction and a gold label are compared under exactly one definition.
+
+    >>> canonicalize({"action": " Lunch ", "date": "10th, May 2025", "time": "3pm",
+    ...               "attendees": "Sam", "location": "", "duration": None,
+    ...               "recurrence": None, "notes": None})["date"]
+    '10/05/2025'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from dateutil import parser as dateutil_parser
+
+SCHEMA_VERSION = "1"
+
+FIELDS: tuple[str, ...] = (
+    "action",
+    "date",
+    "time",
+    "attendees",
+    "location",
+    "duration",
+    "recurrence",
+    "notes",
+)
+LIST_FIELDS = frozenset({"attendees"})
+
+Event = dict[str, Any]
+
+
+class SchemaError(ValueError):
+    """A value that does not fit the schema; the message names the field and what is wrong."""
+
+
+def empty_event() -> Event:
+    """An event with every field null."""
+    return dict.fromkeys(FIELDS)
+
+
+def _clean_str(value: str) -> str | None:
+    value = " ".join(value.split())
+    return value or None
+
+
+def canonicalize(obj: Any, *, strict: bool = True) -> Event:
+    """Return the canonical form of an event object.
+
+    All 8 keys present in schema order; strings trimmed (inner whitespace collapsed); ``""`` and
+    ``[]`` become null; a lone attendee string becomes a one-item list; dates become
+    ``DD/MM/YYYY`` and times ``H:MM AM/PM`` where they can be read unambiguously.
+
+    With ``strict`` (the default for labels) an unknown key, a missing key or a wrong type raises
+    :class:`SchemaError`. With ``strict=False`` (for model output) unknown keys are dropped,
+    missing keys become null, and a wrong-typed value is converted to a string or dropped.
+    """
+    if not isinstance(obj, dict):
+        raise SchemaError(f"output must be a JSON object, got {type(obj).__name__}")
+    unknown = [k for k in obj if k not in FIELDS]
+    missing = [k for k in FIELDS if k not in obj]
+    if strict and unknown:
+        raise SchemaError(f"unknown key(s) {unknown}; allowed keys are {list(FIELDS)}")
+    if strict and missing:
+        raise SchemaError(f"missing key(s) {missing}")
+    event = empty_event()
+    for field in FIELDS:
+        event[field] = _canonical_value(field, obj.get(field), strict)
+    return event
+
+
+def _canonical_value(field: str, value: Any, strict: bool) -> Any:
+    if value is None:
+        return None
+    if field in LIST_FIELDS:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            if strict:
+                raise SchemaError(
+                    f"field {field!r} must be a list of strings or null, got {type(value).__name__}"
+                )
+            return None
+        items = []
+        for item in value:
+            if not isinstance(item, str):
+                if strict:
+                    raise SchemaError(
+                        f"field {field!r} must hold strings only, got {type(item).__name__}"
+                    )
+                item = str(item)
+            cleaned = _clean_str(item)
+            if cleaned is not None:
+                items.append(cleaned)
+        return items or None
+    if not isinstance(value, str):
+        if strict:
+            raise SchemaError(f"field {field!r} must be a string or null, got {type(value).__name__}")
+        value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    cleaned = _clean_str(value)
+    if cleaned is None:
+        return None
+    if field == "date":
+        return normalize_date(cleaned)
+    if field == "time":
+        return normalize_time(cleaned)
+    return cleaned
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+_ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_YEAR = re.compile(r"\b\d{4}\b")
+_DAY_WORDS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b,?", re.IGNORECASE)
+# A far-off sentinel: if a component is missing, the parsed value would carry it and we can tell.
+_SENTINEL = datetime(1, 1, 1)
+
+
+def normalize_date(text: str) -> str:
+    """Return ``DD/MM/YYYY`` for an absolute date with day, month and year, else ``text`` unchanged.
+
+    Reads every form in the data: ``10th, May 2025``, ``2024-02-09``, ``05 - December - 2023``,
+    ``May 14, 2024``, ``21 - Oct - 2023``, ``22/11/2023`` (numeric dates are day first unless
+    they start with the year). Relative or partial dates ("tomorrow", "May 10") are kept as
+    written: filling in today's year would make the result depend on when it runs.
+    python-dateutil does the parsing; the regexes only tidy ordinals and dashes around it.
+    """
+    original = text.strip()
+    if not _YEAR.search(original):
+        return original
+    cleaned = _ORDINAL.sub(r"\1", original)
+    cleaned = _DAY_WORDS.sub(" ", cleaned)
+    cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
+    cleaned = re.sub(r"[,.]", " ", cleaned).strip()
+    if not re.search(r"[A-Za-z]", cleaned) and not re.fullmatch(r"[\d/ .-]+", cleaned):
+        return original
+    try:
+        yearfirst = bool(re.match(r"^\d{4}", cleaned))
+        parsed = dateutil_parser.parse(
+            cleaned, dayfirst=not yearfirst, yearfirst=yearfirst, default=_SENTINEL
+        )
+    except (ValueError, OverflowError):
+        return original
+    if parsed.year == 1 or not re.search(r"\d", _YEAR.sub("", cleaned)):
+        return original  # no year, or no day number: not a full date
+    return parsed.strftime("%d/%m/%Y")
+
+
+# --- times -------------------------------------------------------------------------------------
+
+# One regex reads every clock form in the data (``3pm``, ``8:15\u202fam``, ``15:00``, ``9 A.M.``);
+# dateutil would also accept bare numbers ("3") as times, which are durations or days here.
+_TIME = re.compile(
+    r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ap>[ap])?\.?\s*(?:m\.?)?$", re.IGNORECASE
+)
+_NAMED_TIMES = {"noon": "12:00 PM", "midday": "12:00 PM", "midnight": "12:00 AM"}
+
+
+def normalize_time(text: str) -> str:
+    """Return ``H:MM AM/PM`` for a clock time, else ``text`` unchanged.
+
+    ``3pm`` → ``3:00 PM``; ``8:15\u202fam`` → ``8:15 AM``; ``15:00`` → ``3:00 PM``;
+    ``noon`` → ``12:00 PM``. A bare hour with no minutes and no am/pm stays as written.
+    """
+    original = text.strip()
+    compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
+    if compact in _NAMED_TIMES:
+        return _NAMED_TIMES[compact]
+    match = _TIME.match(compact)
+    if not match or (match["m"] is None and match["ap"] is None):
+        return original
+    hour, minute = int(match["h"]), int(match["m"] or 0)
+    if minute > 59:
+        return original
+    if match["ap"]:
+        if not 1 <= hour <= 12:
+            return original
+        suffix = "AM" if match["ap"].lower() == "a" else "PM"
+    else:
+        if hour > 23:
+            return original
+        suffix = "AM" if hour < 12 else "PM"
+        hour = hour % 12 or 12
+    return f"{hour}:{minute:02d} {suffix}"
+
