@@ -99,7 +99,9 @@ def _canonical_value(field: str, value: Any, strict: bool) -> Any:
         return items or None
     if not isinstance(value, str):
         if strict:
-            raise SchemaError(f"field {field!r} must be a string or null, got {type(value).__name__}")
+            raise SchemaError(
+                f"field {field!r} must be a string or null, got {type(value).__name__}"
+            )
         value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     cleaned = _clean_str(value)
     if cleaned is None:
@@ -187,4 +189,3 @@ def normalize_time(text: str) -> str:
         suffix = "AM" if hour < 12 else "PM"
         hour = hour % 12 or 12
     return f"{hour}:{minute:02d} {suffix}"
-

@@ -40,7 +40,7 @@ class ModelLoadError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    """Root of calendar_ner's on-disk cache (``$CALENDAR_NER_CACHE`` or ``~/.cache/calendar_ner``)."""
+    """calendar_ner's on-disk cache: ``$CALENDAR_NER_CACHE`` or ``~/.cache/calendar_ner``."""
     root = os.environ.get("CALENDAR_NER_CACHE") or Path.home() / ".cache" / "calendar_ner"
     return Path(root)
 

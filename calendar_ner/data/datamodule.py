@@ -1,0 +1,128 @@
+"""The LightningDataModule: builds the corpus (``prepare_data``), tokenizes (``setup``), batches.
+
+    python -m calendar_ner fit --config configs/default.yaml   # uses this module
+    python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl   # corpus only
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import lightning as L
+from torch.utils.data import DataLoader, Sampler
+
+from calendar_ner.data.pipeline import CorpusConfig, build_corpus, load_splits
+from calendar_ner.data.tokens import EventDataset, make_collate
+from calendar_ner.models.base import DEFAULT_BUNDLED, load_tokenizer
+
+
+class LengthGroupedSampler(Sampler[int]):
+    """Shuffled indices arranged so each run of ``batch_size`` has similar lengths.
+
+    Indices are shuffled, cut into mega-batches of ``50 * batch_size``, each sorted by length and
+    cut into batches, and the batches shuffled again: less padding, still random order.
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0) -> None:
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Called by Lightning at each epoch so the order changes between epochs."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = random.Random(self.seed + self.epoch)
+        order = list(range(len(self.lengths)))
+        rng.shuffle(order)
+        mega = 50 * self.batch_size
+        batches = []
+        for start in range(0, len(order), mega):
+            chunk = sorted(order[start : start + mega], key=self.lengths.__getitem__)
+            batches += [
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            ]
+        rng.shuffle(batches)
+        return (index for batch in batches for index in batch)
+
+
+class CalendarDataModule(L.LightningDataModule):
+    """Calendar requests → tokenized prompt/target batches with masked labels."""
+
+    def __init__(
+        self,
+        corpus: CorpusConfig | None = None,
+        tokenizer: str = DEFAULT_BUNDLED,
+        max_length: int = 256,
+        batch_size: int = 8,
+        eval_batch_size: int = 16,
+        num_workers: int = 0,
+        group_by_length: bool = True,
+    ) -> None:
+        """
+        Args:
+            corpus: How the corpus is built (raw file, augmentation, splits).
+            tokenizer: Tokenizer spec; follows ``model.base_model`` under the CLI.
+            max_length: Token budget per example; longer request texts are cut, never targets.
+            batch_size: Training batch size.
+            eval_batch_size: Validation/test batch size.
+            num_workers: DataLoader worker processes.
+            group_by_length: Batch training rows of similar length to cut padding.
+        """
+        super().__init__()
+        self.corpus = corpus or CorpusConfig()
+        self.tokenizer_spec = tokenizer
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.num_workers = num_workers
+        self.group_by_length = group_by_length
+        self.datasets: dict[str, EventDataset] = {}
+        self.save_hyperparameters()
+
+    def prepare_data(self) -> None:
+        """Build (or reuse from the on-disk cache) the augmented corpus and its splits."""
+        build_corpus(self.corpus)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Tokenize the splits (once)."""
+        if self.datasets:
+            return
+        build_corpus(self.corpus)  # no-op when cached; covers callers that skip prepare_data
+        self.tokenizer = load_tokenizer(self.tokenizer_spec)
+        self.datasets = {
+            name: EventDataset(rows, self.tokenizer, self.max_length)
+            for name, rows in load_splits(self.corpus).items()
+        }
+
+    def _loader(self, name: str, batch_size: int, train: bool = False) -> DataLoader:
+        dataset = self.datasets[name]
+        sampler = None
+        if train and self.group_by_length:
+            sampler = LengthGroupedSampler(dataset.lengths(), batch_size, self.corpus.seed)
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=train and sampler is None,
+            sampler=sampler,
+            collate_fn=make_collate(self.tokenizer.pad_token_id),
+            num_workers=self.num_workers,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", self.batch_size, train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("eval", self.eval_batch_size)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", self.eval_batch_size)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader("test", self.eval_batch_size)

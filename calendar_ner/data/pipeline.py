@@ -1,0 +1,228 @@
+"""Raw rows → canonical → dedup → split → augment (train only) → leak filter → files + data card.
+
+    python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl --synth 1000
+
+writes ``data/processed/augmented.jsonl``, ``data/splits/{train,eval,test}.jsonl`` and
+``data/processed/data_card.{json,md}``. The build is cached: it is skipped when the manifest's
+key (a hash of the raw file, this config and ``PIPELINE_VERSION``) matches the files on disk.
+
+Leakage rules: real rows are deduplicated and split *first*; only the train split is augmented;
+eval/test hold real rows only; a generated training row that is a near-duplicate of any
+eval/test text is dropped. Without a raw file the corpus is synthetic-only and labelled so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from calendar_ner.data import augment as augmentation
+from calendar_ner.data.io import Row, load_jsonl, read_rows, write_json, write_jsonl, write_text
+from calendar_ner.data.splits import SPLITS, dedup, drop_leaks, max_cross_similarity, split_rows
+from calendar_ner.schema import FIELDS
+
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class CorpusConfig:
+    """How the training corpus is built from raw rows."""
+
+    raw: str | None = None
+    """JSONL of real rows ``{"event_text", "output"}``; None builds a synthetic-only corpus."""
+    data_dir: str = "data"
+    """Where ``processed/`` and ``splits/`` are written."""
+    synth: int = 1000
+    """Number of Faker-synthesized rows added to the train split (all splits if no raw file)."""
+    variants_per_row: int = 1
+    """Augmented variants per real train row (0 or 1)."""
+    rare_min_frac: float = 0.15
+    """Minimum fraction of train rows with a recurrence or notes value."""
+    dedup_threshold: float = 95.0
+    """rapidfuzz ``ratio`` (0-100) at or above which two texts count as near-duplicates."""
+    split: tuple[float, float, float] = (0.75, 0.15, 0.10)
+    """train/eval/test fractions of the real rows."""
+    seed: int = 42
+    """Seed for splitting, augmentation and synthesis."""
+    skip_invalid: bool = False
+    """Skip bad raw rows (listed in the data card) instead of stopping at the first one."""
+
+    def __post_init__(self) -> None:
+        if self.synth < 0:
+            raise ValueError(f"synth must be >= 0, got {self.synth}")
+        if self.variants_per_row not in (0, 1):
+            raise ValueError(f"variants_per_row must be 0 or 1, got {self.variants_per_row}")
+        if not 0 <= self.dedup_threshold <= 100:
+            raise ValueError(f"dedup_threshold must be in [0, 100], got {self.dedup_threshold}")
+        if self.raw is None and self.synth == 0:
+            raise ValueError("no raw file and synth=0: nothing to build (give --raw or --synth)")
+        self.split = tuple(float(f) for f in self.split)
+
+    @property
+    def splits_dir(self) -> Path:
+        return Path(self.data_dir) / "splits"
+
+    @property
+    def processed_dir(self) -> Path:
+        return Path(self.data_dir) / "processed"
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_key(cfg: CorpusConfig) -> str:
+    """Hash of everything the corpus depends on (raw file contents, config, pipeline version)."""
+    inputs = {k: v for k, v in asdict(cfg).items() if k != "data_dir"}
+    inputs["raw_sha256"] = _file_sha256(cfg.raw) if cfg.raw else None
+    inputs["version"] = PIPELINE_VERSION
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _manifest_path(cfg: CorpusConfig) -> Path:
+    return cfg.processed_dir / "manifest.json"
+
+
+def is_cached(cfg: CorpusConfig) -> bool:
+    """True when the files on disk were built from exactly this config and raw file."""
+    manifest = _manifest_path(cfg)
+    if not manifest.is_file():
+        return False
+    if json.loads(manifest.read_text()).get("key") != cache_key(cfg):
+        return False
+    return all((cfg.splits_dir / f"{s}.jsonl").is_file() for s in SPLITS)
+
+
+def load_splits(cfg: CorpusConfig) -> dict[str, list[Row]]:
+    """The split files of a built corpus."""
+    return {s: load_jsonl(cfg.splits_dir / f"{s}.jsonl") for s in SPLITS}
+
+
+def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
+    """Build (or reuse) the corpus files; return the data card."""
+    if not force and is_cached(cfg):
+        return json.loads((cfg.processed_dir / "data_card.json").read_text())
+
+    skipped: list[Row] = []
+    if cfg.raw:
+        real, skipped = read_rows(cfg.raw, skip_invalid=cfg.skip_invalid)
+        real = [{**r, "source": "real"} for r in real]
+        n_read = len(real)
+        base = real
+    else:
+        # Synthetic-only: generate the whole corpus, then split it like real rows.
+        base = [
+            {**r, "source": "synth"}
+            for r in augmentation.augment(
+                [], synth=cfg.synth, rare_min_frac=cfg.rare_min_frac, seed=cfg.seed
+            )
+        ]
+        n_read = 0
+    base, near_dups = dedup(base, cfg.dedup_threshold)
+    splits = split_rows(base, cfg.split, cfg.seed)
+
+    generated: list[Row] = []
+    leaks: list[Row] = []
+    if cfg.raw:
+        generated = augmentation.augment(
+            [{"event_text": r["event_text"], "output": r["output"]} for r in splits["train"]],
+            variants_per_row=cfg.variants_per_row,
+            synth=cfg.synth,
+            rare_min_frac=cfg.rare_min_frac,
+            seed=cfg.seed,
+        )
+        generated, leaks = drop_leaks(
+            generated, splits["eval"] + splits["test"], cfg.dedup_threshold
+        )
+        splits["train"] = splits["train"] + generated
+
+    card = _data_card(cfg, splits, n_read, skipped, near_dups, leaks)
+    write_jsonl(cfg.processed_dir / "augmented.jsonl", generated)
+    for name in SPLITS:
+        write_jsonl(cfg.splits_dir / f"{name}.jsonl", splits[name])
+    write_json(cfg.processed_dir / "data_card.json", card)
+    write_text(cfg.processed_dir / "data_card.md", card_markdown(card))
+    write_json(_manifest_path(cfg), {"key": cache_key(cfg), "config": asdict(cfg)})
+    return card
+
+
+def _coverage(rows: list[Row]) -> dict[str, float]:
+    n = max(len(rows), 1)
+    return {f: round(sum(r["output"][f] is not None for r in rows) / n, 3) for f in FIELDS}
+
+
+def _data_card(
+    cfg: CorpusConfig,
+    splits: dict[str, list[Row]],
+    n_read: int,
+    skipped: list[Row],
+    near_dups: list[Row],
+    leaks: list[Row],
+) -> dict:
+    held_out = splits["eval"] + splits["test"]
+    rare = sum(
+        r["output"]["recurrence"] is not None or r["output"]["notes"] is not None
+        for r in splits["train"]
+    )
+    return {
+        "synthetic_only": cfg.raw is None,
+        "held_out_source": "synthetic" if cfg.raw is None else "real",
+        "config": asdict(cfg),
+        "key": cache_key(cfg),
+        "raw_rows_read": n_read,
+        "counts": {s: len(splits[s]) for s in SPLITS},
+        "sources": {s: dict(Counter(r["source"] for r in splits[s])) for s in SPLITS},
+        "field_coverage": {s: _coverage(splits[s]) for s in SPLITS},
+        "train_rare_field_fraction": round(rare / max(len(splits["train"]), 1), 3),
+        "max_train_vs_heldout_ratio": round(max_cross_similarity(splits["train"], held_out), 1),
+        "dropped": {
+            "invalid": skipped,
+            "near_duplicate": [_drop_entry(r) for r in near_dups],
+            "leak": [_drop_entry(r) for r in leaks],
+        },
+    }
+
+
+def _drop_entry(row: Row) -> dict:
+    entry = {"reason": row["reason"], "source": row["source"] if "source" in row else "generated"}
+    if "line" in row:
+        entry["line"] = row["line"]
+    else:
+        entry["event_text"] = row["event_text"]
+    return entry
+
+
+def card_markdown(card: dict) -> str:
+    """The data card's summary as Markdown tables (no row text, so it can go into a README)."""
+    label = " (synthetic — no real rows)" if card["synthetic_only"] else ""
+    lines = [
+        f"### Data card{label}",
+        "",
+        f"Raw rows read: {card['raw_rows_read']}; dropped: "
+        + ", ".join(f"{k} {len(v)}" for k, v in card["dropped"].items())
+        + f"; key `{card['key']}`.",
+        "",
+        "| split | rows | sources | " + " | ".join(FIELDS) + " |",
+        "|---|---:|---|" + "---:|" * len(FIELDS),
+    ]
+    for split in SPLITS:
+        sources = ", ".join(f"{k} {v}" for k, v in sorted(card["sources"][split].items()))
+        coverage = " | ".join(f"{card['field_coverage'][split][f]:.2f}" for f in FIELDS)
+        name = f"{split} ({card['held_out_source']})" if split != "train" else split
+        lines.append(f"| {name} | {card['counts'][split]} | {sources} | {coverage} |")
+    lines += [
+        "",
+        "Field columns: fraction of rows where the field is non-null. "
+        f"Train rows with recurrence or notes: {card['train_rare_field_fraction']:.1%}. "
+        f"Highest train-vs-held-out similarity: {card['max_train_vs_heldout_ratio']} "
+        f"(near-duplicate threshold {card['config']['dedup_threshold']}).",
+        "",
+    ]
+    return "\n".join(lines)

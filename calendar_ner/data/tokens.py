@@ -1,0 +1,117 @@
+"""Rows → token ids: prompt/target encoding, label masking (in the Dataset) and a collate factory.
+
+Labels are ``-100`` on prompt and padding, so the loss falls on the JSON target and EOS only.
+Every segment of :mod:`calendar_ner.prompt` is tokenized on its own (no special tokens) and the
+ids are concatenated: the constrained decoder feeds exactly these ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+from transformers import PreTrainedTokenizerBase
+
+from calendar_ner.data.io import Row
+from calendar_ner.prompt import prompt_segments, target_segments
+
+IGNORE_INDEX = -100
+
+
+def encode_segment(tokenizer: PreTrainedTokenizerBase, text: str) -> list[int]:
+    """Token ids of one segment, with no special tokens."""
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def encode_prompt(
+    tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int | None = None
+) -> tuple[list[int], bool]:
+    """Prompt ids for ``text`` (at most ``max_tokens``, cutting the text) and whether it was cut."""
+    head, body, tail = (encode_segment(tokenizer, s) for s in prompt_segments(text))
+    budget = None if max_tokens is None else max(max_tokens - len(head) - len(tail), 1)
+    truncated = budget is not None and len(body) > budget
+    if truncated:
+        body = body[:budget]
+    return head + body + tail, truncated
+
+
+def encode_target(
+    tokenizer: PreTrainedTokenizerBase, event: dict[str, Any]
+) -> tuple[list[int], list[bool]]:
+    """Target ids (the JSON segments, then EOS) and, per id, whether it belongs to a value."""
+    ids: list[int] = []
+    is_value: list[bool] = []
+    for text, value in target_segments(event):
+        segment = encode_segment(tokenizer, text)
+        ids += segment
+        is_value += [value] * len(segment)
+    return ids + [tokenizer.eos_token_id], is_value + [False]
+
+
+class EventDataset(Dataset):
+    """Tokenized ``(prompt, target)`` rows with masked labels; keeps text and gold for metrics."""
+
+    def __init__(
+        self, rows: Sequence[Row], tokenizer: PreTrainedTokenizerBase, max_length: int = 256
+    ) -> None:
+        self.rows = list(rows)
+        self.items: list[dict[str, Any]] = []
+        for row in self.rows:
+            target, is_value = encode_target(tokenizer, row["output"])
+            prompt, _ = encode_prompt(tokenizer, row["event_text"], max_length - len(target))
+            self.items.append(
+                {
+                    "input_ids": prompt + target,
+                    "labels": [IGNORE_INDEX] * len(prompt) + target,
+                    "value_mask": [False] * len(prompt) + is_value,
+                    "prompt_len": len(prompt),
+                    "event_text": row["event_text"],
+                    "output": row["output"],
+                }
+            )
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.items[index]
+
+    def lengths(self) -> list[int]:
+        """Sequence lengths, for length-grouped batching."""
+        return [len(item["input_ids"]) for item in self.items]
+
+
+def make_collate(pad_token_id: int, pad_to_multiple_of: int | None = None) -> Callable:
+    """Collate factory: right-pads to the longest sequence in the batch (dynamic padding).
+
+    Returns ``input_ids``, ``attention_mask``, ``labels`` (padding = ``-100``), ``value_mask``
+    (True on tokens of JSON values, for the field-aware loss), plus the lists
+    ``event_text`` and ``output`` that generation metrics need.
+    """
+
+    def collate(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        longest = max(len(item["input_ids"]) for item in batch)
+        if pad_to_multiple_of:
+            longest = -(-longest // pad_to_multiple_of) * pad_to_multiple_of
+        input_ids = torch.full((len(batch), longest), pad_token_id, dtype=torch.long)
+        labels = torch.full((len(batch), longest), IGNORE_INDEX, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        value_mask = torch.zeros((len(batch), longest), dtype=torch.bool)
+        for i, item in enumerate(batch):
+            n = len(item["input_ids"])
+            input_ids[i, :n] = torch.tensor(item["input_ids"])
+            labels[i, :n] = torch.tensor(item["labels"])
+            attention_mask[i, :n] = 1
+            value_mask[i, :n] = torch.tensor(item["value_mask"])
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "labels": labels,
+            "value_mask": value_mask,
+            "event_text": [item["event_text"] for item in batch],
+            "output": [item["output"] for item in batch],
+        }
+
+    return collate

@@ -1,0 +1,129 @@
+"""End to end through the LightningCLI on a tiny random Llama (seconds on CPU)."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from calendar_ner.__main__ import main
+from calendar_ner.cli import CalendarCLI, run_cli
+from calendar_ner.data.datamodule import CalendarDataModule
+from calendar_ner.models.module import CalendarNER
+
+ROOT = Path(__file__).resolve().parents[1]
+# Tiny Llama: hidden 64, kv heads 2 (kv dim 32), 2 layers; LoRA r=8 on q/k/v/o:
+# q,o: 8*64 + 64*8 = 1024 each; k,v: 8*64 + 32*8 = 768 each -> 3584 per layer -> 7168.
+TINY_LORA_PARAMS = 7168
+
+
+def _args(raw_file, tmp_path, *extra):
+    return [
+        "--config",
+        str(ROOT / "configs/default.yaml"),
+        "--config",
+        str(ROOT / "configs/debug.yaml"),
+        f"--data.corpus.raw={raw_file}",
+        f"--data.corpus.data_dir={tmp_path / 'data'}",
+        f"--export.run_dir={tmp_path / 'run'}",
+        f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
+        *extra,
+    ]
+
+
+@pytest.fixture
+def fitted(raw_file, tmp_path):
+    cli = run_cli(["fit", *_args(raw_file, tmp_path)])
+    return cli, tmp_path / "run"
+
+
+def test_fit_writes_exactly_the_run_files(fitted):
+    cli, run = fitted
+    trainable = sum(p.numel() for p in cli.model.parameters() if p.requires_grad)
+    assert trainable == TINY_LORA_PARAMS
+    names = sorted(p.name for p in run.iterdir())
+    assert "last.ckpt" in names and any(n.startswith("best-") for n in names)
+    assert sorted(p.name for p in (run / "adapter").iterdir()) == sorted(
+        [
+            "adapter_config.json",
+            "adapter_model.safetensors",
+            "calendar_ner.json",
+            "config.yaml",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "README.md",
+            "chat_template.jinja",
+        ]
+    )
+    assert cli.trainer.precision == "32-true"
+    assert cli.trainer.global_step == 4
+
+
+def test_checkpoint_holds_adapter_only(fitted):
+    cli, run = fitted
+    state = torch.load(run / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
+    assert state and all("lora_" in k for k in state)
+    assert sum(v.numel() for v in state.values()) == TINY_LORA_PARAMS
+
+
+def test_exported_adapter_loads_with_peft(fitted):
+    from peft import PeftModel
+
+    from calendar_ner.models.base import tiny_llama
+
+    cli, run = fitted
+    base = tiny_llama(len(cli.model.tokenizer))
+    model = PeftModel.from_pretrained(base, run / "adapter")
+    ours = dict(cli.model.model.named_parameters())
+    for name, param in model.named_parameters():
+        if "lora_" in name:
+            assert torch.equal(param, ours[name])
+
+
+def test_test_from_checkpoint_and_resume(fitted, raw_file, tmp_path):
+    _, run = fitted
+    cli = run_cli(["test", *_args(raw_file, tmp_path), f"--ckpt_path={run / 'last.ckpt'}"])
+    metrics = cli.trainer.callback_metrics
+    for key in ("test/loss", "test/json_validity", "test/field_f1", "test/exact_match"):
+        assert key in metrics
+    resumed = run_cli(
+        [
+            "fit",
+            *_args(raw_file, tmp_path),
+            "--trainer.max_epochs=3",
+            f"--ckpt_path={run / 'last.ckpt'}",
+        ]
+    )
+    assert resumed.trainer.global_step == 6
+
+
+class _ParseOnly(CalendarCLI):
+    def instantiate_classes(self) -> None:  # parse and validate, build nothing
+        pass
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_parses(path):
+    configs = [ROOT / "configs/default.yaml", path] if path.name != "default.yaml" else [path]
+    cli = _ParseOnly(
+        CalendarNER,
+        CalendarDataModule,
+        run=False,
+        args=[a for c in configs for a in ("--config", str(c))],
+    )
+    assert cli.config.model.base_model
+    assert cli.config.trainer.precision in ("32-true", "bf16-mixed", "16-mixed")
+
+
+@pytest.mark.parametrize(
+    "flag, message",
+    [
+        ("--model.adapter.r=0", "LoRA rank"),
+        ("--trainer.precision=banana", "precision"),
+        ("--model.base_model=./no/such/dir", "neither a local directory"),
+    ],
+)
+def test_bad_config_fails_before_training(raw_file, tmp_path, flag, message, capsys):
+    with pytest.raises((SystemExit, ValueError, RuntimeError)) as info:
+        main(["fit", *_args(raw_file, tmp_path), flag])
+    text = str(info.value) + capsys.readouterr().err
+    assert message in text
