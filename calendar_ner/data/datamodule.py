@@ -64,6 +64,7 @@ class CalendarDataModule(L.LightningDataModule):
         eval_batch_size: int = 16,
         num_workers: int = 0,
         group_by_length: bool = True,
+        surface_datetime: bool = True,
     ) -> None:
         """
         Args:
@@ -74,6 +75,8 @@ class CalendarDataModule(L.LightningDataModule):
             eval_batch_size: Validation/test batch size.
             num_workers: DataLoader worker processes.
             group_by_length: Batch training rows of similar length to cut padding.
+            surface_datetime: Targets copy date/time as written; the schema canonicalizes them
+                after decoding (False: targets hold ``DD/MM/YYYY`` and ``H:MM AM/PM``).
         """
         super().__init__()
         self.corpus = corpus or CorpusConfig()
@@ -83,6 +86,7 @@ class CalendarDataModule(L.LightningDataModule):
         self.eval_batch_size = eval_batch_size
         self.num_workers = num_workers
         self.group_by_length = group_by_length
+        self.surface_datetime = surface_datetime
         self.datasets: dict[str, EventDataset] = {}
         self.save_hyperparameters()
 
@@ -97,7 +101,7 @@ class CalendarDataModule(L.LightningDataModule):
         build_corpus(self.corpus)  # no-op when cached; covers callers that skip prepare_data
         self.tokenizer = load_tokenizer(self.tokenizer_spec)
         self.datasets = {
-            name: EventDataset(rows, self.tokenizer, self.max_length)
+            name: EventDataset(rows, self.tokenizer, self.max_length, self.surface_datetime)
             for name, rows in load_splits(self.corpus).items()
         }
 

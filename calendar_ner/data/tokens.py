@@ -1,6 +1,9 @@
 """Rows → token ids: prompt/target encoding, label masking (in the Dataset) and a collate factory.
 
 Labels are ``-100`` on prompt and padding, so the loss falls on the JSON target and EOS only.
+With ``surface_datetime`` the target's date and time are copied as written in the request
+("12 - Dec - 2023", "3pm") and canonicalized after decoding by :mod:`calendar_ner.schema`: the
+model copies spans instead of re-typing digits in another order.
 Every segment of :mod:`calendar_ner.prompt` is tokenized on its own (no special tokens) and the
 ids are concatenated: the constrained decoder feeds exactly these ids.
 """
@@ -14,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
+from calendar_ner.data.augment.consistency import date_spans, time_spans
 from calendar_ner.data.io import Row
 from calendar_ner.prompt import prompt_segments, target_segments
 
@@ -37,6 +41,21 @@ def encode_prompt(
     return head + body + tail, truncated
 
 
+def training_target(text: str, event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with date and time replaced by the shortest text span that normalizes to them."""
+    target = dict(event)
+    for field, find in (("date", _date_spans), ("time", time_spans)):
+        if target[field] is not None:
+            spans = find(text, target[field])
+            if spans:
+                target[field] = text[spans[0][0] : spans[0][1]]
+    return target
+
+
+def _date_spans(text: str, value: str) -> list[tuple[int, int]]:
+    return date_spans(text, value, date_words_only=True)
+
+
 def encode_target(
     tokenizer: PreTrainedTokenizerBase, event: dict[str, Any]
 ) -> tuple[list[int], list[bool]]:
@@ -54,12 +73,18 @@ class EventDataset(Dataset):
     """Tokenized ``(prompt, target)`` rows with masked labels; keeps text and gold for metrics."""
 
     def __init__(
-        self, rows: Sequence[Row], tokenizer: PreTrainedTokenizerBase, max_length: int = 256
+        self,
+        rows: Sequence[Row],
+        tokenizer: PreTrainedTokenizerBase,
+        max_length: int = 256,
+        surface_datetime: bool = True,
     ) -> None:
         self.rows = list(rows)
         self.items: list[dict[str, Any]] = []
         for row in self.rows:
-            target, is_value = encode_target(tokenizer, row["output"])
+            text = " ".join(row["event_text"].split())  # as the prompt shows it
+            event = training_target(text, row["output"]) if surface_datetime else row["output"]
+            target, is_value = encode_target(tokenizer, event)
             prompt, _ = encode_prompt(tokenizer, row["event_text"], max_length - len(target))
             self.items.append(
                 {

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
 
 import torch
+from safetensors.torch import save_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 BUNDLED_PREFIX = "bundled:"
@@ -80,7 +82,16 @@ def _dequantized_dir(gguf: Path, part: str) -> Path:
     loader = AutoModelForCausalLM if part == "model" else AutoTokenizer
     extra = {"dtype": torch.float32} if part == "model" else {}
     loaded = loader.from_pretrained(str(gguf.parent), gguf_file=gguf.name, **extra)
-    loaded.save_pretrained(tmp)
+    if part == "model":
+        # The weights are already dequantized to fp32; transformers refuses to re-save a model
+        # it flags as GGUF-quantized, so write the config and plain safetensors directly.
+        tmp.mkdir(parents=True, exist_ok=True)
+        config = loaded.config.to_dict()
+        config.pop("quantization_config", None)
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        save_model(loaded, str(tmp / "model.safetensors"))
+    else:
+        loaded.save_pretrained(tmp)
     # Atomic publish: a crash mid-way leaves only a .tmp folder, never a half-written cache.
     try:
         os.replace(tmp, target)

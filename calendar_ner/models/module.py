@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
 
 from calendar_ner.data.tokens import IGNORE_INDEX, encode_prompt
+from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.models.base import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
 from calendar_ner.models.metrics import ExtractionMetrics
 from calendar_ner.prompt import parse_output
@@ -83,6 +84,7 @@ class CalendarNER(L.LightningModule):
         value_loss_weight: float = 1.0,
         val_generate_rows: int = 32,
         max_new_tokens: int = 160,
+        decoding: Literal["constrained", "free"] = "constrained",
     ) -> None:
         """
         Args:
@@ -96,7 +98,9 @@ class CalendarNER(L.LightningModule):
             value_loss_weight: Field-aware loss: weight of tokens inside JSON values relative to
                 the fixed JSON keys and punctuation (1.0 = plain causal-LM loss).
             val_generate_rows: Validation rows decoded per epoch for the generation metrics.
-            max_new_tokens: Generation cap per event.
+            max_new_tokens: Generation cap per event (free-form decoding).
+            decoding: ``constrained`` (schema-constrained, as ``calendar_ner extract`` does) or
+                ``free`` (plain greedy ``generate``) for the val/test/predict metrics.
         """
         super().__init__()
         self.save_hyperparameters()
@@ -187,8 +191,14 @@ class CalendarNER(L.LightningModule):
 
     # --- evaluation ----------------------------------------------------------------------------
 
-    @torch.no_grad()
     def generate(self, texts: list[str]) -> list[str]:
+        """The raw JSON text the model writes for each request (``decoding`` picks the method)."""
+        if self.hparams.decoding == "constrained":
+            return ConstrainedDecoder(self.model, self.tokenizer).decode_batch(texts)
+        return self.generate_free(texts)
+
+    @torch.no_grad()
+    def generate_free(self, texts: list[str]) -> list[str]:
         """Greedy free-form decoding of the JSON for each text (left-padded batch)."""
         prompts = [encode_prompt(self.tokenizer, t, 192)[0] for t in texts]
         longest = max(map(len, prompts))

@@ -1,0 +1,114 @@
+"""Latency and throughput of constrained decoding vs free-form ``generate``: same model, process.
+
+    python benchmarks/latency.py --model checkpoints/release/adapter --data data/splits/test.jsonl
+
+Reports, per dtype: p50/p90 ms per event at batch 1 for both methods, the speed-up ratio
+(free-form mean / constrained mean), forwards per event, agreement of the two outputs after
+normalization, and batched throughput (events/s). Numbers depend on the machine: say which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import torch
+
+from calendar_ner.data.io import read_rows
+from calendar_ner.data.tokens import encode_prompt
+from calendar_ner.decode import ConstrainedDecoder
+from calendar_ner.extract import load_for_inference
+from calendar_ner.prompt import parse_output
+
+
+class ForwardCounter:
+    """Counts model forwards through a hook."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.count = 0
+        model.register_forward_hook(self._hook)
+
+    def _hook(self, *_: object) -> None:
+        self.count += 1
+
+
+def _free_form(model, tokenizer, text: str, max_new_tokens: int) -> str:
+    prompt, _ = encode_prompt(tokenizer, text, 192)
+    ids = torch.tensor([prompt])
+    out = model.generate(
+        input_ids=ids,
+        attention_mask=torch.ones_like(ids),
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return tokenizer.decode(out[0, ids.size(1) :], skip_special_tokens=True)
+
+
+def _pct(values: list[float], q: float) -> float:
+    return sorted(values)[min(int(q * len(values)), len(values) - 1)]
+
+
+@torch.no_grad()
+def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int) -> dict:
+    model, tokenizer, _ = load_for_inference(model_path, dtype)
+    decoder = ConstrainedDecoder(model, tokenizer)
+    counter = ForwardCounter(model)
+    for text in texts[:2]:  # warm-up
+        decoder.decode_batch([text])
+    constrained, free, forwards, agree = [], [], [], 0
+    for text in texts:
+        before = counter.count
+        start = time.perf_counter()
+        raw = decoder.decode_batch([text])[0]
+        constrained.append(time.perf_counter() - start)
+        forwards.append(counter.count - before)
+        start = time.perf_counter()
+        free_raw = _free_form(model, tokenizer, text, max_new_tokens=120)
+        free.append(time.perf_counter() - start)
+        agree += parse_output(raw) == parse_output(free_raw)
+    start = time.perf_counter()
+    decoder.extract(texts, batch_size=batch_size)
+    batched = len(texts) / (time.perf_counter() - start)
+    return {
+        "dtype": dtype,
+        "events": len(texts),
+        "constrained_ms_p50": 1000 * statistics.median(constrained),
+        "constrained_ms_p90": 1000 * _pct(constrained, 0.9),
+        "free_form_ms_p50": 1000 * statistics.median(free),
+        "free_form_ms_p90": 1000 * _pct(free, 0.9),
+        "speedup_mean": statistics.mean(free) / statistics.mean(constrained),
+        "forwards_per_event": statistics.mean(forwards),
+        "same_output_rate": agree / len(texts),
+        f"batched_events_per_s_bs{batch_size}": batched,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="Adapter/model folder (default: shipped).")
+    parser.add_argument("--data", default="data/splits/test.jsonl", help="Labelled JSONL.")
+    parser.add_argument("--n", type=int, default=30, help="Events to time.")
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--batch_size", type=int, default=16)
+    parser.add_argument("--output", default=None, help="Write the results as JSON here.")
+    args = parser.parse_args()
+    rows, _ = read_rows(args.data)
+    texts = [r["event_text"] for r in rows[: args.n]]
+    results = {
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}",
+        "runs": [bench(args.model, texts, dtype, args.batch_size) for dtype in args.dtypes],
+    }
+    print(json.dumps(results, indent=2))
+    if args.output:
+        with open(args.output, "w") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Python API: load an adapter (or merged model) and turn requests into canonical 8-key events.
+
+    from calendar_ner.extract import CalendarExtractor
+    extractor = CalendarExtractor.from_pretrained()          # the shipped adapter, bundled base
+    extractor.extract("Lunch with Sam on 3rd, Feb 2025 at 1pm")
+
+``path`` may be an exported adapter folder (``adapter_config.json`` + ``calendar_ner.json``), a
+run folder holding ``adapter/``, or a merged HF model folder (``config.json``). The LoRA weights
+are merged into the base for inference (no adapter overhead per forward).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from calendar_ner.decode import ConstrainedDecoder
+from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
+from calendar_ner.schema import Event
+
+log = logging.getLogger(__name__)
+
+RELEASE_ADAPTER = Path(__file__).resolve().parents[1] / "checkpoints" / "release" / "adapter"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
+def default_model_path() -> Path:
+    """``$CALENDAR_NER_MODEL`` if set, else the adapter shipped in ``checkpoints/release``."""
+    return Path(os.environ.get("CALENDAR_NER_MODEL") or RELEASE_ADAPTER)
+
+
+def _adapter_dir(path: Path) -> Path | None:
+    for candidate in (path, path / "adapter"):
+        if (candidate / "adapter_config.json").is_file():
+            return candidate
+    return None
+
+
+def load_for_inference(
+    path: str | os.PathLike | None = None, dtype: str = "float32"
+) -> tuple[torch.nn.Module, Any, dict]:
+    """``(model, tokenizer, metadata)`` with LoRA merged, in eval mode and ``dtype``."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    path = Path(path) if path is not None else default_model_path()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"model path {path} does not exist: give --model, or train one with `python -m "
+            "calendar_ner fit --config configs/default.yaml --config configs/release.yaml`"
+        )
+    adapter = _adapter_dir(path)
+    if adapter is not None:
+        from peft import PeftModel
+
+        meta_file = adapter / "calendar_ner.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        base_spec = meta.get("base_model", DEFAULT_BUNDLED)
+        model = PeftModel.from_pretrained(load_model(base_spec), adapter).merge_and_unload()
+        tokenizer = load_tokenizer(str(adapter))
+    elif (path / "config.json").is_file():
+        meta = {"base_model": str(path)}
+        model, tokenizer = load_model(str(path)), load_tokenizer(str(path))
+    else:
+        raise FileNotFoundError(
+            f"{path} holds neither an adapter (adapter_config.json) nor a model (config.json)"
+        )
+    return model.to(DTYPES[dtype]).eval(), tokenizer, meta
+
+
+class CalendarExtractor:
+    """Calendar request text → schema-valid, normalized 8-key event."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer: Any, meta: dict | None = None) -> None:
+        self.decoder = ConstrainedDecoder(model, tokenizer)
+        self.meta = meta or {}
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | os.PathLike | None = None, *, dtype: str = "float32"
+    ) -> CalendarExtractor:
+        """Load an adapter or merged model (None → the shipped adapter on the bundled base)."""
+        return cls(*load_for_inference(path, dtype))
+
+    def extract(self, text: str) -> Event:
+        """One request → one event."""
+        return self.extract_batch([text], batch_size=1)[0]
+
+    def extract_batch(self, texts: list[str], batch_size: int = 8) -> list[Event]:
+        """Many requests → events in the same order. Over-long texts are cut with a warning."""
+        before = self.decoder.prompt_truncated
+        events = self.decoder.extract([t if isinstance(t, str) else "" for t in texts], batch_size)
+        if self.decoder.prompt_truncated > before:
+            log.warning(
+                "%d request text(s) were longer than the model's prompt budget (%d tokens) and "
+                "were cut",
+                self.decoder.prompt_truncated - before,
+                self.decoder.max_prompt_tokens,
+            )
+        return events

@@ -1,0 +1,147 @@
+"""Python API, `extract` CLI and REST server on a tiny random Llama (no real model needed)."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from peft import LoraConfig, get_peft_model
+
+from calendar_ner.__main__ import main
+from calendar_ner.data.io import DataError
+from calendar_ner.extract import CalendarExtractor, load_for_inference
+from calendar_ner.models.base import load_model
+from calendar_ner.schema import FIELDS
+from calendar_ner.serve import ServeConfig, create_app
+from tests.conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(tmp_path_factory, tokenizer):
+    """A tiny exported adapter, laid out like ExportAdapter writes it."""
+    path = tmp_path_factory.mktemp("run") / "adapter"
+    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    get_peft_model(load_model(TINY), lora).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    (path / "calendar_ner.json").write_text(json.dumps({"base_model": TINY}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def extractor(adapter_dir):
+    return CalendarExtractor.from_pretrained(adapter_dir)
+
+
+def test_api_returns_schema_valid_events(extractor):
+    event = extractor.extract("Lunch with Sam tomorrow at 1pm")
+    assert list(event) == list(FIELDS)
+    events = extractor.extract_batch(["a", "", "b" * 3000], batch_size=2)
+    assert len(events) == 3 and all(list(e) == list(FIELDS) for e in events)
+
+
+def test_long_text_warns(extractor, caplog):
+    extractor.extract_batch(["word " * 2000])
+    assert "were cut" in caplog.text
+
+
+def test_load_accepts_run_folder_and_rejects_junk(adapter_dir, tmp_path):
+    model, _, meta = load_for_inference(adapter_dir.parent)
+    assert meta["base_model"] == TINY and not hasattr(model, "peft_config")  # merged
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_for_inference(tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match="neither an adapter"):
+        load_for_inference(tmp_path)
+    with pytest.raises(ValueError, match="dtype"):
+        load_for_inference(adapter_dir, dtype="int3")
+
+
+def test_cli_single_text(adapter_dir, capsys):
+    main(["extract", "Dentist on 3rd, Feb 2025 at 9am", "--model", str(adapter_dir)])
+    assert list(json.loads(capsys.readouterr().out)) == list(FIELDS)
+
+
+def test_cli_jsonl_keeps_order_and_extra_keys(adapter_dir, tmp_path):
+    rows = [{"id": i, "event_text": t} for i, t in enumerate(["x y z", "", "Lunch at noon"])]
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    main(["extract", "--input", str(src), "--output", str(dst), "--model", str(adapter_dir)])
+    out = [json.loads(line) for line in dst.read_text().splitlines()]
+    assert [r["id"] for r in out] == [0, 1, 2]
+    assert all(r["event_text"] == s["event_text"] and list(r["output"]) == list(FIELDS)
+               for r, s in zip(out, rows))
+
+
+def test_cli_bad_jsonl_names_line(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"event_text": "ok"}\n{"text": "wrong key"}\n')
+    with pytest.raises(DataError, match=r"in\.jsonl:2: .*event_text"):
+        main(["extract", "--input", str(src), "--output", str(tmp_path / "o.jsonl")])
+
+
+@pytest.fixture(scope="module")
+def client(extractor):
+    config = ServeConfig(max_text_chars=500, max_texts=4, max_body_bytes=20_000)
+    with TestClient(create_app(extractor, config)) as test_client:
+        yield test_client
+
+
+def test_server_health_and_docs(client):
+    assert client.get("/health").json()["fields"] == list(FIELDS)
+    assert "/extract" in client.get("/openapi.json").json()["paths"]
+
+
+def test_server_single_and_batch(client):
+    event = client.post("/extract", json={"text": "Lunch at noon"}).json()["event"]
+    assert list(event) == list(FIELDS)
+    events = client.post("/extract", json={"texts": ["a", "b", "c"]}).json()["events"]
+    assert len(events) == 3
+
+
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        ({"text": "x" * 501}, 422, "at most 500"),
+        ({"texts": ["a"] * 5}, 422, "at most 4"),
+        ({"text": "a", "texts": ["b"]}, 422, "exactly one"),
+        ({}, 422, "exactly one"),
+        ({"texts": ["ok", "y" * 600]}, 422, "'texts'[1]"),
+    ],
+)
+def test_server_limits(client, body, status, message):
+    response = client.post("/extract", json=body)
+    assert response.status_code == status
+    assert message in response.text
+
+
+def test_server_body_too_large(client):
+    response = client.post("/extract", content=b"x" * 30_000,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_server_chunked_body_too_large(client):
+    chunks = (b"x" * 1000 for _ in range(30))  # no content-length: chunked upload
+    response = client.post("/extract", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_server_micro_batches_concurrent_requests(extractor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+    original = extractor.extract_batch
+
+    def spy(texts, batch_size=8):
+        calls.append(len(texts))
+        return original(texts, batch_size)
+
+    extractor.extract_batch = spy
+    try:
+        app = create_app(extractor, ServeConfig(batch_wait_ms=100))
+        with TestClient(app) as http, ThreadPoolExecutor(6) as pool:
+            responses = list(
+                pool.map(lambda i: http.post("/extract", json={"text": f"call {i}"}), range(6))
+            )
+    finally:
+        extractor.extract_batch = original
+    assert all(r.status_code == 200 for r in responses)
+    assert sum(calls) == 6 and max(calls) > 1
