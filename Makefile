@@ -30,6 +30,13 @@ quickstart: $(STAMP)  ## Main job end to end on the bundled model: data -> fit -
 data: $(STAMP)  ## Build augmented data, splits and data card only
 	$(PY) -m calendar_ner data --raw $(RAW) --synth 1000 --seed 42
 
+evaluate: data  ## Score the shipped adapter on the held-out real test split
+	$(PY) -m calendar_ner evaluate --data data/splits/test.jsonl
+
+bench: data  ## Latency: constrained vs free-form decoding, fp32 and bf16, same process
+	mkdir -p benchmarks/results
+	$(PY) benchmarks/latency.py --data data/splits/test.jsonl --n 20 --output benchmarks/results/latency.json
+
 test: $(STAMP)  ## Fast test suite (tiny random Llama + real tokenizer)
 	$(PY) -m pytest -q
 
@@ -47,4 +54,4 @@ clean:  ## Remove generated data, logs and caches (keeps .venv and checkpoints/r
 	rm -rf data/processed data/splits data/cache lightning_logs logs wandb .pytest_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
-.PHONY: help install quickstart data test test-full lint format clean
+.PHONY: help install quickstart data evaluate bench test test-full lint format clean

@@ -19,6 +19,7 @@ from lightning.pytorch.callbacks import (
     ModelCheckpoint,
 )
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.utilities import rank_zero_info
 
 from calendar_ner.data.datamodule import CalendarDataModule
 from calendar_ner.models.module import CalendarNER
@@ -50,16 +51,13 @@ class ExportAdapter(L.Callback):
         self.run_dir = Path(run_dir)
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: CalendarNER) -> None:
+        log_dir = trainer.log_dir  # a collective call under DDP: every rank must make it
         if not trainer.is_global_zero:
             return
-        best = next(
-            (
-                c.best_model_path
-                for c in trainer.checkpoint_callbacks
-                if isinstance(c, ModelCheckpoint)
-            ),
-            "",
-        )
+        monitored = [
+            c for c in trainer.checkpoint_callbacks if isinstance(c, ModelCheckpoint) and c.monitor
+        ]
+        best = monitored[0].best_model_path if monitored else ""
         if best:
             state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             pl_module.load_state_dict(state, strict=False)
@@ -77,7 +75,7 @@ class ExportAdapter(L.Callback):
             "metrics": {k: float(v) for k, v in trainer.callback_metrics.items()},
         }
         (out / "calendar_ner.json").write_text(json.dumps(meta, indent=2) + "\n")
-        config = Path(trainer.log_dir or "") / "config.yaml"
+        config = Path(log_dir or "") / "config.yaml"
         if config.is_file():
             shutil.copy(config, out / "config.yaml")
 
@@ -95,17 +93,30 @@ class CalendarCLI(LightningCLI):
         parser.set_defaults(
             {
                 "checkpoint.monitor": "val/loss",
-                "checkpoint.save_last": True,
-                "checkpoint.save_on_exception": True,  # Ctrl-C leaves a resumable last.ckpt
+                "checkpoint.save_top_k": 1,
                 "checkpoint.filename": "best-{epoch}-{step}",
             }
         )
         parser.link_arguments("export.run_dir", "checkpoint.dirpath")
+        # ModelCheckpoint(save_last=True) refreshes last.ckpt only when the monitored metric
+        # improves; this second one rewrites it at every validation, and on Ctrl-C/exceptions.
+        parser.add_lightning_class_args(ModelCheckpoint, "last_checkpoint")
+        parser.set_defaults(
+            {
+                "last_checkpoint.filename": "last",
+                "last_checkpoint.monitor": None,
+                "last_checkpoint.save_top_k": 1,
+                "last_checkpoint.enable_version_counter": False,
+                "last_checkpoint.save_on_exception": True,
+            }
+        )
+        parser.link_arguments("export.run_dir", "last_checkpoint.dirpath")
 
     def before_instantiate_classes(self) -> None:
         trainer = (self.config[self.subcommand] if self.subcommand else self.config).trainer
         if trainer.precision in (None, "auto"):
             trainer.precision = default_precision(str(trainer.accelerator))
+        rank_zero_info(f"accelerator {trainer.accelerator}, precision {trainer.precision}")
 
 
 def run_cli(args: list[str] | None = None) -> CalendarCLI:

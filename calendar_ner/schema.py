@@ -110,6 +110,8 @@ def _canonical_value(field: str, value: Any, strict: bool) -> Any:
         return normalize_date(cleaned)
     if field == "time":
         return normalize_time(cleaned)
+    if field == "duration":
+        return normalize_duration(cleaned)
     return cleaned
 
 
@@ -150,7 +152,24 @@ def normalize_date(text: str) -> str:
         return original
     if parsed.year == 1 or not re.search(r"\d", _YEAR.sub("", cleaned)):
         return original  # no year, or no day number: not a full date
+    if not re.search(r"[A-Za-z]{3}", cleaned) and len(re.findall(r"\d+", cleaned)) < 3:
+        return original  # "1, 2024": no month at all
     return parsed.strftime("%d/%m/%Y")
+
+
+# --- durations ---------------------------------------------------------------------------------
+
+# Only the spellings the labels rewrite consistently (33/33 "an hour"/"one hour" → "1 hour",
+# 13/14 "45mins" → "45 mins" in the dev rows); everything else ("1hr", "30m") stays verbatim.
+_ONE_HOUR = re.compile(r"^(an|one|a full|full)[ -]hour$", re.IGNORECASE)
+_GLUED_MINS = re.compile(r"^(\d+)mins$", re.IGNORECASE)
+
+
+def normalize_duration(text: str) -> str:
+    """``an hour``/``one hour`` → ``1 hour``; ``45mins`` → ``45 mins``; else ``text`` as is."""
+    if _ONE_HOUR.match(text):
+        return "1 hour"
+    return _GLUED_MINS.sub(r"\1 mins", text)
 
 
 # --- times -------------------------------------------------------------------------------------

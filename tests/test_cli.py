@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import lightning as L
 import pytest
 import torch
 
@@ -120,11 +121,14 @@ def test_every_shipped_config_parses(path):
         ("--model.adapter.r=0", "LoRA rank"),
         ("--trainer.precision=banana", "precision"),
         ("--model.base_model=./no/such/dir", "neither a local directory"),
+        ("--model.base_model=NoSuchOrg/no-such-model", "bundled:smollm2-135m-instruct"),
+        ("--data.corpus.raw=/no/such/file.jsonl", "data file not found"),
     ],
 )
-def test_bad_config_fails_before_training(raw_file, tmp_path, flag, message, capsys):
-    with pytest.raises((SystemExit, ValueError, RuntimeError)) as info:
-        main(["fit", *_args(raw_file, tmp_path), flag])
+def test_bad_config_fails_before_training(raw_file, tmp_path, flag, message, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # an unreachable hub must fail at once
+    with pytest.raises((SystemExit, ValueError, RuntimeError, OSError)) as info:
+        main(["fit", *_args(raw_file, tmp_path), flag])  # later flags override earlier ones
     text = str(info.value) + capsys.readouterr().err
     assert message in text
 
@@ -138,3 +142,53 @@ def test_ddp_on_cpu_runs_and_exports(raw_file, tmp_path):
     )
     assert cli.trainer.world_size == 2
     assert (tmp_path / "run" / "adapter" / "adapter_model.safetensors").is_file()
+
+
+class InterruptAt(L.Callback):
+    """Simulates Ctrl-C after a given number of optimizer steps."""
+
+    def __init__(self, step: int = 3) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step >= self.step:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_leaves_resumable_last_checkpoint(raw_file, tmp_path):
+    with pytest.raises(SystemExit):  # Lightning's graceful Ctrl-C shutdown exits non-zero
+        run_cli(
+            ["fit", *_args(raw_file, tmp_path), "--trainer.max_epochs=3",
+             "--trainer.callbacks+=tests.test_cli.InterruptAt"]
+        )
+    last = tmp_path / "run" / "last.ckpt"
+    assert torch.load(last, map_location="cpu", weights_only=False)["global_step"] == 3
+    resumed = run_cli(["fit", *_args(raw_file, tmp_path), f"--ckpt_path={last}"])
+    assert resumed.trainer.global_step == 4
+
+
+def test_wandb_logger_works_offline(raw_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    run_cli(
+        ["fit", *_args(raw_file, tmp_path)[:-1], "--config", str(ROOT / "configs/wandb.yaml"),
+         f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}"]
+    )
+    assert list((tmp_path / "logs").rglob("offline-run-*"))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_qlora_on_cuda(raw_file, tmp_path):
+    pytest.importorskip("bitsandbytes")
+    cli = run_cli(["fit", *_args(raw_file, tmp_path), "--config", str(ROOT / "configs/qlora.yaml"),
+                   "--model.base_model=bundled:smollm2-135m-instruct"])
+    assert cli.trainer.precision == "bf16-mixed"
+    assert any("4bit" in type(m).__name__ for m in cli.model.model.modules())
+
+
+@pytest.mark.mps
+@pytest.mark.skipif(not torch.backends.mps.is_available(), reason="needs Apple MPS")
+def test_fit_on_mps(raw_file, tmp_path):
+    cli = run_cli(["fit", *_args(raw_file, tmp_path), "--trainer.accelerator=mps"])
+    assert cli.trainer.precision == "32-true"

@@ -158,3 +158,15 @@ def test_training_target_copies_date_and_time_as_written():
     target = training_target(text, event)
     assert (target["date"], target["time"]) == ("12 - Dec - 2023", "15:00")
     assert training_target("Review someday", event) == event  # no span: canonical kept
+
+
+def test_train_on_eval_keeps_test_held_out(raw_file, tmp_path):
+    cfg = CorpusConfig(raw=str(raw_file), data_dir=str(tmp_path), synth=20, seed=7,
+                       train_on_eval=True)
+    build_corpus(cfg)
+    splits = load_splits(cfg)
+    train_texts = {r["event_text"] for r in splits["train"]}
+    assert all(r["event_text"] in train_texts for r in splits["eval"])
+    assert not any(r["event_text"] in train_texts for r in splits["test"])
+    assert max_cross_similarity(splits["train"], splits["test"]) < 95
+    assert "eval (in train)" in (tmp_path / "processed" / "data_card.md").read_text()

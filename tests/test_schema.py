@@ -1,7 +1,14 @@
 import pytest
 
 from calendar_ner.prompt import parse_output, render_target
-from calendar_ner.schema import FIELDS, SchemaError, canonicalize, normalize_date, normalize_time
+from calendar_ner.schema import (
+    FIELDS,
+    SchemaError,
+    canonicalize,
+    normalize_date,
+    normalize_duration,
+    normalize_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +55,16 @@ def test_normalize_date(text, expected):
 )
 def test_normalize_time(text, expected):
     assert normalize_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("an hour", "1 hour"), ("One hour", "1 hour"), ("one-hour", "1 hour"), ("full hour", "1 hour"),
+     ("45mins", "45 mins"), ("45 mins", "45 mins"), ("1hr", "1hr"), ("30m", "30m"),
+     ("an hour and a half", "an hour and a half")],
+)
+def test_normalize_duration(text, expected):
+    assert normalize_duration(text) == expected
 
 
 def test_canonicalize_rules():

@@ -49,6 +49,9 @@ class CorpusConfig:
     """Seed for splitting, augmentation and synthesis."""
     skip_invalid: bool = False
     """Skip bad raw rows (listed in the data card) instead of stopping at the first one."""
+    train_on_eval: bool = False
+    """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
+    metrics are then in-sample and the card says so. The test split stays held out."""
 
     def __post_init__(self) -> None:
         if self.synth < 0:
@@ -130,7 +133,10 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
 
     generated: list[Row] = []
     leaks: list[Row] = []
+    if cfg.train_on_eval:
+        splits["train"] = splits["train"] + splits["eval"]
     if cfg.raw:
+        held_out = splits["test"] if cfg.train_on_eval else splits["eval"] + splits["test"]
         generated = augmentation.augment(
             [{"event_text": r["event_text"], "output": r["output"]} for r in splits["train"]],
             variants_per_row=cfg.variants_per_row,
@@ -138,9 +144,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
             rare_min_frac=cfg.rare_min_frac,
             seed=cfg.seed,
         )
-        generated, leaks = drop_leaks(
-            generated, splits["eval"] + splits["test"], cfg.dedup_threshold
-        )
+        generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)
         splits["train"] = splits["train"] + generated
 
     card = _data_card(cfg, splits, n_read, skipped, near_dups, leaks)
@@ -166,7 +170,7 @@ def _data_card(
     near_dups: list[Row],
     leaks: list[Row],
 ) -> dict:
-    held_out = splits["eval"] + splits["test"]
+    held_out = splits["test"] if cfg.train_on_eval else splits["eval"] + splits["test"]
     rare = sum(
         r["output"]["recurrence"] is not None or r["output"]["notes"] is not None
         for r in splits["train"]
@@ -216,6 +220,8 @@ def card_markdown(card: dict) -> str:
         sources = ", ".join(f"{k} {v}" for k, v in sorted(card["sources"][split].items()))
         coverage = " | ".join(f"{card['field_coverage'][split][f]:.2f}" for f in FIELDS)
         name = f"{split} ({card['held_out_source']})" if split != "train" else split
+        if split == "eval" and card["config"].get("train_on_eval"):
+            name = "eval (in train)"
         lines.append(f"| {name} | {card['counts'][split]} | {sources} | {coverage} |")
     lines += [
         "",
