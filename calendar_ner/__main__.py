@@ -49,29 +49,11 @@ def _model_args(parser: ArgumentParser) -> None:
     )
 
 
-def _read_requests(path: str) -> list[dict]:
-    from calendar_ner.data.io import DataError
-
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{lineno}: malformed JSON ({err.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("event_text"), str):
-                raise DataError(f"{path}:{lineno}: each row needs a string 'event_text'")
-            rows.append(row)
-    return rows
-
-
 def extract_main(args: list[str]) -> None:
     """Extract events: one text to stdout, or a JSONL file (rows with ``event_text``) to another."""
     from tqdm import tqdm
 
-    from calendar_ner.data.io import write_jsonl
+    from calendar_ner.data.io import parse_jsonl, parse_request, write_jsonl
     from calendar_ner.extract import CalendarExtractor
 
     parser = ArgumentParser(prog="calendar_ner extract", description=extract_main.__doc__)
@@ -87,7 +69,8 @@ def extract_main(args: list[str]) -> None:
         parser.error("--input and --output go together")
     if ns.batch_size < 1:
         parser.error("--batch_size must be >= 1")
-    rows = _read_requests(ns.input) if ns.input else None  # fail on bad input before loading
+    # Bad input fails (naming file:line) before the model is loaded.
+    rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
     extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype)
     if rows is None:
         print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))

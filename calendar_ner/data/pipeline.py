@@ -20,7 +20,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from calendar_ner.data import augment as augmentation
-from calendar_ner.data.io import Row, load_jsonl, read_rows, write_json, write_jsonl, write_text
+from calendar_ner.data.io import (
+    DataError,
+    Row,
+    load_jsonl,
+    read_rows,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 from calendar_ner.data.splits import SPLITS, dedup, drop_leaks, max_cross_similarity, split_rows
 from calendar_ner.schema import FIELDS
 
@@ -74,6 +82,8 @@ class CorpusConfig:
 
 
 def _file_sha256(path: str) -> str:
+    if not Path(path).is_file():
+        raise DataError(f"{path}: data file not found")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -93,12 +103,12 @@ def _manifest_path(cfg: CorpusConfig) -> Path:
     return cfg.processed_dir / "manifest.json"
 
 
-def is_cached(cfg: CorpusConfig) -> bool:
-    """True when the files on disk were built from exactly this config and raw file."""
+def is_cached(cfg: CorpusConfig, key: str) -> bool:
+    """True when the files on disk were built under ``key`` (see :func:`cache_key`)."""
     manifest = _manifest_path(cfg)
     if not manifest.is_file():
         return False
-    if json.loads(manifest.read_text()).get("key") != cache_key(cfg):
+    if json.loads(manifest.read_text()).get("key") != key:
         return False
     return all((cfg.splits_dir / f"{s}.jsonl").is_file() for s in SPLITS)
 
@@ -110,7 +120,8 @@ def load_splits(cfg: CorpusConfig) -> dict[str, list[Row]]:
 
 def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
     """Build (or reuse) the corpus files; return the data card."""
-    if not force and is_cached(cfg):
+    key = cache_key(cfg)  # hashes the raw file once per build
+    if not force and is_cached(cfg, key):
         return json.loads((cfg.processed_dir / "data_card.json").read_text())
 
     skipped: list[Row] = []
@@ -147,13 +158,13 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)
         splits["train"] = splits["train"] + generated
 
-    card = _data_card(cfg, splits, n_read, skipped, near_dups, leaks)
+    card = _data_card(cfg, key, splits, n_read, skipped, near_dups, leaks)
     write_jsonl(cfg.processed_dir / "augmented.jsonl", generated)
     for name in SPLITS:
         write_jsonl(cfg.splits_dir / f"{name}.jsonl", splits[name])
     write_json(cfg.processed_dir / "data_card.json", card)
     write_text(cfg.processed_dir / "data_card.md", card_markdown(card))
-    write_json(_manifest_path(cfg), {"key": cache_key(cfg), "config": asdict(cfg)})
+    write_json(_manifest_path(cfg), {"key": key, "config": asdict(cfg)})
     return card
 
 
@@ -164,6 +175,7 @@ def _coverage(rows: list[Row]) -> dict[str, float]:
 
 def _data_card(
     cfg: CorpusConfig,
+    key: str,
     splits: dict[str, list[Row]],
     n_read: int,
     skipped: list[Row],
@@ -179,7 +191,7 @@ def _data_card(
         "synthetic_only": cfg.raw is None,
         "held_out_source": "synthetic" if cfg.raw is None else "real",
         "config": asdict(cfg),
-        "key": cache_key(cfg),
+        "key": key,
         "raw_rows_read": n_read,
         "counts": {s: len(splits[s]) for s in SPLITS},
         "sources": {s: dict(Counter(r["source"] for r in splits[s])) for s in SPLITS},

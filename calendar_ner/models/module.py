@@ -110,6 +110,7 @@ class CalendarNER(L.LightningModule):
             raise ValueError(f"value_loss_weight must be > 0, got {value_loss_weight}")
         self.tokenizer = load_tokenizer(base_model)
         self.model = self._build_model()
+        self._decoder: ConstrainedDecoder | None = None
         self.val_metrics = ExtractionMetrics()
         self.test_metrics = ExtractionMetrics()
         # Checkpoints store only trainable (adapter) weights; the frozen base comes from disk.
@@ -194,7 +195,9 @@ class CalendarNER(L.LightningModule):
     def generate(self, texts: list[str]) -> list[str]:
         """The raw JSON text the model writes for each request (``decoding`` picks the method)."""
         if self.hparams.decoding == "constrained":
-            return ConstrainedDecoder(self.model, self.tokenizer).decode_batch(texts)
+            if self._decoder is None:  # built once: it pre-tokenizes the fixed JSON segments
+                self._decoder = ConstrainedDecoder(self.model, self.tokenizer)
+            return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
 
     @torch.no_grad()
