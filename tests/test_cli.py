@@ -137,8 +137,13 @@ def test_ddp_on_cpu_runs_and_exports(raw_file, tmp_path):
     # Two gloo processes (ddp_spawn: safe inside pytest); metrics sync is covered in
     # tests/test_metrics_ddp.py.
     cli = run_cli(
-        ["fit", *_args(raw_file, tmp_path), "--trainer.strategy=ddp_spawn",
-         "--trainer.devices=2", "--trainer.limit_train_batches=2"]
+        [
+            "fit",
+            *_args(raw_file, tmp_path),
+            "--trainer.strategy=ddp_spawn",
+            "--trainer.devices=2",
+            "--trainer.limit_train_batches=2",
+        ]
     )
     assert cli.trainer.world_size == 2
     assert (tmp_path / "run" / "adapter" / "adapter_model.safetensors").is_file()
@@ -158,8 +163,12 @@ class InterruptAt(L.Callback):
 def test_ctrl_c_leaves_resumable_last_checkpoint(raw_file, tmp_path):
     with pytest.raises(SystemExit):  # Lightning's graceful Ctrl-C shutdown exits non-zero
         run_cli(
-            ["fit", *_args(raw_file, tmp_path), "--trainer.max_epochs=3",
-             "--trainer.callbacks+=tests.test_cli.InterruptAt"]
+            [
+                "fit",
+                *_args(raw_file, tmp_path),
+                "--trainer.max_epochs=3",
+                "--trainer.callbacks+=tests.test_cli.InterruptAt",
+            ]
         )
     last = tmp_path / "run" / "last.ckpt"
     assert torch.load(last, map_location="cpu", weights_only=False)["global_step"] == 3
@@ -171,8 +180,13 @@ def test_wandb_logger_works_offline(raw_file, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     run_cli(
-        ["fit", *_args(raw_file, tmp_path)[:-1], "--config", str(ROOT / "configs/wandb.yaml"),
-         f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}"]
+        [
+            "fit",
+            *_args(raw_file, tmp_path)[:-1],
+            "--config",
+            str(ROOT / "configs/wandb.yaml"),
+            f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
+        ]
     )
     assert list((tmp_path / "logs").rglob("offline-run-*"))
 
@@ -181,8 +195,15 @@ def test_wandb_logger_works_offline(raw_file, tmp_path, monkeypatch):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_qlora_on_cuda(raw_file, tmp_path):
     pytest.importorskip("bitsandbytes")
-    cli = run_cli(["fit", *_args(raw_file, tmp_path), "--config", str(ROOT / "configs/qlora.yaml"),
-                   "--model.base_model=bundled:smollm2-135m-instruct"])
+    cli = run_cli(
+        [
+            "fit",
+            *_args(raw_file, tmp_path),
+            "--config",
+            str(ROOT / "configs/qlora.yaml"),
+            "--model.base_model=bundled:smollm2-135m-instruct",
+        ]
+    )
     assert cli.trainer.precision == "bf16-mixed"
     assert any("4bit" in type(m).__name__ for m in cli.model.model.modules())
 

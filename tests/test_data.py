@@ -161,8 +161,9 @@ def test_training_target_copies_date_and_time_as_written():
 
 
 def test_train_on_eval_keeps_test_held_out(raw_file, tmp_path):
-    cfg = CorpusConfig(raw=str(raw_file), data_dir=str(tmp_path), synth=20, seed=7,
-                       train_on_eval=True)
+    cfg = CorpusConfig(
+        raw=str(raw_file), data_dir=str(tmp_path), synth=20, seed=7, train_on_eval=True
+    )
     build_corpus(cfg)
     splits = load_splits(cfg)
     train_texts = {r["event_text"] for r in splits["train"]}

@@ -66,8 +66,10 @@ def test_cli_jsonl_keeps_order_and_extra_keys(adapter_dir, tmp_path):
     main(["extract", "--input", str(src), "--output", str(dst), "--model", str(adapter_dir)])
     out = [json.loads(line) for line in dst.read_text().splitlines()]
     assert [r["id"] for r in out] == [0, 1, 2]
-    assert all(r["event_text"] == s["event_text"] and list(r["output"]) == list(FIELDS)
-               for r, s in zip(out, rows))
+    assert all(
+        r["event_text"] == s["event_text"] and list(r["output"]) == list(FIELDS)
+        for r, s in zip(out, rows)
+    )
 
 
 def test_cli_bad_jsonl_names_line(tmp_path):
@@ -113,8 +115,9 @@ def test_server_limits(client, body, status, message):
 
 
 def test_server_body_too_large(client):
-    response = client.post("/extract", content=b"x" * 30_000,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/extract", content=b"x" * 30_000, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
 
 

@@ -59,9 +59,17 @@ def test_normalize_time(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("an hour", "1 hour"), ("One hour", "1 hour"), ("one-hour", "1 hour"), ("full hour", "1 hour"),
-     ("45mins", "45 mins"), ("45 mins", "45 mins"), ("1hr", "1hr"), ("30m", "30m"),
-     ("an hour and a half", "an hour and a half")],
+    [
+        ("an hour", "1 hour"),
+        ("One hour", "1 hour"),
+        ("one-hour", "1 hour"),
+        ("full hour", "1 hour"),
+        ("45mins", "45 mins"),
+        ("45 mins", "45 mins"),
+        ("1hr", "1hr"),
+        ("30m", "30m"),
+        ("an hour and a half", "an hour and a half"),
+    ],
 )
 def test_normalize_duration(text, expected):
     assert normalize_duration(text) == expected

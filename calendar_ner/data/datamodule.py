@@ -1,7 +1,7 @@
 """The LightningDataModule: builds the corpus (``prepare_data``), tokenizes (``setup``), batches.
 
-    python -m calendar_ner fit --config configs/default.yaml   # uses this module
-    python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl   # corpus only
+python -m calendar_ner fit --config configs/default.yaml   # uses this module
+python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl   # corpus only
 """
 
 from __future__ import annotations
