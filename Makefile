@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 # A CPU build of torch by default (an unpinned torch pulls a multi-GB CUDA build).
 # Override e.g. `make install TORCH_SPEC="torch==2.6.0 --index-url https://download.pytorch.org/whl/cu124"`.
 TORCH_SPEC ?= torch==2.13.0
+# Extra `calendar_ner evaluate` flags, e.g. `make evaluate EVAL_ARGS="--dtype float32"`.
+EVAL_ARGS ?=
 RAW ?= ../shared/data/event_text_mapping.dev.jsonl
 STAMP := $(VENV)/.installed
 
@@ -31,11 +33,11 @@ data: $(STAMP)  ## Build augmented data, splits and data card only
 	$(PY) -m calendar_ner data --raw $(RAW) --synth 1000 --seed 42
 
 evaluate: data  ## Score the shipped adapter on the held-out real test split
-	$(PY) -m calendar_ner evaluate --data data/splits/test.jsonl
+	$(PY) -m calendar_ner evaluate --data data/splits/test.jsonl $(EVAL_ARGS)
 
 bench: data  ## Latency: constrained vs free-form decoding, fp32 and bf16, same process
 	mkdir -p benchmarks/results
-	$(PY) benchmarks/latency.py --data data/splits/test.jsonl --n 20 --output benchmarks/results/latency.json
+	$(PY) benchmarks/latency.py --data data/splits/test.jsonl --n 60 --output benchmarks/results/latency.json
 
 test: $(STAMP)  ## Fast test suite (tiny random Llama + real tokenizer)
 	$(PY) -m pytest -q

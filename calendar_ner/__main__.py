@@ -43,9 +43,15 @@ def _model_args(parser: ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dtype",
-        default="float32",
-        choices=["float32", "bfloat16"],
-        help="Inference weights dtype.",
+        default="auto",
+        choices=["auto", "float32", "bfloat16"],
+        help="Inference weights dtype (auto: bfloat16 where the CPU/GPU has native bf16).",
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda", "mps"],
+        help="Inference device (auto: CUDA if present, else CPU).",
     )
 
 
@@ -71,7 +77,7 @@ def extract_main(args: list[str]) -> None:
         parser.error("--batch_size must be >= 1")
     # Bad input fails (naming file:line) before the model is loaded.
     rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
-    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype)
+    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype, device=ns.device)
     if rows is None:
         print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
         return
@@ -96,9 +102,9 @@ def serve_main(args: list[str]) -> None:
     parser.add_class_arguments(ServeConfig)
     _model_args(parser)
     ns = parser.parse_args(args)
-    model, dtype = ns.pop("model"), ns.pop("dtype")
+    model, dtype, device = ns.pop("model"), ns.pop("dtype"), ns.pop("device")
     config = ServeConfig(**ns.as_dict())
-    app = create_app(CalendarExtractor.from_pretrained(model, dtype=dtype), config)
+    app = create_app(CalendarExtractor.from_pretrained(model, dtype=dtype, device=device), config)
     uvicorn.run(app, host=config.host, port=config.port)
 
 
@@ -120,13 +126,15 @@ def evaluate_main(args: list[str]) -> None:
     rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
-    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype)
+    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype, device=ns.device)
     start = time.perf_counter()
     preds = extractor.extract_batch([r["event_text"] for r in rows], ns.batch_size)
     seconds = time.perf_counter() - start
     gold = [r["output"] for r in rows]
     metrics = score(preds, gold)
     metrics["events_per_second"] = len(rows) / seconds
+    metrics["inference"] = extractor.meta.get("inference", {})
+    print(f"{len(rows)} rows, {metrics['inference']}, batch size {ns.batch_size}")
     for key in ("json_validity", "field_f1", "exact_match", "events_per_second"):
         print(f"{key:>18}: {metrics[key]:.3f}")
     if ns.report:

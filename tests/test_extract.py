@@ -3,12 +3,14 @@
 import json
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 from peft import LoraConfig, get_peft_model
 
+from calendar_ner import extract
 from calendar_ner.__main__ import main
 from calendar_ner.data.io import DataError
-from calendar_ner.extract import CalendarExtractor, load_for_inference
+from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_dtype
 from calendar_ner.models.base import load_model
 from calendar_ner.schema import FIELDS
 from calendar_ner.serve import ServeConfig, create_app
@@ -52,6 +54,18 @@ def test_load_accepts_run_folder_and_rejects_junk(adapter_dir, tmp_path):
         load_for_inference(tmp_path)
     with pytest.raises(ValueError, match="dtype"):
         load_for_inference(adapter_dir, dtype="int3")
+    with pytest.raises(ValueError, match="device"):
+        load_for_inference(adapter_dir, device="tpu")
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_dtype_is_bf16_only_on_native_bf16_cpus(adapter_dir, monkeypatch, native):
+    monkeypatch.setattr(extract, "_cpu_has_native_bf16", lambda: native)
+    assert resolve_dtype("auto", "cpu") == ("bfloat16" if native else "float32")
+    assert resolve_dtype("float32", "cpu") == "float32"
+    model, _, meta = load_for_inference(adapter_dir, device="cpu")
+    assert meta["inference"] == {"dtype": resolve_dtype("auto", "cpu"), "device": "cpu"}
+    assert next(model.parameters()).dtype == (torch.bfloat16 if native else torch.float32)
 
 
 def test_cli_single_text(adapter_dir, capsys):
