@@ -16,6 +16,7 @@ right on about two thirds of the real rows; one wrong field costs about one extr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from calendar_ner.schema import FIELDS, Event, normalize_date, normalize_duration, normalize_time
 
@@ -69,18 +70,29 @@ def time_span(text: str) -> Span | None:
     return None
 
 
-def date_span(text: str) -> Span | None:
-    """The first span (shortest at its end) that normalizes to ``DD/MM/YYYY``."""
+def date_span(text: str, max_parses: int = 200) -> Span | None:
+    """The first span (shortest at its end) that normalizes to ``DD/MM/YYYY``.
+
+    Each candidate is parsed by dateutil (~0.1-0.3 ms); ``max_parses`` bounds a text full of
+    numbers (real requests hold their date within the first few dozen words).
+    """
     words = _words(text)
     for j, (_, end) in enumerate(words):
+        if not any(c.isdigit() for c in text[words[j][0] : end]):
+            continue  # every full date ends with a number (the year, or a numeric date)
         for start, _ in reversed(words[max(j - 4, 0) : j + 1]):
             span = text[start:end]
-            if _STARTS_DATE.match(span) and _DATE.fullmatch(normalize_date(span)):
+            if not _STARTS_DATE.match(span):
+                continue
+            max_parses -= 1
+            if _DATE.fullmatch(normalize_date(span)):
                 return start, end
+            if max_parses <= 0:
+                return None
     return None
 
 
-def value_end(text: str, start: int, stops: list[int] = ()) -> int:
+def value_end(text: str, start: int, stops: Sequence[int] = ()) -> int:
     """Where a value that starts at ``start`` most likely ends: the next boundary or stop."""
     match = _BOUNDARY.search(text, start)
     ends = [match.start() if match else len(text.rstrip(".!?"))]

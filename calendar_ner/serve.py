@@ -157,7 +157,14 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "schema_version": SCHEMA_VERSION, "fields": list(FIELDS)}
+        meta = getattr(extractor, "meta", {})
+        model = {"base_model": meta.get("base_model"), **meta.get("inference", {})}
+        return {
+            "status": "ok",
+            "schema_version": SCHEMA_VERSION,
+            "fields": list(FIELDS),
+            "model": model,
+        }
 
     @app.post("/extract")
     async def extract(body: ExtractRequest) -> dict:

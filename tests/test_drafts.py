@@ -6,6 +6,7 @@ import pytest
 import torch
 from transformers import DynamicCache
 
+from calendar_ner import drafts
 from calendar_ner.data.tokens import encode_prompt, encode_target
 from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.drafts import guess_event
@@ -146,3 +147,12 @@ def test_draft_budget_doubles_on_success_and_halves_on_a_miss(
 ):
     decoder = ConstrainedDecoder(load_model(TINY), tokenizer)
     assert decoder._next_budget(budget, accepted, rejected) == expected
+
+
+def test_date_guess_gives_up_after_max_parses(monkeypatch):
+    calls = []
+    real = drafts.normalize_date
+    monkeypatch.setattr(drafts, "normalize_date", lambda s: calls.append(s) or real(s))
+    assert drafts.date_span("Jan 2024 " * 500, max_parses=7) is None
+    assert len(calls) == 7
+    assert drafts.date_span("x " * 50 + "on 3rd, Feb 2025") == (103, 116)

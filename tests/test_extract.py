@@ -101,7 +101,9 @@ def client(extractor):
 
 
 def test_server_health_and_docs(client):
-    assert client.get("/health").json()["fields"] == list(FIELDS)
+    health = client.get("/health").json()
+    assert health["fields"] == list(FIELDS)
+    assert health["model"]["base_model"] == TINY and health["model"]["device"] == "cpu"
     assert "/extract" in client.get("/openapi.json").json()["paths"]
 
 
