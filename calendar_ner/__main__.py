@@ -35,6 +35,8 @@ def data_main(args: list[str]) -> None:
 
 
 def _model_args(parser: ArgumentParser) -> None:
+    from calendar_ner.extract import DEVICE_CHOICES, DTYPE_CHOICES
+
     parser.add_argument(
         "--model",
         default=None,
@@ -44,13 +46,13 @@ def _model_args(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--dtype",
         default="auto",
-        choices=["auto", "float32", "bfloat16"],
+        choices=DTYPE_CHOICES,
         help="Inference weights dtype (auto: bfloat16 where the CPU/GPU has native bf16).",
     )
     parser.add_argument(
         "--device",
         default="auto",
-        choices=["auto", "cpu", "cuda", "mps"],
+        choices=DEVICE_CHOICES,
         help="Inference device (auto: CUDA if present, else CPU).",
     )
 

@@ -125,3 +125,8 @@ def test_lenient_canonicalize_and_parse_output():
     assert parse_output(target + " trailing junk {")["action"] == "Call"
     assert parse_output("no json here") is None
     assert parse_output('{"action": "Call"') is None
+
+
+def test_the_eight_keys_are_the_public_contract():
+    keys = "action date time attendees location duration recurrence notes"
+    assert FIELDS == tuple(keys.split())
