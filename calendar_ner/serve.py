@@ -157,7 +157,7 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict:
-        meta = getattr(extractor, "meta", {})
+        meta = extractor.meta
         model = {"base_model": meta.get("base_model"), **meta.get("inference", {})}
         return {
             "status": "ok",
