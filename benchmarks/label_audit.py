@@ -1,0 +1,108 @@
+"""How consistent the labels are: where the same wording gets different labels.
+
+    python benchmarks/label_audit.py --data ../shared/data/event_text_mapping.dev.jsonl
+
+Exact match needs every field right, label conventions included. This counts, for a few
+wordings that recur in the requests, how often the label keeps the wording and how often it
+changes it; a model can follow only one way per wording, so the minority rows are misses for it
+unless it finds another cue. Also prints, per field, how often the target (dates and times as
+written, :func:`calendar_ner.data.tokens.training_target`) is a verbatim span of the request.
+Prints counts only, never row text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+
+from calendar_ner.data.io import Row, read_rows
+from calendar_ner.data.tokens import training_target
+from calendar_ner.schema import FIELDS
+
+# A probe looks at one row and says which way its label went for that wording ("kept" or
+# "changed"), or None where the row does not have the wording.
+Probe = Callable[[str, dict], str | None]
+
+_LEADING_VERB = re.compile(r"^(schedule|plan|book|arrange|organi[sz]e|set up|add)\b", re.I)
+_GLUED_UNIT = re.compile(r"\b\d+(?:\.\d+)?(min|hr)\b", re.I)
+
+
+def leading_verb(text: str, event: dict) -> str | None:
+    """A request that starts with a planning verb ("Schedule …"): is the verb in the action?"""
+    match = _LEADING_VERB.match(text)
+    if not match or not event["action"]:
+        return None
+    return "kept" if event["action"].lower().startswith(match.group(1).lower()) else "changed"
+
+
+def glued_duration(text: str, event: dict) -> str | None:
+    """A duration written without a space ("45min", "1hr"): copied or spelled out?"""
+    match = _GLUED_UNIT.search(text)
+    if not match or not event["duration"]:
+        return None
+    return "kept" if match.group(0) in event["duration"] else "changed"
+
+
+def shorthand_meeting(text: str, event: dict) -> str | None:
+    """A request that says "mtg": is it copied into the action, or spelled out as "meeting"?"""
+    action = (event["action"] or "").lower()
+    if not re.search(r"\bmtg\b", text, re.I):
+        return None
+    if re.search(r"\bmtg\b", action):
+        return "kept"
+    return "changed" if re.search(r"\bmeeting\b", action) else None
+
+
+PROBES: dict[str, Probe] = {
+    "leading planning verb in the action": leading_verb,
+    "glued duration unit (45min, 1hr)": glued_duration,
+    '"mtg" in the action': shorthand_meeting,
+}
+
+
+def verbatim(text: str, value: object) -> bool:
+    """Whether the value (every name of a list) appears in the text as written."""
+    names = value if isinstance(value, list) else [value]
+    return all(str(name) in text for name in names)
+
+
+def audit(rows: list[Row]) -> dict:
+    """Verbatim counts per field, both ways of each convention, and the minority rows."""
+    texts = [" ".join(row["event_text"].split()) for row in rows]
+    targets = [training_target(t, row["output"]) for t, row in zip(texts, rows)]
+    fields = {}
+    for name in FIELDS:
+        present = [(t, e[name]) for t, e in zip(texts, targets) if e[name] is not None]
+        hits = sum(verbatim(t, v) for t, v in present)
+        fields[name] = {"labelled": len(present), "verbatim": hits}
+    probes, minority_rows = {}, set()
+    for label, probe in PROBES.items():
+        ways: dict[str, list[int]] = {"kept": [], "changed": []}
+        for i, (text, row) in enumerate(zip(texts, rows)):
+            way = probe(text, row["output"])
+            if way:
+                ways[way].append(i)
+        minority = min(ways.values(), key=len)
+        minority_rows.update(minority)
+        probes[label] = {way: len(idx) for way, idx in ways.items()}
+    return {
+        "rows": len(rows),
+        "verbatim_targets": fields,
+        "conventions": probes,
+        "minority_rows": len(minority_rows),
+        "minority_share": len(minority_rows) / len(rows),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="Labelled JSONL ({event_text, output}).")
+    args = parser.parse_args()
+    rows, _ = read_rows(args.data)
+    print(json.dumps(audit(rows), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""benchmarks/label_audit.py counts each label convention both ways (invented rows)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+_PATH = Path(__file__).parents[1] / "benchmarks" / "label_audit.py"
+_SPEC = importlib.util.spec_from_file_location("label_audit", _PATH)
+label_audit = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(label_audit)
+
+
+def _row(text: str, **fields: object) -> dict:
+    event = dict.fromkeys(label_audit.FIELDS)
+    event.update({"date": "03/02/2025", "time": "3:00 PM"}, **fields)
+    return {"event_text": text, "output": event}
+
+
+def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
+    rows = [
+        _row(
+            "Schedule design sync 3rd, Feb 2025 3pm w/ Omar 45min",
+            action="Schedule design sync",
+            attendees=["Omar"],
+            duration="45 minutes",
+        ),
+        _row(
+            "Schedule a budget mtg on 3rd, Feb 2025 at 3pm for 1hr",
+            action="budget mtg",
+            duration="1hr",
+        ),
+        _row("Plan team mtg 3rd, Feb 2025 3pm 30min", action="Plan team meeting", duration="30min"),
+        _row("Lunch on 3rd, Feb 2025 at 3pm at the pier", action="Lunch", location="pier"),
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = label_audit.audit(label_audit.read_rows(path)[0])
+    assert report["conventions"] == {
+        "leading planning verb in the action": {"kept": 2, "changed": 1},
+        "glued duration unit (45min, 1hr)": {"kept": 2, "changed": 1},
+        '"mtg" in the action': {"kept": 1, "changed": 1},
+    }
+    # Minority rows: the dropped verb (row 2), the spelled-out 45min (row 1), and one "mtg"
+    # way (a tie picks "kept", row 2): rows 1 and 2.
+    assert report["minority_rows"] == 2
+    assert report["verbatim_targets"]["action"] == {"labelled": 4, "verbatim": 3}
+    assert report["verbatim_targets"]["duration"] == {"labelled": 3, "verbatim": 2}
+    assert report["verbatim_targets"]["date"] == {"labelled": 4, "verbatim": 4}
