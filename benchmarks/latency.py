@@ -52,21 +52,22 @@ def _free_form(model, tokenizer, text: str, max_new_tokens: int) -> str:
     return tokenizer.decode(out[0, ids.size(1) :], skip_special_tokens=True)
 
 
-def _one_forward_seconds(model, tokenizer, pad_id, texts, answers, batch_size) -> float:
+def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size) -> float:
     """Time of one forward per batch over each prompt + its decoded answer (no decoding)."""
+    model, tokenizer, budget = decoder.model, decoder.tokenizer, decoder.max_prompt_tokens
+    device = next(model.parameters()).device
     seconds = 0.0
     for start in range(0, len(texts), batch_size):
         chunk = zip(texts[start : start + batch_size], answers[start : start + batch_size])
         seqs = [
-            encode_prompt(tokenizer, text, 192)[0] + encode_segment(tokenizer, raw)
+            encode_prompt(tokenizer, text, budget)[0] + encode_segment(tokenizer, raw)
             for text, raw in chunk
         ]
         width = max(map(len, seqs))
-        ids = torch.full((len(seqs), width), pad_id)
+        ids = torch.full((len(seqs), width), decoder.pad_id)
         mask = torch.zeros_like(ids)
         for b, seq in enumerate(seqs):
             ids[b, width - len(seq) :], mask[b, width - len(seq) :] = torch.tensor(seq), 1
-        device = next(model.parameters()).device
         begin = time.perf_counter()
         model(input_ids=ids.to(device), attention_mask=mask.to(device), logits_to_keep=width)
         seconds += time.perf_counter() - begin
@@ -99,7 +100,7 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
     start = time.perf_counter()
     decoder.extract(texts, batch_size=batch_size)
     batched = len(texts) / (time.perf_counter() - start)
-    floor = _one_forward_seconds(model, tokenizer, decoder.pad_id, texts, answers, batch_size)
+    floor = _one_forward_seconds(decoder, texts, answers, batch_size)
     return {
         "dtype": dtype,
         "events": len(texts),
