@@ -55,6 +55,14 @@ def _model_args(parser: ArgumentParser) -> None:
         choices=DEVICE_CHOICES,
         help="Inference device (auto: CUDA if present, else CPU).",
     )
+    parser.add_argument(
+        "--copy_fields",
+        type=list[str] | None,
+        default=None,
+        help="Fields whose values must be spans of the request text, e.g. '[attendees, "
+        "location]'; '[]' turns the constraint off (default: the model's calendar_ner.json, "
+        "else date, time, attendees, location).",
+    )
 
 
 def extract_main(args: list[str]) -> None:
@@ -79,7 +87,9 @@ def extract_main(args: list[str]) -> None:
         parser.error("--batch_size must be >= 1")
     # Bad input fails (naming file:line) before the model is loaded.
     rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
-    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype, device=ns.device)
+    extractor = CalendarExtractor.from_pretrained(
+        ns.model, dtype=ns.dtype, device=ns.device, copy_fields=ns.copy_fields
+    )
     if rows is None:
         print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
         return
@@ -104,9 +114,10 @@ def serve_main(args: list[str]) -> None:
     parser.add_class_arguments(ServeConfig)
     _model_args(parser)
     ns = parser.parse_args(args)
-    model, dtype, device = ns.pop("model"), ns.pop("dtype"), ns.pop("device")
+    model = {k: ns.pop(k) for k in ("dtype", "device", "copy_fields")}
+    path = ns.pop("model")
     config = ServeConfig(**ns.as_dict())
-    app = create_app(CalendarExtractor.from_pretrained(model, dtype=dtype, device=device), config)
+    app = create_app(CalendarExtractor.from_pretrained(path, **model), config)
     uvicorn.run(app, host=config.host, port=config.port)
 
 
@@ -128,7 +139,9 @@ def evaluate_main(args: list[str]) -> None:
     rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
-    extractor = CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype, device=ns.device)
+    extractor = CalendarExtractor.from_pretrained(
+        ns.model, dtype=ns.dtype, device=ns.device, copy_fields=ns.copy_fields
+    )
     start = time.perf_counter()
     preds = extractor.extract_batch([r["event_text"] for r in rows], ns.batch_size)
     seconds = time.perf_counter() - start

@@ -39,8 +39,8 @@ class ExportAdapter(L.Callback):
     """At the end of ``fit``, export the best adapter in PEFT/HF format to ``<run_dir>/adapter``.
 
     Beside it: tokenizer files, ``calendar_ner.json`` (prompt template, schema version, base model,
-    best checkpoint, final metrics) and the resolved ``config.yaml``, so the run reloads with
-    ``PeftModel.from_pretrained`` or ``calendar_ner extract --model <run_dir>/adapter``.
+    copy fields, best checkpoint, final metrics) and the resolved ``config.yaml``, so the run
+    reloads with ``PeftModel.from_pretrained`` or ``calendar_ner extract --model <run>/adapter``.
     """
 
     def __init__(self, run_dir: str = "checkpoints/run") -> None:
@@ -71,6 +71,7 @@ class ExportAdapter(L.Callback):
             "prompt_version": PROMPT_VERSION,
             "prompt_head": PROMPT_HEAD,
             "prompt_tail": PROMPT_TAIL,
+            "copy_fields": pl_module.copy_fields,
             "best_checkpoint": best,
             "metrics": {k: float(v) for k, v in trainer.callback_metrics.items()},
         }

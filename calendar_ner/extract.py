@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from calendar_ner.decode import ConstrainedDecoder
+from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder
 from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
-from calendar_ner.schema import Event
+from calendar_ner.schema import FIELDS, Event
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +114,32 @@ def load_for_inference(
 class CalendarExtractor:
     """Calendar request text → schema-valid, normalized 8-key event."""
 
-    def __init__(self, model: torch.nn.Module, tokenizer: Any, meta: dict | None = None) -> None:
-        self.decoder = ConstrainedDecoder(model, tokenizer)
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer: Any,
+        meta: dict | None = None,
+        copy_fields: Sequence[str] | None = None,
+    ) -> None:
+        """``copy_fields``: fields whose values must be spans of the request (None: the model's
+        ``calendar_ner.json`` says, else :data:`calendar_ner.decode.COPY_FIELDS`)."""
         self.meta = meta or {}
+        if copy_fields is None:
+            copy_fields = self.meta.get("copy_fields", COPY_FIELDS)
+        self.decoder = ConstrainedDecoder(model, tokenizer, copy_fields=copy_fields)
+        self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
 
     @classmethod
     def from_pretrained(
-        cls, path: str | os.PathLike | None = None, *, dtype: str = "auto", device: str = "auto"
+        cls,
+        path: str | os.PathLike | None = None,
+        *,
+        dtype: str = "auto",
+        device: str = "auto",
+        copy_fields: Sequence[str] | None = None,
     ) -> CalendarExtractor:
         """Load an adapter or merged model (None → the shipped adapter on the bundled base)."""
-        return cls(*load_for_inference(path, dtype, device))
+        return cls(*load_for_inference(path, dtype, device), copy_fields=copy_fields)
 
     def extract(self, text: str) -> Event:
         """One request → one event."""

@@ -55,6 +55,10 @@ def canonicalize(obj: Any, *, strict: bool = True) -> Event:
     ``[]`` become null; a lone attendee string becomes a one-item list; dates become
     ``DD/MM/YYYY`` and times ``H:MM AM/PM`` where they can be read unambiguously.
 
+    A prediction (not ``strict``) loses a date or time that names none ("you" as a date, "9am"
+    as a date, "HELLO" as a time): a model that always writes a date copies something else
+    from a request that has none.
+
     With ``strict`` (the default for labels) an unknown key, a missing key or a wrong type raises
     :class:`SchemaError`. With ``strict=False`` (for model output) unknown keys are dropped,
     missing keys become null, and a wrong-typed value is converted to a string or dropped.
@@ -107,9 +111,11 @@ def _canonical_value(field: str, value: Any, strict: bool) -> Any:
     if cleaned is None:
         return None
     if field == "date":
-        return normalize_date(cleaned)
+        date = normalize_date(cleaned)
+        return date if strict or is_date_like(date) else None
     if field == "time":
-        return normalize_time(cleaned)
+        time = normalize_time(cleaned)
+        return time if strict or is_time_like(time) else None
     if field == "duration":
         return normalize_duration(cleaned)
     return cleaned
@@ -155,6 +161,43 @@ def normalize_date(text: str) -> str:
     if not re.search(r"[A-Za-z]{3}", cleaned) and len(re.findall(r"\d+", cleaned)) < 3:
         return original  # "1, 2024": no month at all
     return parsed.strftime("%d/%m/%Y")
+
+
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+_DATE_WORDS = frozenset(
+    _MONTH_NAMES + [m[:3] for m in _MONTH_NAMES] + ["sept"]
+    + "monday tuesday wednesday thursday friday saturday sunday".split()
+    + "mon tue tues wed thu thur thurs fri sat sun".split()
+    + "today tomorrow tmrw tonight yesterday week weekend fortnight month year".split()
+)  # fmt: skip
+_TIME_WORDS = frozenset(
+    "noon midday midnight morning afternoon evening night tonight lunch lunchtime breakfast "
+    "dinner eod am pm".split()
+)
+_CANONICAL_TIME = re.compile(r"\d{1,2}:\d{2} [AP]M")
+_CANONICAL_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def is_date_like(value: str) -> bool:
+    """Whether a (normalized) date value names a date: a number that is not a clock time, a
+    month or weekday, or a relative day ("tomorrow", "next week")."""
+    if _CANONICAL_TIME.fullmatch(normalize_time(value)):
+        return False
+    return bool(re.search(r"\d", value)) or bool(_words(value) & _DATE_WORDS)
+
+
+def is_time_like(value: str) -> bool:
+    """Whether a (normalized) time value names a time: a number that is not a full date, or a
+    time of day ("noon")."""
+    if _CANONICAL_DATE.fullmatch(normalize_date(value)):
+        return False
+    return bool(re.search(r"\d", value)) or bool(_words(value) & _TIME_WORDS)
 
 
 # --- durations ---------------------------------------------------------------------------------

@@ -158,7 +158,11 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict:
         meta = extractor.meta
-        model = {"base_model": meta.get("base_model"), **meta.get("inference", {})}
+        model = {
+            "base_model": meta.get("base_model"),
+            **meta.get("inference", {}),
+            "copy_fields": meta.get("copy_fields"),
+        }
         return {
             "status": "ok",
             "schema_version": SCHEMA_VERSION,

@@ -1,13 +1,24 @@
 """Constrained decoding: always schema-valid JSON, even from an untrained model."""
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_ner.data.tokens import encode_segment, encode_target
-from calendar_ner.decode import COMPLETE, INVALID, PARTIAL, ConstrainedDecoder, value_status
+from calendar_ner.decode import (
+    COMPLETE,
+    COPY_FIELDS,
+    INVALID,
+    PARTIAL,
+    ConstrainedDecoder,
+    check_copy_fields,
+    copied,
+    fold,
+    value_status,
+)
 from calendar_ner.models.base import load_model
 from calendar_ner.prompt import fixed_text, target_segments
 from calendar_ner.schema import FIELDS, canonicalize
@@ -46,6 +57,40 @@ def decoder(tokenizer):
     return ConstrainedDecoder(load_model(TINY).eval(), tokenizer, max_value_tokens=12)
 
 
+@pytest.mark.parametrize(
+    "value, copies",
+    [
+        (' "Isa', True),  # an open string: any word-start prefix
+        (' "Isa"', False),  # a closed one must end at a word end
+        (' "Isabella"', True),
+        (' "ISABELLA"', True),  # case-insensitive
+        (' "ith', False),  # inside "with": not at a word start
+        (' ["Alex", "Is', True),
+        (' ["Alex", "Zed"]', False),
+        (' "Straße', True),  # "ß" folds to "ss": kept as is so indices line up
+        (" null", True),
+    ],
+)
+def test_copied(value, copies):
+    assert copied(value, fold("Arrange a talk with Alex and Isabella at the Straße 3hrs")) is copies
+
+
+def test_check_copy_fields_names_the_unknown_field():
+    assert check_copy_fields(["date"]) == {"date"}
+    with pytest.raises(ValueError, match=r"unknown field\(s\) \['venue'\]"):
+        check_copy_fields(["date", "venue"])
+
+
+def _assert_copied(raw: str, text: str) -> None:
+    """Every string of a copy field is a word-start span of the request (the decoder may close
+    a string early, at its value cap, so the end is not checked)."""
+    folded = fold(" ".join(text.split()))
+    for name in COPY_FIELDS:
+        value = json.loads(raw)[name]
+        for item in value if isinstance(value, list) else [value] if value else []:
+            assert re.search("(?<!\\w)" + re.escape(fold(item.strip())), folded), (name, item)
+
+
 def _assert_schema_valid(raw: str) -> None:
     obj = json.loads(raw)
     assert list(obj) == list(FIELDS)
@@ -62,8 +107,9 @@ def _assert_schema_valid(raw: str) -> None:
 )
 @given(st.lists(st.text(max_size=80), min_size=1, max_size=4))
 def test_untrained_model_always_yields_schema_valid_json(decoder, texts):
-    for raw in decoder.decode_batch(texts):
+    for text, raw in zip(texts, decoder.decode_batch(texts)):
         _assert_schema_valid(raw)
+        _assert_copied(raw, text)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Python API, `extract` CLI and REST server on a tiny random Llama (no real model needed)."""
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from peft import LoraConfig, get_peft_model
 from calendar_ner import extract
 from calendar_ner.__main__ import main
 from calendar_ner.data.io import DataError
+from calendar_ner.decode import COPY_FIELDS
 from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_dtype
 from calendar_ner.models.base import load_model
 from calendar_ner.schema import FIELDS
@@ -73,6 +75,26 @@ def test_cli_single_text(adapter_dir, capsys):
     assert list(json.loads(capsys.readouterr().out)) == list(FIELDS)
 
 
+def test_copy_fields_from_argument_then_model_then_default(adapter_dir, tmp_path):
+    assert CalendarExtractor.from_pretrained(adapter_dir).decoder.copy_fields == set(COPY_FIELDS)
+    assert not CalendarExtractor.from_pretrained(adapter_dir, copy_fields=[]).decoder.copy_fields
+    meta = json.loads((adapter_dir / "calendar_ner.json").read_text())
+    other = tmp_path / "adapter"
+    shutil.copytree(adapter_dir, other)
+    (other / "calendar_ner.json").write_text(json.dumps(meta | {"copy_fields": ["location"]}))
+    extractor = CalendarExtractor.from_pretrained(other)
+    assert extractor.decoder.copy_fields == {"location"}
+    assert extractor.meta["copy_fields"] == ["location"]
+
+
+def test_cli_copy_fields_flag(adapter_dir, capsys):
+    text = "Dentist on 3rd, Feb 2025 at 9am"
+    main(["extract", text, "--model", str(adapter_dir), "--copy_fields", "[attendees]"])
+    assert list(json.loads(capsys.readouterr().out)) == list(FIELDS)
+    with pytest.raises(ValueError, match="unknown field"):
+        main(["extract", text, "--model", str(adapter_dir), "--copy_fields", "[venue]"])
+
+
 def test_cli_jsonl_keeps_order_and_extra_keys(adapter_dir, tmp_path):
     rows = [{"id": i, "event_text": t} for i, t in enumerate(["x y z", "", "Lunch at noon"])]
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
@@ -104,6 +126,7 @@ def test_server_health_and_docs(client):
     health = client.get("/health").json()
     assert health["fields"] == list(FIELDS)
     assert health["model"]["base_model"] == TINY and health["model"]["device"] == "cpu"
+    assert health["model"]["copy_fields"] == list(COPY_FIELDS)
     assert "/extract" in client.get("/openapi.json").json()["paths"]
 
 

@@ -46,6 +46,7 @@ def test_tiny_model_overfits_to_exact_match():
         ),
         optim=OptimConfig(lr=0.01, warmup_ratio=0.0, min_lr_ratio=1.0),
         max_new_tokens=100,
+        copy_fields=["attendees", "location"],  # the dates below are canonical, not as written
     )
     loader = DataLoader(
         # Canonical targets: a random 2-layer model memorizes them in 150-200 steps (the step

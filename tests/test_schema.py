@@ -5,6 +5,8 @@ from calendar_ner.schema import (
     FIELDS,
     SchemaError,
     canonicalize,
+    is_date_like,
+    is_time_like,
     normalize_date,
     normalize_duration,
     normalize_time,
@@ -125,6 +127,33 @@ def test_lenient_canonicalize_and_parse_output():
     assert parse_output(target + " trailing junk {")["action"] == "Call"
     assert parse_output("no json here") is None
     assert parse_output('{"action": "Call"') is None
+
+
+@pytest.mark.parametrize(
+    "value, date_like, time_like",
+    [
+        ("10/05/2025", True, False),
+        ("tomorrow", True, False),
+        ("next Friday", True, False),
+        ("5 mars 2025", True, True),  # not read as a date, but it has numbers
+        ("4th, March 2025", True, False),  # a full date is no time
+        ("3:00 PM", False, True),  # a clock time is no date
+        ("noon", False, True),
+        ("you", False, False),
+        ("Marketing", False, False),  # starts like "Mar", is no month
+    ],
+)
+def test_date_and_time_likeness(value, date_like, time_like):
+    assert is_date_like(value) is date_like
+    assert is_time_like(value) is time_like
+
+
+def test_a_prediction_loses_a_date_or_time_that_names_none():
+    obj = {f: None for f in FIELDS} | {"action": "Call", "date": "you", "time": "HELLO"}
+    assert canonicalize(obj, strict=False) == {f: None for f in FIELDS} | {"action": "Call"}
+    assert canonicalize(obj | {"date": "9am"}, strict=False)["date"] is None
+    assert canonicalize(obj | {"date": "tomorrow"}, strict=False)["date"] == "tomorrow"
+    assert canonicalize(obj)["date"] == "you"  # labels are kept as they are
 
 
 def test_the_eight_keys_are_the_public_contract():

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
 
 from calendar_ner.data.tokens import IGNORE_INDEX, encode_prompt
-from calendar_ner.decode import ConstrainedDecoder
+from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, check_copy_fields
 from calendar_ner.models.base import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
 from calendar_ner.models.metrics import ExtractionMetrics
 from calendar_ner.prompt import parse_output
@@ -85,6 +85,7 @@ class CalendarNER(L.LightningModule):
         val_generate_rows: int = 32,
         max_new_tokens: int = 160,
         decoding: Literal["constrained", "free"] = "constrained",
+        copy_fields: list[str] | None = None,
     ) -> None:
         """
         Args:
@@ -101,6 +102,9 @@ class CalendarNER(L.LightningModule):
             max_new_tokens: Generation cap per event (free-form decoding).
             decoding: ``constrained`` (schema-constrained, as ``calendar_ner extract`` does) or
                 ``free`` (plain greedy ``generate``) for the val/test/predict metrics.
+            copy_fields: Fields whose values constrained decoding keeps to spans of the request
+                text; saved with the exported adapter for ``extract``. None = date, time,
+                attendees, location (date and time need ``data.surface_datetime``, the default).
         """
         super().__init__()
         self.save_hyperparameters()
@@ -110,6 +114,8 @@ class CalendarNER(L.LightningModule):
             raise ValueError(f"value_loss_weight must be > 0, got {value_loss_weight}")
         self.tokenizer = load_tokenizer(base_model)
         self.model = self._build_model()
+        self.copy_fields = list(COPY_FIELDS if copy_fields is None else copy_fields)
+        check_copy_fields(self.copy_fields)
         self._decoder: ConstrainedDecoder | None = None
         self.val_metrics = ExtractionMetrics()
         self.test_metrics = ExtractionMetrics()
@@ -147,6 +153,16 @@ class CalendarNER(L.LightningModule):
             task_type="CAUSAL_LM",
         )
         return get_peft_model(model, lora)
+
+    def setup(self, stage: str) -> None:
+        data = self.trainer.datamodule if self._trainer is not None else None
+        copied = sorted({"date", "time"} & set(self.copy_fields))
+        if copied and data is not None and not getattr(data, "surface_datetime", True):
+            raise ValueError(
+                f"model.copy_fields has {copied} but data.surface_datetime is false: the targets "
+                "hold canonical dates and times, which need not appear in the text; drop them, "
+                "e.g. --model.copy_fields '[attendees, location]'"
+            )
 
     # --- training ------------------------------------------------------------------------------
 
@@ -196,7 +212,9 @@ class CalendarNER(L.LightningModule):
         """The raw JSON text the model writes for each request (``decoding`` picks the method)."""
         if self.hparams.decoding == "constrained":
             if self._decoder is None:  # built once: it pre-tokenizes the fixed JSON segments
-                self._decoder = ConstrainedDecoder(self.model, self.tokenizer)
+                self._decoder = ConstrainedDecoder(
+                    self.model, self.tokenizer, copy_fields=self.copy_fields
+                )
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
 
