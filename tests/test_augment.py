@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -11,7 +12,7 @@ from calendar_ner.data.augment import augment, missing_in_text
 from calendar_ner.data.augment.pools import EntityPools, location_kind
 from calendar_ner.data.augment.style import restyle
 from calendar_ner.data.augment.swap import swap
-from calendar_ner.data.augment.synth import Synthesizer
+from calendar_ner.data.augment.synth import RELATIVE_DATES, Synthesizer
 from calendar_ner.data.augment.templates import (
     DATE_FORMATS,
     TIME_FORMATS,
@@ -185,6 +186,32 @@ def test_render_keeps_every_value(pools):
     for _ in range(200):
         event = synthesizer.add_rare(synthesizer.event())
         assert missing_in_text(synthesizer.render(event), event) == []
+
+
+def test_synth_relative_and_missing_dates_and_times(pools):
+    plain = Synthesizer(pools, seed=0)
+    assert all(plain.event()["date"][:1].isdigit() for _ in range(200))  # off by default
+    synthesizer = Synthesizer(pools, seed=0, relative_dates=0.08, undated=0.04, untimed=0.05)
+    events = [synthesizer.event() for _ in range(400)]
+    relative = [e for e in events if e["date"] in RELATIVE_DATES]
+    assert len(relative) >= 10  # ~8%, labelled as written
+    assert sum(e["date"] is None for e in events) >= 5
+    assert sum(e["time"] is None for e in events) >= 5
+    assert all(e["date"] or e["time"] for e in events)
+    for event in relative:
+        text = synthesizer.render(event)
+        assert event["date"] in text and missing_in_text(text, event) == [], text
+        on_date = re.search(rf"\bon {event['date']}", text)  # "on Friday", never "on tomorrow"
+        assert not on_date or event["date"].split()[0].endswith("day"), text
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"relative_dates": 0.6, "undated": 0.5}, "sum to < 1"), ({"untimed": 1.0}, "untimed")],
+)
+def test_synth_date_shares_are_checked(pools, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Synthesizer(pools, **kwargs)
 
 
 def test_swap_updates_text_and_label(pools):

@@ -1,5 +1,6 @@
 """End to end through the LightningCLI on a tiny random Llama (seconds on CPU)."""
 
+import json
 from pathlib import Path
 
 import lightning as L
@@ -9,6 +10,7 @@ import torch
 from calendar_ner.__main__ import main
 from calendar_ner.cli import CalendarCLI, run_cli
 from calendar_ner.data.datamodule import CalendarDataModule
+from calendar_ner.decode import COPY_FIELDS
 from calendar_ner.models.module import CalendarNER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +57,8 @@ def test_fit_writes_exactly_the_run_files(fitted):
             "chat_template.jinja",
         ]
     )
+    meta = json.loads((run / "adapter" / "calendar_ner.json").read_text())
+    assert meta["copy_fields"] == list(COPY_FIELDS)  # what extract decodes with
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
 
@@ -123,6 +127,9 @@ def test_every_shipped_config_parses(path):
         ("--model.base_model=./no/such/dir", "neither a local directory"),
         ("--model.base_model=NoSuchOrg/no-such-model", "bundled:smollm2-135m-instruct"),
         ("--data.corpus.raw=/no/such/file.jsonl", "data file not found"),
+        ("--model.copy_fields=[venue]", "unknown field(s) ['venue']"),
+        ("--data.surface_datetime=false", "data.surface_datetime is false"),
+        ("--data.corpus.undated=1.5", "undated must be in [0, 1)"),
     ],
 )
 def test_bad_config_fails_before_training(raw_file, tmp_path, flag, message, capsys, monkeypatch):

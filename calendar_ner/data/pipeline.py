@@ -57,6 +57,13 @@ class CorpusConfig:
     """Seed for splitting, augmentation and synthesis."""
     skip_invalid: bool = False
     """Skip bad raw rows (listed in the data card) instead of stopping at the first one."""
+    relative_dates: float = 0.0
+    """Share of synthetic rows whose date is relative ("tomorrow", "next Friday"), labelled as
+    written (``configs/relative-dates.yaml``: 0.08)."""
+    undated: float = 0.0
+    """Share of synthetic rows with no date, labelled null."""
+    untimed: float = 0.0
+    """Share of dated synthetic rows with no time, labelled null."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
@@ -66,6 +73,11 @@ class CorpusConfig:
             raise ValueError(f"synth must be >= 0, got {self.synth}")
         if self.variants_per_row not in (0, 1):
             raise ValueError(f"variants_per_row must be 0 or 1, got {self.variants_per_row}")
+        for name in ("relative_dates", "undated", "untimed"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.relative_dates + self.undated >= 1:
+            raise ValueError("relative_dates + undated must be < 1: some rows need a date")
         if not 0 <= self.dedup_threshold <= 100:
             raise ValueError(f"dedup_threshold must be in [0, 100], got {self.dedup_threshold}")
         if self.raw is None and self.synth == 0:
@@ -125,6 +137,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         return json.loads((cfg.processed_dir / "data_card.json").read_text())
 
     skipped: list[Row] = []
+    dates = {"relative_dates": cfg.relative_dates, "undated": cfg.undated, "untimed": cfg.untimed}
     if cfg.raw:
         real, skipped = read_rows(cfg.raw, skip_invalid=cfg.skip_invalid)
         real = [{**r, "source": "real"} for r in real]
@@ -135,7 +148,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         base = [
             {**r, "source": "synth"}
             for r in augmentation.augment(
-                [], synth=cfg.synth, rare_min_frac=cfg.rare_min_frac, seed=cfg.seed
+                [], synth=cfg.synth, rare_min_frac=cfg.rare_min_frac, seed=cfg.seed, **dates
             )
         ]
         n_read = 0
@@ -154,6 +167,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
             synth=cfg.synth,
             rare_min_frac=cfg.rare_min_frac,
             seed=cfg.seed,
+            **dates,
         )
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)
         splits["train"] = splits["train"] + generated

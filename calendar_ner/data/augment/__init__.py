@@ -81,13 +81,17 @@ def augment(
     synth: int = 0,
     rare_min_frac: float = 0.15,
     seed: int = 0,
+    relative_dates: float = 0.0,
+    undated: float = 0.0,
+    untimed: float = 0.0,
 ) -> list[Row]:
     """Generated rows for ``train_rows`` (the real rows themselves are not included).
 
     Up to ``variants_per_row`` (0 or 1) variants per real row (``parent`` is its index), then
     ``synth`` synthetic rows. Synthetic rows then get a recurrence or note until such rows are at
     least ``rare_min_frac`` of real plus generated rows; when every synthetic row has one, more
-    rare synthetic rows are added. Same inputs and seed, same list.
+    rare synthetic rows are added. ``relative_dates``, ``undated`` and ``untimed`` go to the
+    :class:`Synthesizer`. Same inputs and seed, same list.
     """
     if variants_per_row not in (0, 1):
         raise ValueError(f"variants_per_row must be 0 or 1, got {variants_per_row}")
@@ -103,7 +107,9 @@ def augment(
             if row is not None:
                 generated.append(row)
 
-    synthesizer = Synthesizer(pools, seed)
+    synthesizer = Synthesizer(
+        pools, seed, relative_dates=relative_dates, undated=undated, untimed=untimed
+    )
     synthetic = [_synth_row(synthesizer, rare=False) for _ in range(synth)]
     rare = sum(_is_rare(o) for _, o in real) + sum(_is_rare(r["output"]) for r in generated)
     rare += sum(_is_rare(r["output"]) for r in synthetic)

@@ -19,6 +19,15 @@ _KINDS = (
     "review", "sync", "check-in", "call", "mtg", "meeting", "workshop", "standup", "planning",
     "kickoff", "demo", "catch-up", "debrief", "retro", "interview", "brainstorm",
 )  # fmt: skip
+# Relative dates a synthetic event may carry (CorpusConfig.relative_dates), labelled as written:
+# the schema keeps relative dates verbatim. Every real dev row has an absolute date and a clock
+# time, so without such rows a model copies some other span, or invents a date, for "tomorrow".
+RELATIVE_DATES = (
+    "today", "tomorrow", "the day after tomorrow", "next week", "this weekend",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "next Monday", "next Tuesday", "next Wednesday", "next Thursday", "next Friday",
+    "this Friday", "this Saturday", "this Sunday",
+)  # fmt: skip
 _ATTENDEE_COUNTS = (0, 1, 2, 3, 4)
 _ATTENDEE_WEIGHTS = (0.3, 0.3, 0.2, 0.12, 0.08)
 
@@ -26,7 +35,26 @@ _ATTENDEE_WEIGHTS = (0.3, 0.3, 0.2, 0.12, 0.08)
 class Synthesizer:
     """Makes random events and their texts; the same pools and seed give the same sequence."""
 
-    def __init__(self, pools: EntityPools, seed: int = 0) -> None:
+    def __init__(
+        self,
+        pools: EntityPools,
+        seed: int = 0,
+        *,
+        relative_dates: float = 0.0,
+        undated: float = 0.0,
+        untimed: float = 0.0,
+    ) -> None:
+        """``relative_dates``, ``undated``: shares of events whose date is relative (from
+        :data:`RELATIVE_DATES`) or missing; ``untimed``: share of dated events with no time.
+        At 0 no random draw is spent on them, so the sequence is that of earlier versions."""
+        if not (0 <= relative_dates and 0 <= undated and relative_dates + undated < 1):
+            raise ValueError(
+                f"relative_dates ({relative_dates}) and undated ({undated}) must be >= 0 and "
+                "sum to < 1"
+            )
+        if not 0 <= untimed < 1:
+            raise ValueError(f"untimed must be in [0, 1), got {untimed}")
+        self.relative_dates, self.undated, self.untimed = relative_dates, undated, untimed
         self.pools = pools
         self.rng = random.Random(f"synth-{seed}")
         self.fake = Faker("en_US")
@@ -70,8 +98,14 @@ class Synthesizer:
         """A random canonical event; recurrence and notes are set now and then."""
         rng, event = self.rng, empty_event()
         event["action"] = self._action()
-        event["date"] = random_date(rng)
-        event["time"] = random_time(rng)
+        roll = rng.random() if self.relative_dates or self.undated else 1.0
+        if roll < self.relative_dates:
+            event["date"] = rng.choice(RELATIVE_DATES)
+        elif roll >= self.relative_dates + self.undated:
+            event["date"] = random_date(rng)
+        # Never neither: an undated event keeps its time.
+        if event["date"] is None or not self.untimed or rng.random() >= self.untimed:
+            event["time"] = random_time(rng)
         if rng.random() < 0.6:
             event["location"] = rng.choice(self.pools.locations)
         if rng.random() < 0.75:

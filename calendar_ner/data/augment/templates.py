@@ -138,7 +138,11 @@ def _phrases(event: Event, terse: bool, rng: random.Random) -> dict[str, str]:
         out["action"] = event["action"]
     if event["date"]:
         d = date_surface(event["date"], rng)
-        out["date"] = d if terse else _pick(rng, ("on {}", "on {}", "{}"), d)
+        if d == event["date"] and not d[:1].isdigit():  # "tomorrow", "next Friday"
+            options = ("on {}", "{}") if d.split()[0] in _WEEKDAYS else ("{}",)
+            out["date"] = _pick(rng, options, d)
+        else:
+            out["date"] = d if terse else _pick(rng, ("on {}", "on {}", "{}"), d)
     if event["time"]:
         t = time_surface(event["time"], rng)
         options = (
