@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import sys
 
-from jsonargparse import ArgumentParser
+from jsonargparse import ArgumentParser, set_parsing_settings
+
+# The string under each dataclass field (CorpusConfig, AdapterConfig, ...) is its --help text.
+set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 

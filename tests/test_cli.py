@@ -222,3 +222,11 @@ def test_qlora_on_cuda(raw_file, tmp_path):
 def test_fit_on_mps(raw_file, tmp_path):
     cli = run_cli(["fit", *_args(raw_file, tmp_path), "--trainer.accelerator=mps"])
     assert cli.trainer.precision == "32-true"
+
+
+def test_help_shows_the_docstring_under_each_field(capsys):
+    with pytest.raises(SystemExit):
+        main(["data", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Number of Faker-synthesized rows added to the train split" in out
+    assert "Share of synthetic rows whose date is relative" in out
