@@ -117,10 +117,10 @@ def serve_main(args: list[str]) -> None:
     parser.add_class_arguments(ServeConfig)
     _model_args(parser)
     ns = parser.parse_args(args)
-    model = {k: ns.pop(k) for k in ("dtype", "device", "copy_fields")}
     path = ns.pop("model")
+    load = {k: ns.pop(k) for k in ("dtype", "device", "copy_fields")}
     config = ServeConfig(**ns.as_dict())
-    app = create_app(CalendarExtractor.from_pretrained(path, **model), config)
+    app = create_app(CalendarExtractor.from_pretrained(path, **load), config)
     uvicorn.run(app, host=config.host, port=config.port)
 
 

@@ -18,13 +18,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from calendar_ner.schema import FIELDS, Event, normalize_date, normalize_duration, normalize_time
+from calendar_ner.schema import (
+    CANONICAL_DATE,
+    CANONICAL_TIME,
+    FIELDS,
+    Event,
+    normalize_date,
+    normalize_duration,
+    normalize_time,
+)
 
 Span = tuple[int, int]
 
 _WORD = re.compile(r"\S+")
-_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
-_CLOCK = re.compile(r"\d{1,2}:\d{2} [AP]M")
 _STARTS_DATE = re.compile(r"^(\d|[A-Z][a-z]{2})")  # "3rd", "2024-", "May", "Friday"
 _DURATION = re.compile(
     r"\b(?:\d+(?:\.\d+)?\s?(?:hours?|hrs?|h|minutes?|mins?|m)|(?:an?|one)[ -]hour)\b", re.I
@@ -65,7 +71,7 @@ def time_span(text: str) -> Span | None:
         for width in (2, 1):
             start, end = words[i][0], words[min(i + width, len(words)) - 1][1]
             span = text[start:end]
-            if not span.isdigit() and _CLOCK.fullmatch(normalize_time(span)):
+            if not span.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(span)):
                 return start, end
     return None
 
@@ -85,7 +91,7 @@ def date_span(text: str, max_parses: int = 200) -> Span | None:
             if not _STARTS_DATE.match(span):
                 continue
             max_parses -= 1
-            if _DATE.fullmatch(normalize_date(span)):
+            if CANONICAL_DATE.fullmatch(normalize_date(span)):
                 return start, end
             if max_parses <= 0:
                 return None

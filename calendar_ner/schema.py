@@ -11,6 +11,7 @@ prediction and a gold label are compared under exactly one definition.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import datetime
 from typing import Any
@@ -163,21 +164,23 @@ def normalize_date(text: str) -> str:
     return parsed.strftime("%d/%m/%Y")
 
 
-_MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-).split()
-_DATE_WORDS = frozenset(
-    _MONTH_NAMES + [m[:3] for m in _MONTH_NAMES] + ["sept"]
-    + "monday tuesday wednesday thursday friday saturday sunday".split()
-    + "mon tue tues wed thu thur thurs fri sat sun".split()
-    + "today tomorrow tmrw tonight yesterday week weekend fortnight month year".split()
-)  # fmt: skip
+# Month and weekday names and their abbreviations, lower case ("may", "tue").
+CALENDAR_WORDS = frozenset(
+    w.lower()
+    for names in (calendar.month_name, calendar.month_abbr, calendar.day_name, calendar.day_abbr)
+    for w in names
+    if w
+) | {"sept"}
+CANONICAL_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+CANONICAL_TIME = re.compile(r"\d{1,2}:\d{2} [AP]M")
+_DATE_WORDS = CALENDAR_WORDS | frozenset(
+    "tues thur thurs today tomorrow tmrw tonight yesterday week weekend fortnight month "
+    "year".split()
+)
 _TIME_WORDS = frozenset(
     "noon midday midnight morning afternoon evening night tonight lunch lunchtime breakfast "
     "dinner eod am pm".split()
 )
-_CANONICAL_TIME = re.compile(r"\d{1,2}:\d{2} [AP]M")
-_CANONICAL_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
 
 
 def _words(text: str) -> set[str]:
@@ -187,7 +190,7 @@ def _words(text: str) -> set[str]:
 def is_date_like(value: str) -> bool:
     """Whether a (normalized) date value names a date: a number that is not a clock time, a
     month or weekday, or a relative day ("tomorrow", "next week")."""
-    if _CANONICAL_TIME.fullmatch(normalize_time(value)):
+    if CANONICAL_TIME.fullmatch(normalize_time(value)):
         return False
     return bool(re.search(r"\d", value)) or bool(_words(value) & _DATE_WORDS)
 
@@ -195,7 +198,7 @@ def is_date_like(value: str) -> bool:
 def is_time_like(value: str) -> bool:
     """Whether a (normalized) time value names a time: a number that is not a full date, or a
     time of day ("noon")."""
-    if _CANONICAL_DATE.fullmatch(normalize_date(value)):
+    if CANONICAL_DATE.fullmatch(normalize_date(value)):
         return False
     return bool(re.search(r"\d", value)) or bool(_words(value) & _TIME_WORDS)
 

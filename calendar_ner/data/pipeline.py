@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from calendar_ner.data import augment as augmentation
+from calendar_ner.data.augment.synth import check_date_shares
 from calendar_ner.data.io import (
     DataError,
     Row,
@@ -73,11 +74,7 @@ class CorpusConfig:
             raise ValueError(f"synth must be >= 0, got {self.synth}")
         if self.variants_per_row not in (0, 1):
             raise ValueError(f"variants_per_row must be 0 or 1, got {self.variants_per_row}")
-        for name in ("relative_dates", "undated", "untimed"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
-        if self.relative_dates + self.undated >= 1:
-            raise ValueError("relative_dates + undated must be < 1: some rows need a date")
+        check_date_shares(self.relative_dates, self.undated, self.untimed)
         if not 0 <= self.dedup_threshold <= 100:
             raise ValueError(f"dedup_threshold must be in [0, 100], got {self.dedup_threshold}")
         if self.raw is None and self.synth == 0:

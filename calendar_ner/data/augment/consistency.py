@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 
-from calendar_ner.schema import FIELDS, normalize_date, normalize_time
+from calendar_ner.schema import (
+    CALENDAR_WORDS,
+    CANONICAL_TIME,
+    FIELDS,
+    normalize_date,
+    normalize_time,
+)
 
 Span = tuple[int, int]
 
@@ -15,19 +20,12 @@ _EDGE = "()[]{},.;:!?\"'@"
 _YEAR = re.compile(r"\d{4}")
 _MAX_DATE_TOKENS = 6
 _MAX_TIME_TOKENS = 2
-_CALENDAR_WORDS = frozenset(
-    w.lower()
-    for names in (calendar.month_name, calendar.month_abbr, calendar.day_name, calendar.day_abbr)
-    for w in names
-    if w
-) | {"sept"}
 _DATE_TOKEN = re.compile(r"\d{1,2}(st|nd|rd|th)|[\d/.-]+|[A-Za-z]+", re.IGNORECASE)
-_CLOCK = re.compile(r"\d{1,2}:\d{2} [AP]M")
 
 
 def is_calendar_word(word: str) -> bool:
     """True for month and weekday names and their abbreviations ("May", "Tue")."""
-    return word.lower() in _CALENDAR_WORDS
+    return word.lower() in CALENDAR_WORDS
 
 
 def _tokens(text: str) -> list[Span]:
@@ -78,7 +76,7 @@ def time_spans(text: str, value: str) -> list[Span]:
         for j in range(min(len(tokens), i + _MAX_TIME_TOKENS) - 1, i - 1, -1):
             start, end = tokens[i][0], tokens[j][1]
             parsed = normalize_time(text[start:end])
-            if _CLOCK.fullmatch(parsed):
+            if CANONICAL_TIME.fullmatch(parsed):
                 if parsed == value:
                     spans.append((start, end))
                 break  # "9:30" inside "9:30 pm" is not a time of its own

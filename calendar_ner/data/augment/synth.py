@@ -32,6 +32,19 @@ _ATTENDEE_COUNTS = (0, 1, 2, 3, 4)
 _ATTENDEE_WEIGHTS = (0.3, 0.3, 0.2, 0.12, 0.08)
 
 
+def check_date_shares(relative_dates: float, undated: float, untimed: float) -> None:
+    """A ValueError naming the share that is out of range."""
+    for name, share in (
+        ("relative_dates", relative_dates),
+        ("undated", undated),
+        ("untimed", untimed),
+    ):
+        if not 0 <= share < 1:
+            raise ValueError(f"{name} must be in [0, 1), got {share}")
+    if relative_dates + undated >= 1:
+        raise ValueError("relative_dates + undated must sum to < 1: some rows need a date")
+
+
 class Synthesizer:
     """Makes random events and their texts; the same pools and seed give the same sequence."""
 
@@ -47,13 +60,7 @@ class Synthesizer:
         """``relative_dates``, ``undated``: shares of events whose date is relative (from
         :data:`RELATIVE_DATES`) or missing; ``untimed``: share of dated events with no time.
         At 0 no random draw is spent on them, so the sequence is that of earlier versions."""
-        if not (0 <= relative_dates and 0 <= undated and relative_dates + undated < 1):
-            raise ValueError(
-                f"relative_dates ({relative_dates}) and undated ({undated}) must be >= 0 and "
-                "sum to < 1"
-            )
-        if not 0 <= untimed < 1:
-            raise ValueError(f"untimed must be in [0, 1), got {untimed}")
+        check_date_shares(relative_dates, undated, untimed)
         self.relative_dates, self.undated, self.untimed = relative_dates, undated, untimed
         self.pools = pools
         self.rng = random.Random(f"synth-{seed}")
