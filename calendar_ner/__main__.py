@@ -64,7 +64,7 @@ def _model_args(parser: ArgumentParser) -> None:
         default=None,
         help="Fields whose values must be spans of the request text, e.g. '[attendees, "
         "location]'; '[]' turns the constraint off (default: the model's calendar_ner.json, "
-        "else date, time, attendees, location).",
+        "else action, date, time, attendees, location).",
     )
 
 
