@@ -60,7 +60,7 @@ class CorpusConfig:
     """Skip bad raw rows (listed in the data card) instead of stopping at the first one."""
     relative_dates: float = 0.0
     """Share of synthetic rows whose date is relative ("tomorrow", "next Friday"), labelled as
-    written (``configs/relative-dates.yaml``: 0.08)."""
+    written (``configs/release.yaml``: 0.08)."""
     undated: float = 0.0
     """Share of synthetic rows with no date, labelled null."""
     untimed: float = 0.0
