@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from calendar_ner.__main__ import main
 
@@ -112,8 +113,10 @@ def test_fit_command_is_a_valid_fit(tmp_path, capsys):
     assert command[1:4] == ["-m", "calendar_ner", "fit"]
     with pytest.raises(SystemExit):
         main([*command[3:], "--print_config"])
-    config = capsys.readouterr().out
-    assert "seed_everything: 7" in config and "train_on_eval: true" in config
-    assert "relative_dates: 0.08" in config and "undated: 0.1" in config
-    assert "max_steps: 3" in config
-    assert f"run_dir: {tmp_path / 'rel-final'}" in config
+    config = yaml.safe_load(capsys.readouterr().out)
+    assert config["seed_everything"] == 7 and config["trainer"]["max_steps"] == 3
+    corpus = config["data"]["corpus"]
+    assert corpus["train_on_eval"] is True and corpus["undated"] == 0.1
+    assert corpus["relative_dates"] == 0.08  # from release.yaml
+    assert config["export"]["run_dir"] == str(tmp_path / "rel-final")
+    assert config["checkpoint"]["save_top_k"] == 0  # no best-by-val-loss: the last epoch
