@@ -39,6 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from calendar_ner.data.pipeline import CorpusConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW = "../shared/data/event_text_mapping.dev.jsonl"
 PROBE = str(ROOT / "benchmarks/data/probe.jsonl")
@@ -60,6 +62,11 @@ class Run:
     @property
     def name(self) -> str:
         return Path(self.dir).name
+
+    @property
+    def data_dir(self) -> str:
+        """The run's own corpus folder (``data.corpus.data_dir``)."""
+        return f"{self.dir}/data"
 
 
 def parse_recipe(text: str) -> tuple[str, list[str]]:
@@ -94,7 +101,7 @@ def fit_command(run: Run, recipe_args: list[str], ns: argparse.Namespace) -> lis
         f"--seed_everything={run.seed}",
         f"--trainer.accelerator={ns.accelerator}",
         f"--data.corpus.raw={ns.raw}",
-        f"--data.corpus.data_dir={d}/data",
+        f"--data.corpus.data_dir={run.data_dir}",
         f"--data.corpus.train_on_eval={str(run.final).lower()}",
         f"--export.run_dir={d}",
         f"--trainer.logger.init_args.save_dir={d}/logs",
@@ -108,7 +115,7 @@ def fit_command(run: Run, recipe_args: list[str], ns: argparse.Namespace) -> lis
 def eval_sets(run: Run, probe: str) -> dict[str, str]:
     """Split name -> labelled JSONL scored for this run."""
     split = "test" if run.final else "eval"
-    sets = {split: f"{run.dir}/data/splits/{split}.jsonl"}
+    sets = {split: str(CorpusConfig(data_dir=run.data_dir).splits_dir / f"{split}.jsonl")}
     if probe:
         sets["probe"] = probe
     return sets
@@ -201,6 +208,11 @@ def _cell(scores: dict, key: str) -> str:
     return f"{scores[key]:.3f}" if key in scores else "–"
 
 
+def write_summary(out: Path, summary: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
 def markdown(summary: dict) -> str:
     """The summary as a table: one row per recipe, the winner marked."""
     lines = [
@@ -257,16 +269,14 @@ def main(argv: list[str] | None = None) -> dict:
         execute(run, recipes[run.recipe], ns, env)
         with lock:
             done.append(run)
-            summary = summarize(runs, recipes, ns.probe)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            write_summary(out, summarize(runs, recipes, ns.probe))
             status = "ok" if not run.error else run.error.splitlines()[0]
             print(f"[{len(done)}/{len(runs)}] {run.name}: {status} {run.scores}", flush=True)
 
     with ThreadPoolExecutor(max_workers=ns.parallel) as pool:
         list(pool.map(job, runs))
     summary = summarize(runs, recipes, ns.probe)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(out, summary)
     (out / "summary.md").write_text(markdown(summary) + "\n")
     print(markdown(summary))
     print(f"winner: {summary['winner']} ({summary['rule']})")
