@@ -6,8 +6,10 @@ Exact match needs every field right, label conventions included. This counts, fo
 wordings that recur in the requests, how often the label keeps the wording and how often it
 changes it; a model can follow only one way per wording, so the minority rows are misses for it
 unless it finds another cue. Also prints, per field, how often the target (dates and times as
-written, :func:`calendar_ner.data.tokens.training_target`) is a verbatim span of the request.
-Prints counts only, never row text.
+written, :func:`calendar_ner.data.tokens.training_target`) is a verbatim span of the request,
+and how many copied actions start and end where the decoder lets an action start and end
+(:func:`calendar_ner.decode.action_starts`, :func:`calendar_ner.decode.action_ends`). Prints
+counts only, never row text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
+from calendar_ner.decode import action_ends, action_starts, copied, fold
 from calendar_ner.schema import FIELDS
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
@@ -87,9 +90,18 @@ def audit(rows: list[Row]) -> dict:
         minority = min(ways.values(), key=len)
         minority_rows.update(minority)
         probes[label] = {way: len(idx) for way, idx in ways.items()}
+    actions = [(t, f' "{e["action"]}"') for t, e in zip(texts, targets) if e["action"]]
+    actions = [(t, a) for t, a in actions if copied(a, fold(t))]
     return {
         "rows": len(rows),
         "verbatim_targets": fields,
+        "action_bounds": {
+            "copied_actions": len(actions),
+            "at_allowed_start": sum(copied(a, fold(t), action_starts(t)) for t, a in actions),
+            "at_allowed_start_and_end": sum(
+                copied(a, fold(t), action_starts(t), action_ends(t)) for t, a in actions
+            ),
+        },
         "conventions": probes,
         "minority_rows": len(minority_rows),
         "minority_share": len(minority_rows) / len(rows),

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from jsonargparse import ArgumentParser, set_parsing_settings
+from jsonargparse import ArgumentParser, Namespace, set_parsing_settings
+
+if TYPE_CHECKING:
+    from calendar_ner.extract import CalendarExtractor
 
 # The string under each dataclass field (CorpusConfig, AdapterConfig, ...) is its --help text.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
@@ -35,6 +39,17 @@ def data_main(args: list[str]) -> None:
     card = build_corpus(cfg, force=force)
     print(card_markdown(card))
     print(f"Wrote {cfg.data_dir}/splits/{{train,eval,test}}.jsonl and {cfg.data_dir}/processed/")
+
+
+# Flags of _model_args that CalendarExtractor.from_pretrained takes as keywords.
+_LOAD_KEYS = ("dtype", "device", "copy_fields", "action_bounds", "exact_copy")
+
+
+def _load_extractor(ns: Namespace) -> CalendarExtractor:
+    """The extractor that the :func:`_model_args` flags in ``ns`` ask for."""
+    from calendar_ner.extract import CalendarExtractor
+
+    return CalendarExtractor.from_pretrained(ns.model, **{k: ns[k] for k in _LOAD_KEYS})
 
 
 def _model_args(parser: ArgumentParser) -> None:
@@ -66,6 +81,20 @@ def _model_args(parser: ArgumentParser) -> None:
         "location]'; '[]' turns the constraint off (default: the model's calendar_ner.json, "
         "else action, date, time, attendees, location).",
     )
+    parser.add_argument(
+        "--action_bounds",
+        type=bool | None,
+        default=None,
+        help="Start and end a copied action only where a request's action can: not inside a "
+        "phrase of content words (default: the model's calendar_ner.json, else true).",
+    )
+    parser.add_argument(
+        "--exact_copy",
+        type=bool | None,
+        default=None,
+        help="Spell copied strings with the tokens and case a training target uses for that "
+        "span of the text (default: the model's calendar_ner.json, else true).",
+    )
 
 
 def extract_main(args: list[str]) -> None:
@@ -73,7 +102,6 @@ def extract_main(args: list[str]) -> None:
     from tqdm import tqdm
 
     from calendar_ner.data.io import parse_jsonl, parse_request, write_jsonl
-    from calendar_ner.extract import CalendarExtractor
 
     parser = ArgumentParser(prog="calendar_ner extract", description=extract_main.__doc__)
     parser.add_argument("text", nargs="?", default=None, help="One calendar request.")
@@ -90,9 +118,7 @@ def extract_main(args: list[str]) -> None:
         parser.error("--batch_size must be >= 1")
     # Bad input fails (naming file:line) before the model is loaded.
     rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
-    extractor = CalendarExtractor.from_pretrained(
-        ns.model, dtype=ns.dtype, device=ns.device, copy_fields=ns.copy_fields
-    )
+    extractor = _load_extractor(ns)
     if rows is None:
         print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
         return
@@ -110,17 +136,17 @@ def serve_main(args: list[str]) -> None:
     """Serve ``POST /extract`` and ``GET /health`` (docs at /docs)."""
     import uvicorn
 
-    from calendar_ner.extract import CalendarExtractor
     from calendar_ner.serve import ServeConfig, create_app
 
     parser = ArgumentParser(prog="calendar_ner serve", description=serve_main.__doc__)
     parser.add_class_arguments(ServeConfig)
     _model_args(parser)
     ns = parser.parse_args(args)
-    path = ns.pop("model")
-    load = {k: ns.pop(k) for k in ("dtype", "device", "copy_fields")}
+    extractor = _load_extractor(ns)
+    for key in ("model", *_LOAD_KEYS):
+        ns.pop(key)
     config = ServeConfig(**ns.as_dict())
-    app = create_app(CalendarExtractor.from_pretrained(path, **load), config)
+    app = create_app(extractor, config)
     uvicorn.run(app, host=config.host, port=config.port)
 
 
@@ -129,7 +155,6 @@ def evaluate_main(args: list[str]) -> None:
     import time
 
     from calendar_ner.data.io import read_rows, write_json
-    from calendar_ner.extract import CalendarExtractor
     from calendar_ner.models.metrics import score
 
     parser = ArgumentParser(prog="calendar_ner evaluate", description=evaluate_main.__doc__)
@@ -142,9 +167,7 @@ def evaluate_main(args: list[str]) -> None:
     rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
-    extractor = CalendarExtractor.from_pretrained(
-        ns.model, dtype=ns.dtype, device=ns.device, copy_fields=ns.copy_fields
-    )
+    extractor = _load_extractor(ns)
     start = time.perf_counter()
     preds = extractor.extract_batch([r["event_text"] for r in rows], ns.batch_size)
     seconds = time.perf_counter() - start

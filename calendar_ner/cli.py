@@ -72,6 +72,8 @@ class ExportAdapter(L.Callback):
             "prompt_head": PROMPT_HEAD,
             "prompt_tail": PROMPT_TAIL,
             "copy_fields": pl_module.copy_fields,
+            "action_bounds": pl_module.hparams.action_bounds,
+            "exact_copy": pl_module.hparams.exact_copy,
             "best_checkpoint": best,
             "metrics": {k: float(v) for k, v in trainer.callback_metrics.items()},
         }

@@ -26,6 +26,8 @@ from calendar_ner.schema import FIELDS, Event
 
 log = logging.getLogger(__name__)
 
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")  # what PEFT loads
+
 RELEASE_ADAPTER = Path(__file__).resolve().parents[1] / "checkpoints" / "release" / "adapter"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 DTYPE_CHOICES = ("auto", *DTYPES)
@@ -98,6 +100,11 @@ def load_for_inference(
         meta_file = adapter / "calendar_ner.json"
         meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
         base_spec = meta.get("base_model", DEFAULT_BUNDLED)
+        if not any((adapter / name).is_file() for name in ADAPTER_WEIGHTS):
+            raise FileNotFoundError(
+                f"{adapter} has adapter_config.json but no adapter weights "
+                f"({' or '.join(ADAPTER_WEIGHTS)}): an unfinished copy or export?"
+            )
         model = PeftModel.from_pretrained(load_model(base_spec), adapter).merge_and_unload()
         tokenizer = load_tokenizer(str(adapter))
     elif (path / "config.json").is_file():
@@ -120,14 +127,32 @@ class CalendarExtractor:
         tokenizer: Any,
         meta: dict | None = None,
         copy_fields: Sequence[str] | None = None,
+        action_bounds: bool | None = None,
+        exact_copy: bool | None = None,
     ) -> None:
-        """``copy_fields``: fields whose values must be spans of the request (None: the model's
-        ``calendar_ner.json`` says, else :data:`calendar_ner.decode.COPY_FIELDS`)."""
+        """``copy_fields``: fields whose values must be spans of the request; ``action_bounds``:
+        whether a copied action starts and ends only where :mod:`calendar_ner.decode`'s
+        ``action_starts`` and ``action_ends`` allow; ``exact_copy``: whether copied strings keep
+        the tokens and case a training target spells them with. None: the model's
+        ``calendar_ner.json`` says, else :data:`calendar_ner.decode.COPY_FIELDS`, True and
+        True."""
         self.meta = meta or {}
         if copy_fields is None:
             copy_fields = self.meta.get("copy_fields", COPY_FIELDS)
-        self.decoder = ConstrainedDecoder(model, tokenizer, copy_fields=copy_fields)
+        if action_bounds is None:
+            action_bounds = self.meta.get("action_bounds", True)
+        if exact_copy is None:
+            exact_copy = self.meta.get("exact_copy", True)
+        self.decoder = ConstrainedDecoder(
+            model,
+            tokenizer,
+            copy_fields=copy_fields,
+            action_bounds=action_bounds,
+            exact_copy=exact_copy,
+        )
         self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
+        self.meta["action_bounds"] = self.decoder.action_bounds
+        self.meta["exact_copy"] = self.decoder.exact_copy
 
     @classmethod
     def from_pretrained(
@@ -137,9 +162,16 @@ class CalendarExtractor:
         dtype: str = "auto",
         device: str = "auto",
         copy_fields: Sequence[str] | None = None,
+        action_bounds: bool | None = None,
+        exact_copy: bool | None = None,
     ) -> CalendarExtractor:
         """Load an adapter or merged model (None → the shipped adapter on the bundled base)."""
-        return cls(*load_for_inference(path, dtype, device), copy_fields=copy_fields)
+        return cls(
+            *load_for_inference(path, dtype, device),
+            copy_fields=copy_fields,
+            action_bounds=action_bounds,
+            exact_copy=exact_copy,
+        )
 
     def extract(self, text: str) -> Event:
         """One request → one event."""

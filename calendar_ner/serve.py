@@ -162,6 +162,8 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
             "base_model": meta.get("base_model"),
             **meta.get("inference", {}),
             "copy_fields": meta.get("copy_fields"),
+            "action_bounds": meta.get("action_bounds"),
+            "exact_copy": meta.get("exact_copy"),
         }
         return {
             "status": "ok",

@@ -59,6 +59,7 @@ def test_fit_writes_exactly_the_run_files(fitted):
     )
     meta = json.loads((run / "adapter" / "calendar_ner.json").read_text())
     assert meta["copy_fields"] == list(COPY_FIELDS)  # what extract decodes with
+    assert meta["action_bounds"] is True and meta["exact_copy"] is True
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
 

@@ -14,6 +14,9 @@ from calendar_ner.decode import (
     INVALID,
     PARTIAL,
     ConstrainedDecoder,
+    _Row,
+    action_ends,
+    action_starts,
     check_copy_fields,
     copied,
     fold,
@@ -21,7 +24,7 @@ from calendar_ner.decode import (
 )
 from calendar_ner.models.base import load_model
 from calendar_ner.prompt import fixed_text, target_segments
-from calendar_ner.schema import FIELDS, canonicalize
+from calendar_ner.schema import FIELDS, canonicalize, empty_event
 from tests.conftest import TINY, invented_rows
 
 
@@ -75,6 +78,75 @@ def test_copied(value, copies):
     assert copied(value, fold("Arrange a talk with Alex and Isabella at the Straße 3hrs")) is copies
 
 
+@pytest.mark.parametrize(
+    "text, start, allowed",
+    [
+        ("Zoom chat about hiring April 3, 2025 at 10:15 am", "Zoom", True),
+        ("Zoom chat about hiring April 3, 2025 at 10:15 am", "hiring", False),
+        ("2:1 sync 2025-05-09 3:00 pm w/ Omar", "sync", False),
+        ("2025-02-11 4 PM Morning check-in with Lena", "Morning", True),  # after the time
+        ("2025-02-11 4 PM Morning check-in with Lena", "check-in", False),
+        ("Set up a design session on 14th, March 2026", "design", True),
+        ("Book lunch with Sam", "lunch", True),  # after a planning verb
+        ("Tomorrow lunch with Sam", "lunch", True),  # after a relative date
+        ("Reminder: dentist at 3pm", "dentist", True),  # after punctuation
+        ('"Budget review" on Friday', "Budget", True),  # a quote before the first word
+    ],
+)
+def test_action_starts(text, start, allowed):
+    assert (text.index(start) in action_starts(text)) is allowed
+
+
+@pytest.mark.parametrize(
+    "text, end, allowed",
+    [
+        ("Email vendor Mar 4, 2025 3pm", "Email", False),  # inside a phrase
+        ("Email vendor Mar 4, 2025 3pm", "Email vendor", True),  # before a date
+        ("Plan a visit of the old plant on 9th, June 2026", "Plan a visit", False),
+        ("Plan a visit of the old plant on 9th, June 2026", "Plan a visit of the old plant", True),
+        ("Lunch with Sam", "Lunch", True),  # before "with"
+        ("Sync Alex + Bo", "Sync", True),  # before a name
+        ("Standup, 9am", "Standup", True),  # before punctuation
+        ("Dentist tomorrow at 3pm", "Dentist", True),  # before a relative date
+        ("coffee chat w sarah", "coffee chat", True),  # no capitals: any word end
+        ("Fast sync on Google Meet", "Fast sync on Google Meet", True),  # the end of the text
+    ],
+)
+def test_action_ends(text, end, allowed):
+    assert (len(end) in action_ends(text)) is allowed
+
+
+def test_copied_from_given_starts():
+    text = fold("Zoom chat about hiring")
+    assert copied(' "hiring"', text) and not copied(' "hiring"', text, {0})
+    assert copied(' "Zoom chat', text, {0}) and not copied(' "chat', text, {0})
+    assert not copied(' ""', text, {0})  # an empty string starts nowhere
+    assert copied(' "Zoom chat', text, {0}, {4}) and not copied(' "Zoom chat"', text, {0}, {4})
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_exact_copy_keeps_the_targets_tokens(decoder, tokenizer, exact):
+    # A target spells "Isabel" after its quote as "Is" + "abel": a model that starts with "I"
+    # (wanting "Ivana") would otherwise be steered into the "in the loft" span.
+    text = "Sync with Isabel, Milo and Lena in the loft"
+    row = _Row(text, empty_event(), [[] for _ in FIELDS], [])
+    row.field_index = FIELDS.index("attendees")
+    row.value_ids = encode_segment(tokenizer, ' ["')
+    row.value_text = ' ["'
+    decoder.exact_copy = exact
+    try:
+        token = {s: encode_segment(tokenizer, s) for s in ("I", "Is", "M", "m")}
+        assert all(len(ids) == 1 for ids in token.values())
+        allowed = {s: decoder._allowed(row, ids[0], copy=True) for s, ids in token.items()}
+        # "m" is a case-insensitive span start ("Milo") but no target spells it so.
+        assert allowed == {"I": not exact, "Is": True, "M": True, "m": not exact}
+        if exact:
+            assert token["Is"][0] in decoder._span_tokens(row)
+            assert token["I"][0] not in decoder._span_tokens(row)
+    finally:
+        decoder.exact_copy = True
+
+
 def test_check_copy_fields_names_the_unknown_field():
     assert check_copy_fields(["date"]) == {"date"}
     with pytest.raises(ValueError, match=r"unknown field\(s\) \['venue'\]"):
@@ -82,13 +154,17 @@ def test_check_copy_fields_names_the_unknown_field():
 
 
 def _assert_copied(raw: str, text: str) -> None:
-    """Every string of a copy field is a word-start span of the request (the decoder may close
-    a string early, at its value cap, so the end is not checked)."""
-    folded = fold(" ".join(text.split()))
+    """Every string of a copy field is a word-start span of the request, the action one at an
+    allowed start (the decoder may close a string early, at its value cap, so the end is not
+    checked)."""
+    text = " ".join(text.split())
+    folded = fold(text)
     for name in COPY_FIELDS:
         value = json.loads(raw)[name]
         for item in value if isinstance(value, list) else [value] if value else []:
-            assert re.search("(?<!\\w)" + re.escape(fold(item.strip())), folded), (name, item)
+            found = re.finditer("(?<!\\w)" + re.escape(fold(item.strip())), folded)
+            starts = action_starts(text) if name == "action" else None
+            assert any(starts is None or m.start() in starts for m in found), (name, item)
 
 
 def _assert_schema_valid(raw: str) -> None:

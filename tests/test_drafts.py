@@ -99,7 +99,7 @@ def test_wrong_drafts_cost_forwards_not_correctness(tokenizer):
     text = "Lunch with Omar and Lena at the rooftop bar on 3rd, Feb 2025 at 1pm for 1hr"
     event = {
         **guess_event(text)[0],
-        "action": "Lunch with Omar",  # runs past the guessed end
+        "action": "Lunch with Omar and Lena",  # runs past the guessed end
         "attendees": ["Lena"],  # drops a guessed name
         "location": "the rooftop bar on 3rd",  # copied past a stop
         "notes": "1hr",  # guessed null

@@ -87,6 +87,41 @@ def test_copy_fields_from_argument_then_model_then_default(adapter_dir, tmp_path
     assert extractor.meta["copy_fields"] == ["location"]
 
 
+@pytest.mark.parametrize("key", ["action_bounds", "exact_copy"])
+def test_decoder_switch_from_argument_then_model_then_default(
+    adapter_dir, tmp_path, monkeypatch, key
+):
+    assert getattr(CalendarExtractor.from_pretrained(adapter_dir).decoder, key) is True
+    off = CalendarExtractor.from_pretrained(adapter_dir, **{key: False})
+    assert getattr(off.decoder, key) is False and off.meta[key] is False
+    meta = json.loads((adapter_dir / "calendar_ner.json").read_text())
+    other = tmp_path / "adapter"
+    shutil.copytree(adapter_dir, other)
+    (other / "calendar_ner.json").write_text(json.dumps(meta | {key: False}))
+    assert getattr(CalendarExtractor.from_pretrained(other).decoder, key) is False
+    built = []
+    load = CalendarExtractor.from_pretrained.__func__
+    monkeypatch.setattr(
+        CalendarExtractor,
+        "from_pretrained",
+        classmethod(lambda cls, *a, **kw: built.append(load(cls, *a, **kw)) or built[-1]),
+    )
+    main(["extract", "Lunch at noon", "--model", str(adapter_dir), f"--{key}", "false"])
+    assert getattr(built[0].decoder, key) is False
+
+
+def test_action_bounds_need_the_action_copied(adapter_dir):
+    assert not CalendarExtractor.from_pretrained(adapter_dir, copy_fields=[]).decoder.action_bounds
+
+
+def test_adapter_without_weights_is_named(adapter_dir, tmp_path):
+    other = tmp_path / "adapter"
+    shutil.copytree(adapter_dir, other)
+    (other / "adapter_model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"adapter_config\.json but no adapter weights"):
+        load_for_inference(other)
+
+
 def test_cli_copy_fields_flag(adapter_dir, capsys):
     text = "Dentist on 3rd, Feb 2025 at 9am"
     main(["extract", text, "--model", str(adapter_dir), "--copy_fields", "[attendees]"])
@@ -127,6 +162,8 @@ def test_server_health_and_docs(client):
     assert health["fields"] == list(FIELDS)
     assert health["model"]["base_model"] == TINY and health["model"]["device"] == "cpu"
     assert health["model"]["copy_fields"] == list(COPY_FIELDS)
+    assert health["model"]["action_bounds"] is True
+    assert health["model"]["exact_copy"] is True
     assert "/extract" in client.get("/openapi.json").json()["paths"]
 
 

@@ -86,6 +86,8 @@ class CalendarNER(L.LightningModule):
         max_new_tokens: int = 160,
         decoding: Literal["constrained", "free"] = "constrained",
         copy_fields: list[str] | None = None,
+        action_bounds: bool = True,
+        exact_copy: bool = True,
     ) -> None:
         """
         Args:
@@ -103,8 +105,14 @@ class CalendarNER(L.LightningModule):
             decoding: ``constrained`` (schema-constrained, as ``calendar_ner extract`` does) or
                 ``free`` (plain greedy ``generate``) for the val/test/predict metrics.
             copy_fields: Fields whose values constrained decoding keeps to spans of the request
-                text; saved with the exported adapter for ``extract``. None = date, time,
-                attendees, location (date and time need ``data.surface_datetime``, the default).
+                text; saved with the exported adapter for ``extract``. None = action, date,
+                time, attendees, location (date and time need ``data.surface_datetime``, the
+                default).
+            action_bounds: With the action copied, start and end it only where a request's action
+                can (:func:`calendar_ner.decode.action_starts`, ``action_ends``: not inside a
+                phrase of content words); saved with the adapter too.
+            exact_copy: Spell a copied string with the tokens (and case) a training target
+                spells that span of the request with; saved with the adapter too.
         """
         super().__init__()
         self.save_hyperparameters()
@@ -213,7 +221,11 @@ class CalendarNER(L.LightningModule):
         if self.hparams.decoding == "constrained":
             if self._decoder is None:  # built once: it pre-tokenizes the fixed JSON segments
                 self._decoder = ConstrainedDecoder(
-                    self.model, self.tokenizer, copy_fields=self.copy_fields
+                    self.model,
+                    self.tokenizer,
+                    copy_fields=self.copy_fields,
+                    action_bounds=self.hparams.action_bounds,
+                    exact_copy=self.hparams.exact_copy,
                 )
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
