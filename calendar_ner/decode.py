@@ -253,6 +253,13 @@ class _Row:
             self.seen = len(self.text)
 
     @property
+    def bounds(self) -> tuple[frozenset[int] | None, frozenset[int] | None]:
+        """Where the current value's strings may start and end (None: at any word start/end)."""
+        if FIELDS[self.field_index] == "action":
+            return self.action_starts, self.action_ends
+        return None, None
+
+    @property
     def in_list(self) -> bool:
         return FIELDS[self.field_index] in LIST_FIELDS
 
@@ -367,9 +374,7 @@ class ConstrainedDecoder:
             return False
         if not copy:
             return True
-        action = FIELDS[row.field_index] == "action"
-        starts, ends = (row.action_starts, row.action_ends) if action else (None, None)
-        if not copied(text, row.folded_text, starts, ends):
+        if not copied(text, row.folded_text, *row.bounds):
             return False
         if not self.exact_copy:
             return True
@@ -397,18 +402,18 @@ class ConstrainedDecoder:
         """The tokens a training target would spell each span of the request with that starts
         with ``content`` at a word start (an allowed one for the action), through the word
         after it: a value's tokens are those of its text alone (``encode_segment``)."""
-        starts = row.action_starts if FIELDS[row.field_index] == "action" else None
+        starts = row.bounds[0]
         out = []
-        p = row.text.find(content)
-        while 0 <= p < row.seen:
-            word_start = p == 0 or not (row.text[p - 1].isalnum() or row.text[p - 1] == "_")
-            if word_start and (starts is None or p in starts):
+        for match in re.finditer("(?<!\\w)(?=" + re.escape(content) + ")", row.text):
+            p = match.start()
+            if p >= row.seen:
+                break
+            if starts is None or p in starts:
                 end = row.text.find(" ", p + len(content) + 1)
                 window = row.text[p : end if end >= 0 else len(row.text)]
                 if window not in row.canon:
                     row.canon[window] = encode_segment(self.tokenizer, window)
                 out.append(row.canon[window])
-            p = row.text.find(content, p + 1)
         return out
 
     def _span_tokens(self, row: _Row) -> set[int]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder
+from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
 from calendar_ner.schema import FIELDS, Event
 
@@ -134,21 +134,16 @@ class CalendarExtractor:
         whether a copied action starts and ends only where :mod:`calendar_ner.decode`'s
         ``action_starts`` and ``action_ends`` allow; ``exact_copy``: whether copied strings keep
         the tokens and case a training target spells them with. None: the model's
-        ``calendar_ner.json`` says, else :data:`calendar_ner.decode.COPY_FIELDS`, True and
-        True."""
+        ``calendar_ner.json`` says, else :class:`ConstrainedDecoder`'s default."""
         self.meta = meta or {}
-        if copy_fields is None:
-            copy_fields = self.meta.get("copy_fields", COPY_FIELDS)
-        if action_bounds is None:
-            action_bounds = self.meta.get("action_bounds", True)
-        if exact_copy is None:
-            exact_copy = self.meta.get("exact_copy", True)
+        given = {
+            "copy_fields": copy_fields,
+            "action_bounds": action_bounds,
+            "exact_copy": exact_copy,
+        }
+        settings = {k: self.meta.get(k) if v is None else v for k, v in given.items()}
         self.decoder = ConstrainedDecoder(
-            model,
-            tokenizer,
-            copy_fields=copy_fields,
-            action_bounds=action_bounds,
-            exact_copy=exact_copy,
+            model, tokenizer, **{k: v for k, v in settings.items() if v is not None}
         )
         self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
         self.meta["action_bounds"] = self.decoder.action_bounds
