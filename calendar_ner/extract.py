@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")  # what PEFT loads
 
-RELEASE_ADAPTER = Path(__file__).resolve().parents[1] / "checkpoints" / "release" / "adapter"
+# The shipped adapter: inside the package of an installed wheel (pyproject maps it there), else
+# in the source checkout this package runs from (an editable install, `python -m` in the repo).
+_PACKAGED_ADAPTER = Path(__file__).resolve().parent / "release"
+_CHECKOUT_ADAPTER = Path(__file__).resolve().parents[1] / "checkpoints" / "release" / "adapter"
+RELEASE_ADAPTER = _PACKAGED_ADAPTER if _PACKAGED_ADAPTER.is_dir() else _CHECKOUT_ADAPTER
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 DTYPE_CHOICES = ("auto", *DTYPES)
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -68,7 +72,8 @@ def resolve_dtype(dtype: str = "auto", device: str = "cpu") -> str:
 
 
 def default_model_path() -> Path:
-    """``$CALENDAR_NER_MODEL`` if set, else the adapter shipped in ``checkpoints/release``."""
+    """``$CALENDAR_NER_MODEL`` if set, else the shipped adapter (``checkpoints/release/adapter``,
+    carried inside the package by a wheel install)."""
     return Path(os.environ.get("CALENDAR_NER_MODEL") or RELEASE_ADAPTER)
 
 
