@@ -155,12 +155,14 @@ def evaluate_main(args: list[str]) -> None:
     import time
 
     from calendar_ner.data.io import read_rows, write_json
-    from calendar_ner.models.metrics import score
+    from calendar_ner.models.metrics import field_errors, score
 
     parser = ArgumentParser(prog="calendar_ner evaluate", description=evaluate_main.__doc__)
     parser.add_argument("--data", default="data/splits/test.jsonl", help="Labelled JSONL.")
     parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
-    parser.add_argument("--report", default=None, help="Write metrics + per-row errors here.")
+    parser.add_argument(
+        "--report", default=None, help="Write metrics + wrong rows (fields, how) here."
+    )
     parser.add_argument("--skip_invalid", action="store_true", help="Skip bad rows, count them.")
     _model_args(parser)
     ns = parser.parse_args(args)
@@ -179,11 +181,18 @@ def evaluate_main(args: list[str]) -> None:
     for key in ("json_validity", "field_f1", "exact_match", "events_per_second"):
         print(f"{key:>18}: {metrics[key]:.3f}")
     if ns.report:
-        errors = [
-            {"line": r["line"], "event_text": r["event_text"], "gold": g, "pred": p}
-            for r, g, p in zip(rows, gold, preds)
-            if score([p], [g])["exact_match"] < 1
-        ]
+        errors = []
+        for row, g, p in zip(rows, gold, preds):
+            if wrong := field_errors(p, g):
+                errors.append(
+                    {
+                        "line": row["line"],
+                        "event_text": row["event_text"],
+                        "fields": wrong,
+                        "gold": g,
+                        "pred": p,
+                    }
+                )
         write_json(
             ns.report, {"data": ns.data, "rows": len(rows), "metrics": metrics, "errors": errors}
         )

@@ -1,4 +1,5 @@
-"""Shared fixtures: invented calendar rows (never the real data) and the real SmolLM2 tokenizer."""
+"""Shared fixtures: invented calendar rows (never the real data), the real SmolLM2 tokenizer and a
+tiny exported adapter."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from peft import LoraConfig, get_peft_model
 
-from calendar_ner.models.base import DEFAULT_BUNDLED, load_tokenizer
+from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_MODE", "offline")
@@ -85,3 +87,15 @@ def raw_file(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tokenizer():
     return load_tokenizer(DEFAULT_BUNDLED)
+
+
+@pytest.fixture(scope="session")
+def adapter_dir(tmp_path_factory, tokenizer) -> Path:
+    """A tiny exported adapter (random LoRA on the tiny Llama), laid out like ExportAdapter
+    writes it. Shared: copy it before changing anything in it."""
+    path = tmp_path_factory.mktemp("run") / "adapter"
+    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    get_peft_model(load_model(TINY), lora).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    (path / "calendar_ner.json").write_text(json.dumps({"base_model": TINY}))
+    return path

@@ -6,28 +6,15 @@ import shutil
 import pytest
 import torch
 from fastapi.testclient import TestClient
-from peft import LoraConfig, get_peft_model
 
 from calendar_ner import extract
 from calendar_ner.__main__ import main
 from calendar_ner.data.io import DataError
 from calendar_ner.decode import COPY_FIELDS
 from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_dtype
-from calendar_ner.models.base import load_model
 from calendar_ner.schema import FIELDS
 from calendar_ner.serve import ServeConfig, create_app
 from tests.conftest import TINY
-
-
-@pytest.fixture(scope="module")
-def adapter_dir(tmp_path_factory, tokenizer):
-    """A tiny exported adapter, laid out like ExportAdapter writes it."""
-    path = tmp_path_factory.mktemp("run") / "adapter"
-    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
-    get_peft_model(load_model(TINY), lora).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    (path / "calendar_ner.json").write_text(json.dumps({"base_model": TINY}))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +128,21 @@ def test_cli_jsonl_keeps_order_and_extra_keys(adapter_dir, tmp_path):
         r["event_text"] == s["event_text"] and list(r["output"]) == list(FIELDS)
         for r, s in zip(out, rows)
     )
+
+
+def test_cli_evaluate_reports_each_wrong_field(adapter_dir, raw_file, tmp_path, capsys):
+    report = tmp_path / "report.json"
+    main(["evaluate", "--data", str(raw_file), "--model", str(adapter_dir), "--batch_size", "16",
+          "--report", str(report)])  # fmt: skip
+    assert "exact_match" in capsys.readouterr().out
+    saved = json.loads(report.read_text())
+    assert saved["rows"] == 36 and saved["metrics"]["json_validity"] == 1.0
+    # A random tiny model gets rows wrong; each reported row names its fields and how.
+    assert len(saved["errors"]) == round(36 * (1 - saved["metrics"]["exact_match"])) > 0
+    for error in saved["errors"]:
+        assert error["fields"] and set(error["fields"]) <= set(FIELDS)
+        assert set(error["fields"].values()) <= {"missed", "invented", "wrong"}
+        assert all(error["gold"][f] != error["pred"][f] for f in error["fields"])
 
 
 def test_cli_bad_jsonl_names_line(tmp_path):

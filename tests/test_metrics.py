@@ -13,6 +13,7 @@ from calendar_ner.models.metrics import (
     ExtractionMetrics,
     FieldF1,
     JSONValidity,
+    field_errors,
     score,
 )
 from calendar_ner.prompt import render_target
@@ -131,6 +132,20 @@ def test_attendees_are_a_multiset_and_order_free() -> None:
     preds = [as_text(action="Call", attendees=["ana", "  Sam   Lee "])]
     targets = [event(action="Call", attendees=["Sam Lee", "Ana"])]
     assert score(preds, targets)["exact_match"] == 1.0
+
+
+def test_field_errors_name_each_wrong_field_and_how() -> None:
+    expected = [
+        {},
+        {"location": "missed"},
+        {"location": "wrong"},
+        {"notes": "invented"},
+        {"attendees": "wrong"},  # Bo missing, Zed added; "meet" equals "Meet"
+        {"action": "missed", "date": "missed"},  # not JSON: all-null
+    ]
+    assert [field_errors(pred, gold) for pred, gold in ROWS] == expected
+    only_extra = field_errors(as_text(attendees=["Sam", "Bo"]), event(attendees=["Sam"]))
+    assert only_extra == {"attendees": "invented"}
 
 
 @pytest.mark.parametrize("pred", ["Sure! The event is Lunch.", "[1, 2]", '{"action": ', "", None])

@@ -213,6 +213,19 @@ class ExtractionMetrics(MetricCollection):
         return {f"{prefix}{name}": float(value) for name, value in scores.items()}
 
 
+def field_errors(pred: Prediction, gold: Event) -> dict[str, str]:
+    """The fields one prediction gets wrong, under the comparison above, each with its kind:
+    ``missed`` (a gold value, or gold name, left out), ``invented`` (a value or name the label
+    lacks) or ``wrong`` (both: another value, or names missing and added). An unparsed
+    prediction counts as all-null."""
+    ((parsed, target),) = _prepare([pred], [gold])
+    errors = {}
+    for field, (_, fp, fn) in zip(FIELDS, _row_counts(parsed, target)):
+        if fp or fn:
+            errors[field] = "wrong" if fp and fn else "invented" if fp else "missed"
+    return errors
+
+
 def score(preds: Sequence[Prediction], targets: Sequence[Event]) -> dict[str, float]:
     """All scores for one prediction set, keyed as in :meth:`ExtractionMetrics.compute_flat`."""
     metrics = ExtractionMetrics()
