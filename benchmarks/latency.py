@@ -28,14 +28,16 @@ from calendar_ner.prompt import parse_output
 
 
 class ForwardCounter:
-    """Counts model forwards through a hook."""
+    """Counts model forwards, and the tokens they compute (padding left out), through a hook."""
 
     def __init__(self, model: torch.nn.Module) -> None:
-        self.count = 0
-        model.register_forward_hook(self._hook)
+        self.count = self.tokens = 0
+        model.register_forward_pre_hook(self._hook, with_kwargs=True)
 
-    def _hook(self, *_: object) -> None:
+    def _hook(self, module: torch.nn.Module, args: tuple, kwargs: dict) -> None:
         self.count += 1
+        ids, mask = kwargs["input_ids"], kwargs.get("attention_mask")
+        self.tokens += ids.numel() if mask is None else int(mask[:, -ids.size(1) :].sum())
 
 
 def _free_form(model, tokenizer, text: str, max_new_tokens: int) -> str:
@@ -81,18 +83,19 @@ def _pct(values: list[float], q: float) -> float:
 @torch.no_grad()
 def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int) -> dict:
     model, tokenizer, _ = load_for_inference(model_path, dtype)
-    decoder = ConstrainedDecoder(model, tokenizer)
+    decoder = ConstrainedDecoder(model, tokenizer, cache_prompt_head=True)  # as CalendarExtractor
     counter = ForwardCounter(model)
     for text in texts[:2]:  # warm-up
         decoder.decode_batch([text])
-    constrained, free, forwards, agree, answers = [], [], [], 0, []
+    constrained, free, forwards, fed, agree, answers = [], [], [], [], 0, []
     for text in texts:
-        before = counter.count
+        before, tokens = counter.count, counter.tokens
         start = time.perf_counter()
         raw = decoder.decode_batch([text])[0]
         answers.append(raw)
         constrained.append(time.perf_counter() - start)
         forwards.append(counter.count - before)
+        fed.append(counter.tokens - tokens)
         start = time.perf_counter()
         free_raw = _free_form(model, tokenizer, text, max_new_tokens=120)
         free.append(time.perf_counter() - start)
@@ -110,6 +113,7 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
         "free_form_ms_p90": 1000 * _pct(free, 0.9),
         "speedup_mean": statistics.mean(free) / statistics.mean(constrained),
         "forwards_per_event": statistics.mean(forwards),
+        "tokens_per_event": statistics.mean(fed),
         "same_output_rate": agree / len(texts),
         f"batched_events_per_s_bs{batch_size}": batched,
         f"one_forward_events_per_s_bs{batch_size}": len(texts) / floor,

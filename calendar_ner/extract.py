@@ -148,7 +148,10 @@ class CalendarExtractor:
         }
         settings = {k: self.meta.get(k) if v is None else v for k, v in given.items()}
         self.decoder = ConstrainedDecoder(
-            model, tokenizer, **{k: v for k, v in settings.items() if v is not None}
+            model,
+            tokenizer,
+            cache_prompt_head=True,  # the weights stay fixed from here on
+            **{k: v for k, v in settings.items() if v is not None},
         )
         self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
         self.meta["action_bounds"] = self.decoder.action_bounds

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,7 @@ from calendar_ner.decode import (
     value_status,
 )
 from calendar_ner.models.base import load_model
-from calendar_ner.prompt import fixed_text, target_segments
+from calendar_ner.prompt import PROMPT_HEAD, fixed_text, target_segments
 from calendar_ner.schema import FIELDS, canonicalize, empty_event
 from tests.conftest import TINY, invented_rows
 
@@ -220,3 +221,37 @@ def test_forced_text_tokenizes_like_the_training_target(tokenizer, decoder):
 def test_extract_keeps_input_order(decoder):
     texts = ["a much longer request text about a meeting", "short", ""]
     assert len(decoder.extract(texts, batch_size=2)) == 3
+
+
+def test_cached_prompt_head_changes_no_answer_and_saves_its_tokens(tokenizer):
+    model = load_model(TINY).eval()
+    plain = ConstrainedDecoder(model, tokenizer, max_value_tokens=12)
+    cached = ConstrainedDecoder(model, tokenizer, max_value_tokens=12, cache_prompt_head=True)
+    texts = [r["event_text"] for r in invented_rows(7)] + ["", "x " * 400]
+    head = len(encode_segment(tokenizer, PROMPT_HEAD))
+    fed: list[int] = []
+    logits: list = []
+
+    def spy(module, args, kwargs, output):
+        ids, mask = kwargs["input_ids"], kwargs.get("attention_mask")
+        fed.append(ids.numel() if mask is None else int(mask[:, -ids.size(1) :].sum()))
+        if mask is not None:  # not the head's own forward
+            logits.append(output.logits)
+
+    hook = model.register_forward_hook(spy, with_kwargs=True)
+    try:
+        for batch_size in (1, 4):
+            fed.clear(), logits.clear()
+            expected = plain.extract(texts, batch_size=batch_size)
+            without, plain_logits = sum(fed), list(logits)
+            fed.clear(), logits.clear()
+            assert cached.extract(texts, batch_size=batch_size) == expected
+            once = head if batch_size == 1 else 0  # the head's own forward, on first use only
+            assert sum(fed) == without - head * len(texts) + once
+            # Same scores, forward by forward, at each row's last position (never padding; its
+            # rotary position counts the cached head).
+            assert len(logits) == len(plain_logits)
+            for got, want in zip(logits, plain_logits):
+                torch.testing.assert_close(got[:, -1], want[:, -1], atol=1e-4, rtol=1e-4)
+    finally:
+        hook.remove()
