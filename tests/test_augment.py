@@ -9,7 +9,13 @@ from collections import Counter
 import pytest
 
 from calendar_ner.data.augment import augment, missing_in_text
-from calendar_ner.data.augment.pools import EntityPools, location_kind
+from calendar_ner.data.augment.pools import (
+    RECURRENCES,
+    EntityPools,
+    in_action,
+    location_kind,
+    unlabelled_in_action,
+)
 from calendar_ner.data.augment.style import restyle
 from calendar_ner.data.augment.swap import swap
 from calendar_ner.data.augment.synth import RELATIVE_DATES, Synthesizer
@@ -275,3 +281,65 @@ def test_missing_in_text_catches_wrong_labels():
     assert missing_in_text(text, {**good, "notes": "bring slides"}) == ["notes"]
     assert missing_in_text("Call 2025-03-04 14:30", {**good, "attendees": None, "location": None,
                            "duration": None, "action": "Call"}) == []  # fmt: skip
+
+
+# Invented rows: "Quarterly" inside the action is labelled once and left null twice, "Weekly"
+# labelled both times it occurs there.
+QUARTERLY = [
+    _row("Quarterly review 2025-03-04 10am", action="Quarterly review", date="04/03/2025",
+         time="10:00 AM"),
+    _row("Quarterly planning 2025-06-05 11am", action="Quarterly planning", date="05/06/2025",
+         time="11:00 AM"),
+    _row("Quarterly sync 2025-09-06 9am", action="Quarterly sync", date="06/09/2025",
+         time="9:00 AM", recurrence="Quarterly"),
+    _row("Weekly huddle 2025-02-03 8am", action="Weekly huddle", date="03/02/2025",
+         time="8:00 AM", recurrence="Weekly"),
+]  # fmt: skip
+
+
+def test_unlabelled_in_action_follows_the_labels():
+    assert unlabelled_in_action(QUARTERLY + FIXTURE, RECURRENCES) == {"quarterly"}
+    assert unlabelled_in_action(FIXTURE, RECURRENCES) == frozenset()  # "Weekly" is labelled
+    pools = EntityPools.from_rows(QUARTERLY, fake_names=10, match_action_recurrence=True)
+    assert pools.unlabelled_in_action == {"quarterly"}
+    assert EntityPools.from_rows(QUARTERLY, fake_names=10).unlabelled_in_action == frozenset()
+    assert in_action("weekly", "Weekly huddle") and not in_action("weekly", "Biweekly huddle")
+
+
+def test_synth_keeps_unlabelled_words_out_of_actions():
+    pools = EntityPools.from_rows(QUARTERLY + FIXTURE, fake_names=30, match_action_recurrence=True)
+    pools.recurrences = ["quarterly", "weekly"]
+    synthesizer = Synthesizer(pools, seed=0)
+    events = [synthesizer.add_rare(synthesizer.event()) for _ in range(300)]
+    labelled = [e for e in events if e["recurrence"]]
+    assert any(in_action("weekly", e["action"]) for e in labelled)  # still put into actions
+    quarterly = [e for e in labelled if e["recurrence"].lower() == "quarterly"]
+    # Never prepended ("Quarterly <action>"); an action from the real rows may hold the word.
+    real_actions = {row["output"]["action"] for row in QUARTERLY}
+    assert quarterly and not [
+        e
+        for e in quarterly
+        if in_action("quarterly", e["action"]) and e["action"] not in real_actions
+    ]
+    assert any(not in_action("quarterly", e["action"]) for e in quarterly)
+    for event in quarterly:  # said in its own phrase instead
+        assert missing_in_text(synthesizer.render(event), event) == []
+
+
+def test_swap_keeps_unlabelled_words_out_of_actions():
+    pools = EntityPools.from_rows(QUARTERLY + FIXTURE, fake_names=10)
+    pools.recurrences = ["quarterly", "monthly"]
+    row = FIXTURE[4]  # "Weekly standup", recurrence "Weekly"
+    swapped = {
+        swap(row["event_text"], row["output"], "recurrence", pools, random.Random(seed))[1][
+            "recurrence"
+        ].lower()
+        for seed in range(20)
+    }
+    assert swapped == {"quarterly", "monthly"}  # without the option, either word
+    pools.unlabelled_in_action = frozenset({"quarterly"})
+    for seed in range(20):
+        text, event = swap(
+            row["event_text"], row["output"], "recurrence", pools, random.Random(seed)
+        )
+        assert event["recurrence"] == "Monthly" and event["action"] == "Monthly standup", text

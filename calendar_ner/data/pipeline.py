@@ -65,6 +65,10 @@ class CorpusConfig:
     """Share of synthetic rows with no date, labelled null."""
     untimed: float = 0.0
     """Share of dated synthetic rows with no time, labelled null."""
+    match_action_recurrence: bool = False
+    """Put a frequency word ("Weekly", "Quarterly") into a generated action, labelled, only if
+    the real train rows mostly label it there: they label "Weekly sync" weekly but leave most
+    "Quarterly review" rows null (``configs/release.yaml``: true)."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
@@ -164,6 +168,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
             synth=cfg.synth,
             rare_min_frac=cfg.rare_min_frac,
             seed=cfg.seed,
+            match_action_recurrence=cfg.match_action_recurrence,
             **dates,
         )
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)

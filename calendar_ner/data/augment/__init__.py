@@ -84,6 +84,7 @@ def augment(
     relative_dates: float = 0.0,
     undated: float = 0.0,
     untimed: float = 0.0,
+    match_action_recurrence: bool = False,
 ) -> list[Row]:
     """Generated rows for ``train_rows`` (the real rows themselves are not included).
 
@@ -91,14 +92,19 @@ def augment(
     ``synth`` synthetic rows. Synthetic rows then get a recurrence or note until such rows are at
     least ``rare_min_frac`` of real plus generated rows; when every synthetic row has one, more
     rare synthetic rows are added. ``relative_dates``, ``undated`` and ``untimed`` go to the
-    :class:`Synthesizer`. Same inputs and seed, same list.
+    :class:`Synthesizer`; ``match_action_recurrence`` to :meth:`EntityPools.from_rows`. Same inputs
+    and seed, same list.
     """
     if variants_per_row not in (0, 1):
         raise ValueError(f"variants_per_row must be 0 or 1, got {variants_per_row}")
     if not 0 <= rare_min_frac < 1:
         raise ValueError(f"rare_min_frac must be in [0, 1), got {rare_min_frac}")
     real = [(r["event_text"], canonicalize(r["output"], strict=True)) for r in train_rows]
-    pools = EntityPools.from_rows([{"event_text": t, "output": o} for t, o in real], seed=seed)
+    pools = EntityPools.from_rows(
+        [{"event_text": t, "output": o} for t, o in real],
+        seed=seed,
+        match_action_recurrence=match_action_recurrence,
+    )
     rng = random.Random(f"variants-{seed}")
     generated = []
     if variants_per_row:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +155,30 @@ def usable_name(name: str) -> bool:
     return len(name) > 1 and name.isalpha() and not is_calendar_word(name)
 
 
+def in_action(word: str, action: str | None) -> bool:
+    """True when ``word`` is a whole word of ``action`` ("Weekly" in "Weekly sync"), any case."""
+    return bool(action) and re.search(rf"\b{re.escape(word)}\b", action, re.IGNORECASE) is not None
+
+
+def unlabelled_in_action(rows: Iterable[dict[str, Any]], words: Iterable[str]) -> frozenset[str]:
+    """Lower-cased ``words`` that ``rows`` leave unlabelled in most actions they appear in.
+
+    The real labels treat a frequency word inside the action unevenly: "Weekly sync" is labelled
+    weekly, but "Quarterly review" mostly keeps recurrence null. Counting it from the rows lets the
+    synthesis follow the labels instead of always labelling such a word.
+    """
+    seen: Counter[str] = Counter()
+    labelled: Counter[str] = Counter()
+    for row in rows:
+        output = row["output"]
+        recurrence = (output.get("recurrence") or "").lower()
+        for word in {w.lower() for w in words if " " not in w}:
+            if in_action(word, output.get("action")):
+                seen[word] += 1
+                labelled[word] += in_action(word, recurrence)
+    return frozenset(w for w, n in seen.items() if 2 * labelled[w] < n)
+
+
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
@@ -177,12 +203,21 @@ class EntityPools:
     durations: list[str] = field(default_factory=lambda: list(DURATIONS))
     recurrences: list[str] = field(default_factory=lambda: list(RECURRENCES))
     notes: list[str] = field(default_factory=lambda: list(NOTES))
+    unlabelled_in_action: frozenset[str] = frozenset()
+    """Recurrence words (lower case) that never go into an action with a recurrence label."""
 
     @classmethod
     def from_rows(
-        cls, rows: Iterable[dict[str, Any]], *, seed: int = 0, fake_names: int = 300
+        cls,
+        rows: Iterable[dict[str, Any]],
+        *,
+        seed: int = 0,
+        fake_names: int = 300,
+        match_action_recurrence: bool = False,
     ) -> EntityPools:
-        """Values from canonical rows (only those that occur in their own text) plus defaults."""
+        """Values from canonical rows (only those that occur in their own text) plus defaults;
+        ``match_action_recurrence`` also reads :func:`unlabelled_in_action` from the rows."""
+        rows = list(rows)
         found: dict[str, list[str]] = {
             k: [] for k in ("action", "attendees", "location", "duration", "recurrence", "notes")
         }
@@ -200,6 +235,9 @@ class EntityPools:
             durations=_unique(found["duration"] + list(DURATIONS)),
             recurrences=_unique(found["recurrence"] + list(RECURRENCES)),
             notes=_unique(found["notes"] + list(NOTES)),
+            unlabelled_in_action=unlabelled_in_action(rows, found["recurrence"] + list(RECURRENCES))
+            if match_action_recurrence
+            else frozenset(),
         )
 
     def for_field(self, name: str) -> list[str]:

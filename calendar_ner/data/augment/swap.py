@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from calendar_ner.data.augment.consistency import Span, date_spans, time_spans
-from calendar_ner.data.augment.pools import EntityPools, location_kind
+from calendar_ner.data.augment.pools import EntityPools, in_action, location_kind
 from calendar_ner.data.augment.templates import date_surface, time_surface
 from calendar_ner.schema import Event
 
@@ -57,13 +57,15 @@ def _swap_date_time(
     return text[: span[0]] + surface(new, rng) + text[span[1] :], {**event, field: new}
 
 
-def _candidates(field: str, old: str, text: str, pools: EntityPools) -> list[str]:
+def _candidates(field: str, old: str, text: str, event: Event, pools: EntityPools) -> list[str]:
     lowered = text.lower()
     options = [v for v in pools.for_field(field) if v != old and v.lower() not in lowered]
     if field == "location":
         options = [v for v in options if location_kind(v) == location_kind(old)]
     if field == "recurrence":
         options = [v for v in options if (" " in v) == (" " in old)]
+        if in_action(old, event["action"]):  # the new word lands in the action too
+            options = [v for v in options if v.lower() not in pools.unlabelled_in_action]
     return options
 
 
@@ -84,7 +86,7 @@ def swap(
     olds = list(value) if field == "attendees" else [value]
     old = rng.choice(olds)
     matches = list(_word(old).finditer(text))
-    options = _candidates(field, old, text, pools)
+    options = _candidates(field, old, text, event, pools)
     if len(matches) != 1 or not options:
         return None
     new = rng.choice(options)

@@ -88,12 +88,19 @@ class Synthesizer:
         return names
 
     def add_rare(self, event: Event) -> Event:
-        """The event with a recurrence and/or a note set (at least one)."""
+        """The event with a recurrence and/or a note set (at least one). A recurrence word goes
+        into the action ("Weekly team sync") only if it is not in ``pools.unlabelled_in_action``;
+        an action from the pools that already holds such a word keeps it, labelled if drawn."""
         rng, event = self.rng, dict(event)
         roll = rng.random()
         if roll < 0.6 or roll > 0.85:
             recurrence = rng.choice(self.pools.recurrences)
-            if " " not in recurrence and event["action"] and rng.random() < 0.4:
+            if (
+                " " not in recurrence
+                and event["action"]
+                and recurrence.lower() not in self.pools.unlabelled_in_action
+                and rng.random() < 0.4
+            ):
                 recurrence = recurrence.capitalize()  # "Weekly team sync"
                 event["action"] = f"{recurrence} {event['action'][0].lower()}{event['action'][1:]}"
             event["recurrence"] = recurrence
