@@ -22,6 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.utilities import rank_zero_info
 
 from calendar_ner.data.datamodule import CalendarDataModule
+from calendar_ner.models.card import model_card
 from calendar_ner.models.module import CalendarNER
 from calendar_ner.prompt import PROMPT_HEAD, PROMPT_TAIL, PROMPT_VERSION
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
@@ -39,7 +40,8 @@ class ExportAdapter(L.Callback):
     """At the end of ``fit``, export the best adapter in PEFT/HF format to ``<run_dir>/adapter``.
 
     Beside it: tokenizer files, ``calendar_ner.json`` (prompt template, schema version, base model,
-    copy fields, best checkpoint, final metrics) and the resolved ``config.yaml``, so the run
+    copy fields, best checkpoint, final metrics), the resolved ``config.yaml`` and a model card
+    (``README.md``, :mod:`calendar_ner.models.card`), so the run
     reloads with ``PeftModel.from_pretrained`` or ``calendar_ner extract --model <run>/adapter``.
     """
 
@@ -81,6 +83,22 @@ class ExportAdapter(L.Callback):
         config = Path(log_dir or "") / "config.yaml"
         if config.is_file():
             shutil.copy(config, out / "config.yaml")
+        trainable = sum(p.numel() for p in pl_module.model.parameters() if p.requires_grad)
+        card = model_card(
+            meta,
+            json.loads((out / "adapter_config.json").read_text()),
+            trainable,
+            self._data_card(trainer),
+            pl_module.hparams.val_generate_rows,
+        )
+        (out / "README.md").write_text(card)  # replaces PEFT's template card
+
+    @staticmethod
+    def _data_card(trainer: L.Trainer) -> dict | None:
+        datamodule = getattr(trainer, "datamodule", None)
+        corpus = getattr(datamodule, "corpus", None)
+        path = corpus.processed_dir / "data_card.json" if corpus is not None else None
+        return json.loads(path.read_text()) if path is not None and path.is_file() else None
 
 
 class CalendarCLI(LightningCLI):

@@ -11,6 +11,7 @@ from calendar_ner.__main__ import main
 from calendar_ner.cli import CalendarCLI, run_cli
 from calendar_ner.data.datamodule import CalendarDataModule
 from calendar_ner.decode import COPY_FIELDS
+from calendar_ner.models.card import model_card
 from calendar_ner.models.module import CalendarNER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +60,14 @@ def test_fit_writes_exactly_the_run_files(fitted):
     )
     meta = json.loads((run / "adapter" / "calendar_ner.json").read_text())
     assert meta["copy_fields"] == list(COPY_FIELDS)  # what extract decodes with
+    card = (run / "adapter" / "README.md").read_text()  # ours, not PEFT's template
+    assert "More Information Needed" not in card
+    assert f"calendar_ner adapter for `{meta['base_model']}`" in card
+    assert f"{TINY_LORA_PARAMS:,} trainable parameters" in card
+    data_card = json.loads((run.parent / "data/processed/data_card.json").read_text())
+    train = f"| train | {data_card['counts']['train']} | "
+    assert train in card and f"Data card key `{data_card['key']}`" in card
+    assert "| val/loss |" in card
     assert meta["action_bounds"] is True and meta["exact_copy"] is True
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
@@ -231,3 +240,18 @@ def test_help_shows_the_docstring_under_each_field(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "Number of Faker-synthesized rows added to the train split" in out
     assert "Share of synthetic rows whose date is relative" in out
+
+
+def test_model_card_without_data_card_or_metrics():
+    meta = {"base_model": "HuggingFaceTB/SmolLM-360M", "schema_version": "1"}
+    config = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": ["v_proj"]}
+    card = model_card(meta, config, 1234)
+    assert "# calendar_ner adapter for `HuggingFaceTB/SmolLM-360M`" in card
+    assert "LoRA r=16, alpha=32, dropout 0.05 on v_proj; 1,234 trainable parameters." in card
+    assert "## Training data" not in card and "## Final metrics" not in card
+    synthetic = {"synthetic_only": True, "config": {"train_on_eval": True}, "counts": {"train": 5}}
+    card = model_card(meta | {"metrics": {"val/loss": 0.5, "val/date_recall": 1.0}}, config, 1,
+                      synthetic, val_rows=8)  # fmt: skip
+    assert "Synthetic only" in card and "in-sample" in card and "| train | 5 |" in card
+    assert "| val/loss | 0.5 |" in card and "date_recall" not in card
+    assert "first 8 eval rows" in card
