@@ -5,9 +5,9 @@
 Reports, per dtype: p50/p90 ms per event at batch 1 for both methods, the speed-up ratio
 (free-form mean / constrained mean), forwards per event, agreement of the two outputs after
 normalization, batched throughput (events/s), and the floor any decoder of this model faces:
-the throughput of a single teacher-forced forward over every prompt + answer token
-(``one_forward_events_per_s``; the constrained decoder needs at least that work, plus rejected
-draft positions). Numbers depend on the machine: say which.
+the throughput of a single teacher-forced forward over every prompt + answer token, less the
+prompt head the decoder computes once (``one_forward_events_per_s``; the constrained decoder
+needs at least that work, plus rejected draft positions). Numbers depend on the machine: say which.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from calendar_ner.data.io import read_rows
 from calendar_ner.data.tokens import encode_prompt, encode_segment
 from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.extract import load_for_inference
-from calendar_ner.prompt import parse_output
+from calendar_ner.prompt import PROMPT_HEAD, parse_output
 
 
 class ForwardCounter:
@@ -55,14 +55,16 @@ def _free_form(model, tokenizer, text: str, max_new_tokens: int) -> str:
 
 
 def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size) -> float:
-    """Time of one forward per batch over each prompt + its decoded answer (no decoding)."""
+    """Time of one forward per batch over each prompt + its decoded answer (no decoding),
+    without the prompt head when the decoder computes that once (``cache_prompt_head``)."""
     model, tokenizer, budget = decoder.model, decoder.tokenizer, decoder.max_prompt_tokens
     device = next(model.parameters()).device
+    skip = len(encode_segment(tokenizer, PROMPT_HEAD)) if decoder.cache_prompt_head else 0
     seconds = 0.0
     for start in range(0, len(texts), batch_size):
         chunk = zip(texts[start : start + batch_size], answers[start : start + batch_size])
         seqs = [
-            encode_prompt(tokenizer, text, budget)[0] + encode_segment(tokenizer, raw)
+            (encode_prompt(tokenizer, text, budget)[0] + encode_segment(tokenizer, raw))[skip:]
             for text, raw in chunk
         ]
         width = max(map(len, seqs))
