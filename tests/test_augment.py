@@ -10,9 +10,10 @@ import pytest
 
 from calendar_ner.data.augment import augment, missing_in_text
 from calendar_ner.data.augment.pools import (
+    ACTIONS,
     RECURRENCES,
     EntityPools,
-    in_action,
+    has_word,
     location_kind,
     unlabelled_in_action,
 )
@@ -303,43 +304,52 @@ def test_unlabelled_in_action_follows_the_labels():
     pools = EntityPools.from_rows(QUARTERLY, fake_names=10, match_action_recurrence=True)
     assert pools.unlabelled_in_action == {"quarterly"}
     assert EntityPools.from_rows(QUARTERLY, fake_names=10).unlabelled_in_action == frozenset()
-    assert in_action("weekly", "Weekly huddle") and not in_action("weekly", "Biweekly huddle")
+    tie = [  # 1 of 2 labelled: a tie keeps the word; a null action and a phrase label count not
+        _row("Annual gala 2025-12-01 7pm", action="Annual gala", date="01/12/2025",
+             time="7:00 PM"),
+        _row("Annual review 2025-12-02 9am", action="Annual review", date="02/12/2025",
+             time="9:00 AM", recurrence="Annual"),
+        _row("2025-12-03 9am annual", date="03/12/2025", time="9:00 AM", recurrence="annual"),
+        _row("Weekly call 2025-12-04 9am every week", action="Weekly call", date="04/12/2025",
+             time="9:00 AM", recurrence="every week"),
+    ]  # fmt: skip
+    assert unlabelled_in_action(tie, RECURRENCES) == {"weekly"}
+    assert has_word("weekly", "Weekly huddle") and not has_word("weekly", "Biweekly huddle")
+    assert not has_word("weekly", None)
 
 
-def test_synth_keeps_unlabelled_words_out_of_actions():
+@pytest.mark.parametrize("seed", range(4))
+def test_synth_keeps_unlabelled_words_out_of_actions(seed):
     pools = EntityPools.from_rows(QUARTERLY + FIXTURE, fake_names=30, match_action_recurrence=True)
+    pools.actions = list(ACTIONS)  # no action of its own holds "quarterly"
     pools.recurrences = ["quarterly", "weekly"]
-    synthesizer = Synthesizer(pools, seed=0)
+    synthesizer = Synthesizer(pools, seed=seed)
     events = [synthesizer.add_rare(synthesizer.event()) for _ in range(300)]
     labelled = [e for e in events if e["recurrence"]]
-    assert any(in_action("weekly", e["action"]) for e in labelled)  # still put into actions
+    assert any(has_word("weekly", e["action"]) for e in labelled)  # still put into actions
     quarterly = [e for e in labelled if e["recurrence"].lower() == "quarterly"]
-    # Never prepended ("Quarterly <action>"); an action from the real rows may hold the word.
-    real_actions = {row["output"]["action"] for row in QUARTERLY}
-    assert quarterly and not [
-        e
-        for e in quarterly
-        if in_action("quarterly", e["action"]) and e["action"] not in real_actions
-    ]
-    assert any(not in_action("quarterly", e["action"]) for e in quarterly)
-    for event in quarterly:  # said in its own phrase instead
-        assert missing_in_text(synthesizer.render(event), event) == []
+    assert quarterly
+    for event in quarterly:  # never in the action: said in a phrase of its own
+        text = synthesizer.render(event)
+        assert not has_word("quarterly", event["action"]) and has_word("quarterly", text), text
+        assert missing_in_text(text, event) == []
 
 
 def test_swap_keeps_unlabelled_words_out_of_actions():
     pools = EntityPools.from_rows(QUARTERLY + FIXTURE, fake_names=10)
     pools.recurrences = ["quarterly", "monthly"]
     row = FIXTURE[4]  # "Weekly standup", recurrence "Weekly"
-    swapped = {
-        swap(row["event_text"], row["output"], "recurrence", pools, random.Random(seed))[1][
-            "recurrence"
-        ].lower()
-        for seed in range(20)
-    }
-    assert swapped == {"quarterly", "monthly"}  # without the option, either word
+    phrase = _row("Yoga class 2025-05-06 7am, repeats weekly", action="Yoga class",
+                  date="06/05/2025", time="7:00 AM", recurrence="weekly")  # fmt: skip
+
+    def swapped(row: dict) -> set[str]:
+        results = (swap(row["event_text"], row["output"], "recurrence", pools, random.Random(s))
+                   for s in range(20))  # fmt: skip
+        return {event["recurrence"].lower() for _, event in results}
+
+    assert swapped(row) == swapped(phrase) == {"quarterly", "monthly"}  # without the option
     pools.unlabelled_in_action = frozenset({"quarterly"})
-    for seed in range(20):
-        text, event = swap(
-            row["event_text"], row["output"], "recurrence", pools, random.Random(seed)
-        )
-        assert event["recurrence"] == "Monthly" and event["action"] == "Monthly standup", text
+    assert swapped(row) == {"monthly"}  # into the action: only a word the labels mark there
+    assert swapped(phrase) == {"quarterly", "monthly"}  # its own phrase: any word
+    text, event = swap(row["event_text"], row["output"], "recurrence", pools, random.Random(0))
+    assert event["action"] == "Monthly standup" and missing_in_text(text, event) == []

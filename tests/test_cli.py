@@ -40,7 +40,7 @@ def fitted(raw_file, tmp_path):
     return cli, tmp_path / "run"
 
 
-def test_fit_writes_exactly_the_run_files(fitted):
+def test_fit_writes_exactly_the_run_files(fitted, raw_file):
     cli, run = fitted
     trainable = sum(p.numel() for p in cli.model.parameters() if p.requires_grad)
     assert trainable == TINY_LORA_PARAMS
@@ -68,6 +68,8 @@ def test_fit_writes_exactly_the_run_files(fitted):
     train = f"| train | {data_card['counts']['train']} | "
     assert train in card and f"Data card key `{data_card['key']}`" in card
     assert "| val/loss |" in card
+    texts = [json.loads(line)["event_text"] for line in raw_file.read_text().splitlines()]
+    assert not [t for t in texts if t in card]  # counts only, never rows
     assert meta["action_bounds"] is True and meta["exact_copy"] is True
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
@@ -254,4 +256,8 @@ def test_model_card_without_data_card_or_metrics():
                       synthetic, val_rows=8)  # fmt: skip
     assert "Synthetic only" in card and "in-sample" in card and "| train | 5 |" in card
     assert "| val/loss | 0.5 |" in card and "date_recall" not in card
-    assert "first 8 eval rows" in card
+    assert "up to the first 8 rows" not in card  # no generation metrics to explain
+    card = model_card(meta | {"metrics": {"val/exact_match": 0.5}}, config, 1, val_rows=8)
+    assert "up to the first 8 rows" in card
+    regex = config | {"target_modules": "all-linear"}
+    assert "on all-linear;" in model_card(meta, regex, 1)

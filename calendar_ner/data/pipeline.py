@@ -66,9 +66,10 @@ class CorpusConfig:
     untimed: float = 0.0
     """Share of dated synthetic rows with no time, labelled null."""
     match_action_recurrence: bool = False
-    """Put a frequency word ("Weekly", "Quarterly") into a generated action, labelled, only if
-    the real train rows mostly label it there: they label "Weekly sync" weekly but leave most
-    "Quarterly review" rows null (``configs/release.yaml``: true)."""
+    """Never prepend or swap a frequency word into a generated action, labelled, when the real
+    train rows mostly leave it unlabelled there: they label "Weekly sync" weekly but leave most
+    "Quarterly review" rows null (words no action holds, and ties, are still labelled;
+    ``configs/release.yaml``: true)."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""

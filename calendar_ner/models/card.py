@@ -14,7 +14,8 @@ from calendar_ner.schema import FIELDS
 
 
 def _lora_line(adapter_config: dict[str, Any], trainable: int) -> str:
-    targets = ", ".join(sorted(adapter_config.get("target_modules") or []))
+    targets = adapter_config.get("target_modules") or []  # a list, or PEFT's regex / "all-linear"
+    targets = targets if isinstance(targets, str) else ", ".join(sorted(targets))
     return (
         f"LoRA r={adapter_config.get('r')}, alpha={adapter_config.get('lora_alpha')}, "
         f"dropout {adapter_config.get('lora_dropout')} on {targets or '?'}; "
@@ -23,6 +24,7 @@ def _lora_line(adapter_config: dict[str, Any], trainable: int) -> str:
 
 
 def _data_section(card: dict[str, Any]) -> list[str]:
+    """Counts from the data card. Never read its ``dropped`` lists: they hold row texts."""
     cfg = card.get("config", {})
     lines = ["## Training data", ""]
     if card.get("synthetic_only"):
@@ -31,7 +33,7 @@ def _data_section(card: dict[str, Any]) -> list[str]:
         lines.append(
             f"`{cfg.get('raw')}`: {card.get('raw_rows_read')} real rows, split "
             f"{'/'.join(str(f) for f in cfg.get('split', []))} (train/eval/test) by seed "
-            f"{cfg.get('seed')}, plus {cfg.get('synth')} synthetic rows and augmented variants."
+            f"{cfg.get('seed')}, plus augmented variants and synthetic rows (counts below)."
         )
     if cfg.get("train_on_eval"):
         lines.append("The eval split was trained on (final mode): the `val/*` metrics below are")
@@ -98,11 +100,11 @@ def model_card(
     }
     if metrics:
         lines += ["## Final metrics", ""]
-        if val_rows is not None:
+        if val_rows and "val/exact_match" in metrics:
             lines += [
-                "The generation metrics (`val/exact_match`, `val/field_f1`, ...) cover up to the",
-                f"first {val_rows} eval rows of each validation; `calendar_ner evaluate` scores a",
-                "whole split.",
+                "The generation metrics (`val/exact_match`, `val/field_f1`, ...) cover the eval",
+                f"batches up to the first {val_rows} rows of each validation (per device);",
+                "`calendar_ner evaluate` scores a whole split.",
                 "",
             ]
         lines += ["| metric | value |", "|---|---:|"]

@@ -155,27 +155,28 @@ def usable_name(name: str) -> bool:
     return len(name) > 1 and name.isalpha() and not is_calendar_word(name)
 
 
-def in_action(word: str, action: str | None) -> bool:
-    """True when ``word`` is a whole word of ``action`` ("Weekly" in "Weekly sync"), any case."""
-    return bool(action) and re.search(rf"\b{re.escape(word)}\b", action, re.IGNORECASE) is not None
+def has_word(word: str, text: str | None) -> bool:
+    """True when ``word`` is a whole word of ``text`` ("Weekly" in "Weekly sync"), any case."""
+    return bool(text) and re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE) is not None
 
 
 def unlabelled_in_action(rows: Iterable[dict[str, Any]], words: Iterable[str]) -> frozenset[str]:
-    """Lower-cased ``words`` that ``rows`` leave unlabelled in most actions they appear in.
+    """Lower-cased single ``words`` that ``rows`` leave unlabelled in most actions holding them.
 
     The real labels treat a frequency word inside the action unevenly: "Weekly sync" is labelled
-    weekly, but "Quarterly review" mostly keeps recurrence null. Counting it from the rows lets the
-    synthesis follow the labels instead of always labelling such a word.
+    weekly, but "Quarterly review" mostly keeps recurrence null. A word counts as labelled in a
+    row when its recurrence label holds it ("Weekly" for "Weekly sync"; "every week" does not).
+    Words no action holds, and ties, are left out: the synthesis keeps labelling them.
     """
+    candidates = {w.lower() for w in words if " " not in w}
     seen: Counter[str] = Counter()
     labelled: Counter[str] = Counter()
     for row in rows:
         output = row["output"]
-        recurrence = (output.get("recurrence") or "").lower()
-        for word in {w.lower() for w in words if " " not in w}:
-            if in_action(word, output.get("action")):
+        for word in candidates:
+            if has_word(word, output.get("action")):
                 seen[word] += 1
-                labelled[word] += in_action(word, recurrence)
+                labelled[word] += has_word(word, output.get("recurrence"))
     return frozenset(w for w, n in seen.items() if 2 * labelled[w] < n)
 
 
@@ -204,7 +205,8 @@ class EntityPools:
     recurrences: list[str] = field(default_factory=lambda: list(RECURRENCES))
     notes: list[str] = field(default_factory=lambda: list(NOTES))
     unlabelled_in_action: frozenset[str] = frozenset()
-    """Recurrence words (lower case) that never go into an action with a recurrence label."""
+    """Recurrence words (lower case) that synthesis never prepends, nor swaps, into an action;
+    an action taken from the rows that already holds one can still get it as its label."""
 
     @classmethod
     def from_rows(

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from calendar_ner.data.augment.consistency import Span, date_spans, time_spans
-from calendar_ner.data.augment.pools import EntityPools, in_action, location_kind
+from calendar_ner.data.augment.pools import EntityPools, has_word, location_kind
 from calendar_ner.data.augment.templates import date_surface, time_surface
 from calendar_ner.schema import Event
 
@@ -64,7 +64,7 @@ def _candidates(field: str, old: str, text: str, event: Event, pools: EntityPool
         options = [v for v in options if location_kind(v) == location_kind(old)]
     if field == "recurrence":
         options = [v for v in options if (" " in v) == (" " in old)]
-        if in_action(old, event["action"]):  # the new word lands in the action too
+        if has_word(old, event["action"]):  # the new word lands in the action too
             options = [v for v in options if v.lower() not in pools.unlabelled_in_action]
     return options
 
