@@ -18,6 +18,11 @@ epoch, so a select run and its final run train alike; the epoch count is part of
 On one H200 those 9 fits ran side by side, 3.6-5.4 minutes each, and the whole sweep took
 about 6 minutes (README "Choosing the recipe").
 
+Seeds alone change only the LoRA initialisation and batch order: in the second sweep the two
+seeds of a 2-epoch recipe got the very same eval rows wrong, with the same answers. ``--resplit``
+also makes each select run's seed its corpus seed (its own eval rows and generated rows), so the
+selection score averages over data as well, like cross-validation.
+
 Runs go in parallel (``--parallel``), each in ``<out>/<recipe>-<seed|final>/`` with its own data
 folder, logs, adapter and evaluation reports; ``<out>/summary.json`` is rewritten after each run.
 Finished fits and evaluations are skipped when the sweep is run again, so an interrupted sweep
@@ -104,6 +109,8 @@ def fit_command(run: Run, recipe_args: list[str], ns: argparse.Namespace) -> lis
         f"--data.corpus.data_dir={run.data_dir}",
         f"--data.corpus.train_on_eval={str(run.final).lower()}",
         f"--export.run_dir={d}",
+        # --resplit: a select run's seed also picks its split and generated rows.
+        *([f"--data.corpus.seed={run.seed}"] if ns.resplit and not run.final else []),
         f"--trainer.logger.init_args.save_dir={d}/logs",
         # Export the last epoch, in both modes: picking the epoch by val loss would use the eval
         # rows in select mode (and give a select run fewer epochs than its final run gets).
@@ -240,6 +247,14 @@ def main(argv: list[str] | None = None) -> dict:
         help="'name=config.yaml [more.yaml] [--flag=value ...]' (repeat for each recipe).",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7], help="seed_everything.")
+    parser.add_argument(
+        "--resplit",
+        action="store_true",
+        help="Select runs also use their seed as data.corpus.seed: each is scored on its own "
+        "held-out eval rows and trains on its own generated rows (final runs keep the default "
+        "split, so the test split stays the same). Without it seeds vary only initialisation "
+        "and batch order, which here moved answers by a row or two.",
+    )
     parser.add_argument("--raw", default=RAW, help="Real rows (read by path, never copied).")
     parser.add_argument("--probe", default=PROBE, help="Extra selection rows ('' for none).")
     parser.add_argument("--accelerator", default="auto", help="trainer.accelerator for fits.")

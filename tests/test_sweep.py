@@ -106,7 +106,9 @@ def test_a_finished_run_is_not_fitted_or_scored_again(tmp_path, monkeypatch):
 
 
 def test_fit_command_is_a_valid_fit(tmp_path, capsys):
-    ns = argparse.Namespace(accelerator="cpu", raw="raw.jsonl", fit_args=["--trainer.max_steps=3"])
+    ns = argparse.Namespace(
+        accelerator="cpu", raw="raw.jsonl", fit_args=["--trainer.max_steps=3"], resplit=True
+    )
     run = sweep.Run("rel", 7, True, str(tmp_path / "rel-final"))
     _, recipe = sweep.parse_recipe("rel=configs/release.yaml --data.corpus.undated=0.1")
     command = sweep.fit_command(run, recipe, ns)
@@ -120,3 +122,13 @@ def test_fit_command_is_a_valid_fit(tmp_path, capsys):
     assert corpus["relative_dates"] == 0.08  # from release.yaml
     assert config["export"]["run_dir"] == str(tmp_path / "rel-final")
     assert config["checkpoint"]["save_top_k"] == 0  # no best-by-val-loss: the last epoch
+    assert corpus["seed"] == 42  # --resplit leaves the final run's split (and test) alone
+
+
+def test_resplit_gives_each_select_run_its_own_corpus_seed():
+    _, recipe = sweep.parse_recipe("rel=configs/release.yaml")
+    ns = argparse.Namespace(accelerator="cpu", raw="raw.jsonl", fit_args=[], resplit=True)
+    select = sweep.Run("rel", 7, False, "/tmp/rel-7")
+    assert "--data.corpus.seed=7" in sweep.fit_command(select, recipe, ns)
+    ns.resplit = False
+    assert not [a for a in sweep.fit_command(select, recipe, ns) if "corpus.seed" in a]
