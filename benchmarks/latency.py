@@ -24,7 +24,7 @@ from calendar_ner.data.io import read_rows
 from calendar_ner.data.tokens import encode_prompt, encode_segment
 from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.extract import load_for_inference
-from calendar_ner.prompt import PROMPT_HEAD, parse_output
+from calendar_ner.prompt import parse_output
 
 
 class ForwardCounter:
@@ -59,7 +59,7 @@ def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size
     without the prompt head when the decoder computes that once (``cache_prompt_head``)."""
     model, tokenizer, budget = decoder.model, decoder.tokenizer, decoder.max_prompt_tokens
     device = next(model.parameters()).device
-    skip = len(encode_segment(tokenizer, PROMPT_HEAD)) if decoder.cache_prompt_head else 0
+    skip = len(decoder.head_ids) if decoder.cache_prompt_head else 0
     seconds = 0.0
     for start in range(0, len(texts), batch_size):
         chunk = zip(texts[start : start + batch_size], answers[start : start + batch_size])

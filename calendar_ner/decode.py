@@ -320,6 +320,7 @@ class ConstrainedDecoder:
         self.action_bounds = action_bounds and "action" in self.copy_fields
         self.exact_copy = exact_copy
         self.cache_prompt_head = cache_prompt_head
+        self.head_ids = encode_segment(tokenizer, PROMPT_HEAD)  # what every prompt starts with
         self._head: tuple[int, list[tuple[torch.Tensor, torch.Tensor]]] | None = None
         self.fixed_ids = [encode_segment(tokenizer, fixed_text(i)) for i in range(len(FIELDS) + 1)]
         self.null_id = self._single(" null")
@@ -631,7 +632,7 @@ class ConstrainedDecoder:
     def _prompt_head(self) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]:
         """The prompt head's length and its keys/values per layer, computed once."""
         if self._head is None:
-            ids = encode_segment(self.tokenizer, PROMPT_HEAD)
+            ids = self.head_ids
             device = next(self.model.parameters()).device
             cache = DynamicCache()
             self.model(
