@@ -1,13 +1,15 @@
-"""What each copy constraint of the decoder buys: one model, labelled rows, each constraint off.
+"""What each constraint of the decoder buys: one model, labelled rows, each constraint off.
 
     python benchmarks/constraints.py --data data/splits/test.jsonl [--model PATH]
 
 Decodes the rows with the model's own decoder settings (``calendar_ner.json``), then again with
 one constraint off at a time: exact copy (tokens and case of the training targets), the action
-bounds (where an action may start and end), and the whole copy constraint (``copy_fields``
-empty). Prints, per variant, exact match and field F1, how many answers differ from the full
-decoder's, and how many of those rows are right under each (as exact match counts it:
-case-insensitively). One model load, one process; prints counts only, never row text.
+bounds (where an action may start and end), the whole copy constraint (``copy_fields``
+empty), and the grounding of durations in the request's own amounts
+(:func:`calendar_ner.schema.ground_duration`). Prints, per variant, exact match and field F1,
+how many answers differ from the full decoder's, and how many of those rows are right under
+each (as exact match counts it: case-insensitively). One model load, one process; prints
+counts only, never row text.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ def variants(decoder: ConstrainedDecoder) -> dict[str, dict]:
         "copy_fields": sorted(decoder.copy_fields),
         "action_bounds": decoder.action_bounds,
         "exact_copy": decoder.exact_copy,
+        "ground_durations": decoder.ground_durations,
     }
     return {
         "full": full,
         "no exact copy": full | {"exact_copy": False},
         "no action bounds": full | {"action_bounds": False},
         "no copy constraint": full | {"copy_fields": []},
+        "no duration grounding": full | {"ground_durations": False},
     }
 
 

@@ -35,6 +35,9 @@ The action also starts and ends only where a request's action can (:func:`action
 "2:1" nor "Email vendor" its "vendor".
 And a copied string is spelled with the very tokens a training target spells it with (a value's
 tokens are those of its text alone), its case included: the labels copy case too.
+A duration that is neither a span of the request nor a label's spelling of an amount it states
+is spelled, once decoded, as the request's amount ("1 hour and a half" -> "1 hour 30 minutes":
+:func:`calendar_ner.schema.ground_duration`).
 """
 
 from __future__ import annotations
@@ -283,6 +286,7 @@ class ConstrainedDecoder:
         action_bounds: bool = True,
         exact_copy: bool = True,
         cache_prompt_head: bool = False,
+        ground_durations: bool = True,
     ) -> None:
         """
         Args:
@@ -308,6 +312,9 @@ class ConstrainedDecoder:
                 request) once and reuse its keys and values in every batch, which saves ~8% of
                 the tokens fed per event. Only for weights that no longer change: a model that
                 is still training would read a stale head.
+            ground_durations: In :meth:`extract`, spell a duration the request never writes as
+                the request spells its amount ("1 hour and a half" for "an hour and a half"
+                becomes "1 hour 30 minutes"; :func:`calendar_ner.schema.ground_duration`).
         """
         self.model = model
         self.tokenizer = tokenizer
@@ -320,6 +327,7 @@ class ConstrainedDecoder:
         self.action_bounds = action_bounds and "action" in self.copy_fields
         self.exact_copy = exact_copy
         self.cache_prompt_head = cache_prompt_head
+        self.ground_durations = ground_durations
         self.head_ids = encode_segment(tokenizer, PROMPT_HEAD)  # what every prompt starts with
         self._head: tuple[int, list[tuple[torch.Tensor, torch.Tensor]]] | None = None
         self.fixed_ids = [encode_segment(tokenizer, fixed_text(i)) for i in range(len(FIELDS) + 1)]
@@ -673,5 +681,6 @@ class ConstrainedDecoder:
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             for i, raw in zip(chunk, self.decode_batch([texts[i] for i in chunk])):
-                results[i] = parse_output(raw) or empty_event()
+                request = texts[i] if self.ground_durations else None
+                results[i] = parse_output(raw, request) or empty_event()
         return results

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from calendar_ner.schema import FIELDS, Event, canonicalize
+from calendar_ner.schema import FIELDS, Event, canonicalize, ground_duration
 
 PROMPT_VERSION = "1"
 # Short on purpose: every prompt token costs a prefill on CPU (~3 ms each for the 135M model).
@@ -57,10 +57,12 @@ def render_target(event: Event) -> str:
     return "".join(text for text, _ in target_segments(event))
 
 
-def parse_output(text: str) -> Event | None:
+def parse_output(text: str, request: str | None = None) -> Event | None:
     """Parse generated text into a canonical event; None when it is not a JSON object.
 
     Trailing text after the first complete object is ignored (free-form models often run on).
+    Given the ``request`` it answers, a duration the request never writes is spelled as the
+    request's amount is (:func:`calendar_ner.schema.ground_duration`).
     """
     start = text.find("{")
     if start < 0:
@@ -71,4 +73,7 @@ def parse_output(text: str) -> Event | None:
         return None
     if not isinstance(obj, dict):
         return None
-    return canonicalize(obj, strict=False)
+    event = canonicalize(obj, strict=False)
+    if request is not None:
+        event["duration"] = ground_duration(event["duration"], request)
+    return event

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from dateutil import parser as dateutil_parser
+from rapidfuzz import fuzz, process
 
 SCHEMA_VERSION = "1"
 
@@ -216,6 +217,106 @@ def normalize_duration(text: str) -> str:
     if _ONE_HOUR.match(text):
         return "1 hour"
     return _GLUED_MINS.sub(r"\1 mins", text)
+
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "a full": 1, "full": 1, "two": 2, "a couple of": 2, "three": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
+    "forty five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_SPELLED = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+# "45min", "90-minute", "1.5 hrs", "an hour", "one and a half hours", "forty-five minutes"
+_AMOUNT = re.compile(
+    rf"(?<![\w.])(?:(?P<n>\d+(?:\.\d+)?)|(?P<word>{_SPELLED}))\s*-?\s*(?P<half>and a half )?"
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b",
+    re.IGNORECASE,
+)
+_AND_A_HALF = re.compile(r" and a half\b", re.IGNORECASE)  # "an hour and a half"
+_FIXED = (
+    (re.compile(r"\bhalf(?: an | a |-| )hour\b", re.IGNORECASE), 30.0),
+    (re.compile(r"\b(?:a )?quarter(?: of an |-| )hour\b", re.IGNORECASE), 15.0),
+)
+
+
+def _amounts(text: str) -> list[tuple[int, int, float]]:
+    """``(start, end, minutes)`` of every duration amount written in ``text``, in order."""
+    found = []
+    for pattern, minutes in _FIXED:  # before "an hour" inside "half an hour" is read as 60
+        found += [(m.start(), m.end(), minutes) for m in pattern.finditer(text)]
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _AMOUNT.finditer(text):
+        word = match["word"] and " ".join(match["word"].lower().split())
+        amount = float(match["n"] or _NUMBER_WORDS[word]) + (0.5 if match["half"] else 0)
+        end = match.end()
+        if match["unit"][0] in "hH":
+            half = _AND_A_HALF.match(text, end)
+            if half:
+                amount, end = amount + 0.5, half.end()
+            amount *= 60
+        found.append((match.start(), end, amount))
+    return sorted(found)
+
+
+def duration_minutes(value: str) -> float | None:
+    """The minutes a duration value states ("1hr 30min" -> 90, "half an hour" -> 30), or None
+    when it states no amount."""
+    found = _amounts(value)
+    return sum(minutes for *_, minutes in found) if found else None
+
+
+def _spellings(minutes: float) -> list[str]:
+    """The spellings the labels give ``minutes``: "45 minutes", "2 hours", "1 hour 30 minutes"."""
+    whole = f"{minutes:g}"
+    forms = [f"{whole} minutes", f"{whole} mins", f"{whole} min"]
+    if minutes < 60:
+        return forms
+    hours, rest = divmod(minutes, 60)
+    unit = "hour" if hours == 1 else "hours"
+    if not rest:
+        return [f"{hours:g} {unit}", f"{hours:g} hrs", f"{hours:g} hr", *forms]
+    return [f"{hours:g} {unit} {rest:g} minutes", f"{minutes / 60:g} hours", *forms]
+
+
+def stated_durations(text: str) -> dict[float, list[str]]:
+    """Every duration amount ``text`` states (minutes), with the spellings a label may give it.
+
+    The labels copy most durations as written and rewrite the rest into a few spellings (dev
+    rows: "an hour"/"one-hour" -> "1 hour", "45mins" -> "45 mins", "20min" -> "20 minutes", "an
+    hour and a half" -> "1 hour 30 minutes" or "1.5 hours", "a couple of hours" -> "2 hours");
+    every one of the 490 labelled durations of the 600 dev rows is a span of its request or one
+    of these. Two amounts in a row ("1hr 30min") also state their sum. Hand-written: duration
+    parsers (pytimeparse, dateparser) return seconds, and the task is the labels' spellings.
+    """
+    found = _amounts(text)
+    amounts = [minutes for *_, minutes in found]
+    for (_, end, first), (start, _, second) in zip(found, found[1:]):
+        if first % 60 == 0 and second < 60 and re.fullmatch(r"\s*(?:and\s*)?", text[end:start]):
+            amounts.append(first + second)
+    return {minutes: _spellings(minutes) for minutes in amounts}
+
+
+def ground_duration(value: str | None, text: str) -> str | None:
+    """``value``, or the request's own spelling of its amount when the request never writes it.
+
+    A predicted duration that is neither a span of ``text`` nor a label spelling of an amount
+    ``text`` states ("1 hour and a half" for "an hour and a half") becomes the spelling of that
+    amount closest to it in words ("1 hour 30 minutes"). Every dev label is such a span or
+    spelling, so this changes only values no label there has; an amount the request does not
+    state is left as it is.
+    """
+    if value is None:
+        return None
+    text = " ".join(text.split())
+    stated = stated_durations(text)
+    if any(value in forms for forms in stated.values()) or re.search(
+        rf"(?<!\w){re.escape(value.lower())}(?!\w)", text.lower()
+    ):
+        return value
+    minutes = duration_minutes(value)
+    if minutes not in stated:
+        return value
+    return process.extractOne(value, stated[minutes], scorer=fuzz.token_set_ratio)[0]
 
 
 # --- times -------------------------------------------------------------------------------------

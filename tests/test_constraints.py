@@ -20,11 +20,13 @@ def test_each_variant_turns_one_constraint_off(tokenizer):
     settings = constraints.variants(extractor.decoder)
     full = settings.pop("full")
     assert full["action_bounds"] and full["exact_copy"] and "action" in full["copy_fields"]
+    assert full["ground_durations"]
     off = {name: {k for k in full if s[k] != full[k]} for name, s in settings.items()}
     assert off == {
         "no exact copy": {"exact_copy"},
         "no action bounds": {"action_bounds"},
         "no copy constraint": {"copy_fields"},
+        "no duration grounding": {"ground_durations"},
     }
     rows = invented_rows(3)
     result = constraints.compare(extractor, rows, batch_size=2)

@@ -24,7 +24,7 @@ from calendar_ner.decode import (
     value_status,
 )
 from calendar_ner.models.base import load_model
-from calendar_ner.prompt import PROMPT_HEAD, fixed_text, target_segments
+from calendar_ner.prompt import PROMPT_HEAD, fixed_text, render_target, target_segments
 from calendar_ner.schema import FIELDS, canonicalize, empty_event
 from tests.conftest import TINY, invented_rows
 
@@ -221,6 +221,14 @@ def test_forced_text_tokenizes_like_the_training_target(tokenizer, decoder):
 def test_extract_keeps_input_order(decoder):
     texts = ["a much longer request text about a meeting", "short", ""]
     assert len(decoder.extract(texts, batch_size=2)) == 3
+
+
+def test_extract_grounds_each_duration_in_its_own_request(decoder, monkeypatch):
+    raw = render_target(empty_event() | {"duration": "1 hour and a half"})
+    monkeypatch.setattr(decoder, "decode_batch", lambda texts: [raw] * len(texts))
+    texts = ["Retro for an hour and a half", "Retro 1 hour and a half", "Retro at 4pm"]
+    durations = [event["duration"] for event in decoder.extract(texts, batch_size=2)]
+    assert durations == ["1 hour 30 minutes", "1 hour and a half", "1 hour and a half"]
 
 
 def test_cached_prompt_head_changes_no_answer_and_saves_its_tokens(tokenizer):

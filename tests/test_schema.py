@@ -5,11 +5,14 @@ from calendar_ner.schema import (
     FIELDS,
     SchemaError,
     canonicalize,
+    duration_minutes,
+    ground_duration,
     is_date_like,
     is_time_like,
     normalize_date,
     normalize_duration,
     normalize_time,
+    stated_durations,
 )
 
 
@@ -75,6 +78,61 @@ def test_normalize_time(text, expected):
 )
 def test_normalize_duration(text, expected):
     assert normalize_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "value, minutes",
+    [
+        ("45min", 45),
+        ("90-minute", 90),
+        ("1.5 hrs", 90),
+        ("an hour", 60),
+        ("1 hour and a half", 90),
+        ("one and a half hours", 90),
+        ("1hr 30min", 90),
+        ("half an hour", 30),  # not 30 + the 60 of "an hour"
+        ("a quarter of an hour", 15),
+        ("a couple of hours", 120),
+        ("forty-five minutes", 45),
+        ("all afternoon", None),
+    ],
+)
+def test_duration_minutes(value, minutes):
+    assert duration_minutes(value) == minutes
+
+
+def test_stated_durations_spell_each_amount_as_labels_do():
+    stated = stated_durations("Design jam 3pm for an hour and a half, then 20min break")
+    assert set(stated) == {90, 20}
+    assert stated[90][:2] == ["1 hour 30 minutes", "1.5 hours"]
+    assert {"20 minutes", "20 mins"} <= set(stated[20])
+    assert set(stated_durations("Pairing 1hr 30min")) == {60, 30, 90}  # and their sum
+    assert stated_durations("Standup at 9:45 in room 12") == {}
+
+
+@pytest.mark.parametrize(
+    "value, text, expected",
+    [
+        ("1 hour and a half", "Review for an hour and a half", "1 hour 30 minutes"),
+        ("1 and a half hours", "Review for an hour and a half", "1.5 hours"),
+        ("90 minute", "Offsite, 90-minute session", "90 minutes"),
+        ("1 hours", "Lunch with Ola for an hour", "1 hour"),
+        ("25min", "Sync w/ Ola 25min", "25min"),  # a span of the request stays
+        ("25 minutes", "Sync w/ Ola 25min", "25 minutes"),  # a label spelling stays
+        ("8 minutes", "Sync 08:45 w/ Ola 30min", "8 minutes"),  # an amount never stated stays
+        ("all morning", "Retreat all morning", "all morning"),
+        (None, "Sync w/ Ola 25min", None),
+    ],
+)
+def test_ground_duration(value, text, expected):
+    assert ground_duration(value, text) == expected
+
+
+def test_parse_output_grounds_the_duration_in_its_request():
+    raw = render_target(canonicalize(dict.fromkeys(FIELDS) | {"duration": "1 hour and a half"}))
+    assert parse_output(raw)["duration"] == "1 hour and a half"
+    request = "Board prep for an hour and a half"
+    assert parse_output(raw, request)["duration"] == "1 hour 30 minutes"
 
 
 def test_canonicalize_rules():

@@ -252,7 +252,8 @@ class CalendarNER(L.LightningModule):
         size = batch["input_ids"].size(0)
         self.log(f"{stage}/loss", self.loss(batch), prog_bar=True, batch_size=size, sync_dist=True)
         if generate:
-            preds = [parse_output(text) for text in self.generate(batch["event_text"])]
+            texts = batch["event_text"]
+            preds = [parse_output(raw, text) for raw, text in zip(self.generate(texts), texts)]
             getattr(self, f"{stage}_metrics").update(preds, batch["output"])
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -276,7 +277,7 @@ class CalendarNER(L.LightningModule):
 
     def predict_step(self, batch: dict[str, Any], batch_idx: int) -> list[dict[str, Any]]:
         return [
-            {"event_text": text, "output": parse_output(raw), "raw": raw}
+            {"event_text": text, "output": parse_output(raw, text), "raw": raw}
             for text, raw in zip(batch["event_text"], self.generate(batch["event_text"]))
         ]
 
