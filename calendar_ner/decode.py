@@ -35,8 +35,9 @@ The action also starts and ends only where a request's action can (:func:`action
 "2:1" nor "Email vendor" its "vendor".
 And a copied string is spelled with the very tokens a training target spells it with (a value's
 tokens are those of its text alone), its case included: the labels copy case too.
-A duration that is neither a span of the request nor a label's spelling of an amount it states
-is spelled, once decoded, as the request's amount ("1 hour and a half" -> "1 hour 30 minutes":
+Once decoded, a duration that is neither a span of the request nor a label's spelling of an
+amount the request states, but names such an amount, is respelled the way the labels spell it
+("1 hour and a half" for "an hour and a half" -> "1 hour 30 minutes";
 :func:`calendar_ner.schema.ground_duration`).
 """
 
@@ -312,9 +313,11 @@ class ConstrainedDecoder:
                 request) once and reuse its keys and values in every batch, which saves ~8% of
                 the tokens fed per event. Only for weights that no longer change: a model that
                 is still training would read a stale head.
-            ground_durations: In :meth:`extract`, spell a duration the request never writes as
-                the request spells its amount ("1 hour and a half" for "an hour and a half"
-                becomes "1 hour 30 minutes"; :func:`calendar_ner.schema.ground_duration`).
+            ground_durations: In :meth:`extract`, respell a duration the request never writes
+                the way the labels spell its amount, where the request states that amount ("1
+                hour and a half" for "an hour and a half" becomes "1 hour 30 minutes";
+                :func:`calendar_ner.schema.ground_duration`). A library switch, for ablations
+                (``benchmarks/constraints.py``); validation and ``predict`` always ground.
         """
         self.model = model
         self.tokenizer = tokenizer
@@ -576,9 +579,7 @@ class ConstrainedDecoder:
             prompt, truncated = encode_prompt(self.tokenizer, text, self.max_prompt_tokens)
             self.prompt_truncated += truncated
             text = " ".join(text.split())
-            # Guess from about what the prompt keeps (a token is rarely over 8 characters): the
-            # date guess parses candidate spans, so a 10,000-character text would cost ~0.2 s.
-            head = text[: 8 * self.max_prompt_tokens]
+            head = self._seen(text)
             guess, stops = guess_event(head)
             guess_ids = [encode_segment(self.tokenizer, value_text(guess[f])) for f in FIELDS]
             row = _Row(text, guess, guess_ids, stops, pending=prompt[head_len:] + self.fixed_ids[0])
@@ -637,6 +638,12 @@ class ConstrainedDecoder:
                 active = [active[b] for b in still]
         return [self._render(row) for row in rows]
 
+    def _seen(self, text: str) -> str:
+        """About what the prompt keeps of ``text`` (a token is rarely over 8 characters), for the
+        rules that read the text: the date guess parses candidate spans, so a 10,000-character
+        text would cost ~0.2 s."""
+        return " ".join(text.split())[: 8 * self.max_prompt_tokens]
+
     def _prompt_head(self) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]:
         """The prompt head's length and its keys/values per layer, computed once."""
         if self._head is None:
@@ -681,6 +688,6 @@ class ConstrainedDecoder:
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             for i, raw in zip(chunk, self.decode_batch([texts[i] for i in chunk])):
-                request = texts[i] if self.ground_durations else None
+                request = self._seen(texts[i]) if self.ground_durations else None
                 results[i] = parse_output(raw, request) or empty_event()
         return results

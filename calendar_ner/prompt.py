@@ -61,8 +61,9 @@ def parse_output(text: str, request: str | None = None) -> Event | None:
     """Parse generated text into a canonical event; None when it is not a JSON object.
 
     Trailing text after the first complete object is ignored (free-form models often run on).
-    Given the ``request`` it answers, a duration the request never writes is spelled as the
-    request's amount is (:func:`calendar_ner.schema.ground_duration`).
+    Given the ``request`` it answers, a duration the request never writes is respelled the way
+    the labels spell the amount, where the request states it
+    (:func:`calendar_ner.schema.ground_duration`).
     """
     start = text.find("{")
     if start < 0:

@@ -219,17 +219,29 @@ def normalize_duration(text: str) -> str:
     return _GLUED_MINS.sub(r"\1 mins", text)
 
 
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "a full": 1, "full": 1, "two": 2, "a couple of": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
-    "forty five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
-}  # fmt: skip
+_UNITS = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORDS = (
+    {word: i + 1 for i, word in enumerate(_UNITS)}
+    | {word: i + 10 for i, word in enumerate(_TEENS)}
+    | {word: 10 * (i + 2) for i, word in enumerate(_TENS)}
+    | {
+        f"{tens}{sep}{unit}": 10 * (i + 2) + j + 1
+        for i, tens in enumerate(_TENS)
+        for j, unit in enumerate(_UNITS)
+        for sep in ("-", " ")
+    }
+    | {"a": 1, "an": 1, "a full": 1, "a couple of": 2, "a couple": 2}
+)
 _SPELLED = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
-# "45min", "90-minute", "1.5 hrs", "an hour", "one and a half hours", "forty-five minutes"
+# "45min", "45m", "90-minute", "1.5 hrs", "an hour", "one and a half hours", "twenty-five
+# minutes". Not inside a number or a range ("30-45 min", "1,000", "1/2 hour"); a bare "m" or
+# "h" only glued to digits ("45m", not "room 4 m" nor "a m").
 _AMOUNT = re.compile(
-    rf"(?<![\w.])(?:(?P<n>\d+(?:\.\d+)?)|(?P<word>{_SPELLED}))\s*-?\s*(?P<half>and a half )?"
-    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b",
+    rf"(?<![\w.,:/-])(?:(?P<n>\d+(?:\.\d+)?)(?!\s*-\s*\d)|(?P<word>{_SPELLED}))"
+    r"(?:(?<=\d)(?P<glued>[mh])|(?:\s*-)?\s*(?P<half>and a half )?"
+    r"(?P<unit>minutes?|mins?|hours?|hrs?))\b",
     re.IGNORECASE,
 )
 _AND_A_HALF = re.compile(r" and a half\b", re.IGNORECASE)  # "an hour and a half"
@@ -237,6 +249,7 @@ _FIXED = (
     (re.compile(r"\bhalf(?: an | a |-| )hour\b", re.IGNORECASE), 30.0),
     (re.compile(r"\b(?:a )?quarter(?: of an |-| )hour\b", re.IGNORECASE), 15.0),
 )
+_BETWEEN = re.compile(r"\s*(?:and|&|,)?\s*")  # what may join "1hr" and "30min" into one amount
 
 
 def _amounts(text: str) -> list[tuple[int, int, float]]:
@@ -249,7 +262,7 @@ def _amounts(text: str) -> list[tuple[int, int, float]]:
         word = match["word"] and " ".join(match["word"].lower().split())
         amount = float(match["n"] or _NUMBER_WORDS[word]) + (0.5 if match["half"] else 0)
         end = match.end()
-        if match["unit"][0] in "hH":
+        if (match["glued"] or match["unit"])[0] in "hH":
             half = _AND_A_HALF.match(text, end)
             if half:
                 amount, end = amount + 0.5, half.end()
@@ -266,15 +279,18 @@ def duration_minutes(value: str) -> float | None:
 
 
 def _spellings(minutes: float) -> list[str]:
-    """The spellings the labels give ``minutes``: "45 minutes", "2 hours", "1 hour 30 minutes"."""
-    whole = f"{minutes:g}"
-    forms = [f"{whole} minutes", f"{whole} mins", f"{whole} min"]
+    """How the labels spell ``minutes``: "45 minutes", "2 hours", "1 hour 30 minutes", …"""
+    count = f"{minutes:g}"
+    forms = [f"{count} minute", f"{count} min"] if minutes == 1 else []
+    forms += [f"{count} minutes", f"{count} mins", f"{count} min"] if minutes != 1 else []
     if minutes < 60:
         return forms
     hours, rest = divmod(minutes, 60)
-    unit = "hour" if hours == 1 else "hours"
     if not rest:
-        return [f"{hours:g} {unit}", f"{hours:g} hrs", f"{hours:g} hr", *forms]
+        if hours == 1:
+            return ["1 hour", "1 hr", *forms]
+        return [f"{hours:g} hours", f"{hours:g} hrs", f"{hours:g} hr", *forms]
+    unit = "hour" if hours == 1 else "hours"
     return [f"{hours:g} {unit} {rest:g} minutes", f"{minutes / 60:g} hours", *forms]
 
 
@@ -291,32 +307,34 @@ def stated_durations(text: str) -> dict[float, list[str]]:
     found = _amounts(text)
     amounts = [minutes for *_, minutes in found]
     for (_, end, first), (start, _, second) in zip(found, found[1:]):
-        if first % 60 == 0 and second < 60 and re.fullmatch(r"\s*(?:and\s*)?", text[end:start]):
+        if first % 60 == 0 and second < 60 and _BETWEEN.fullmatch(text, end, start):
             amounts.append(first + second)
     return {minutes: _spellings(minutes) for minutes in amounts}
 
 
 def ground_duration(value: str | None, text: str) -> str | None:
-    """``value``, or the request's own spelling of its amount when the request never writes it.
+    """``value``, respelled as the labels spell its amount where ``text`` never writes it.
 
     A predicted duration that is neither a span of ``text`` nor a label spelling of an amount
     ``text`` states ("1 hour and a half" for "an hour and a half") becomes the spelling of that
-    amount closest to it in words ("1 hour 30 minutes"). Every dev label is such a span or
-    spelling, so this changes only values no label there has; an amount the request does not
-    state is left as it is.
+    amount closest to it in words ("1 hour 30 minutes"); case is ignored throughout. Every dev
+    label is such a span or spelling, so on those rows this changes only values no label has
+    (elsewhere a label could spell an amount in a way not listed); a value whose amount the
+    request does not state, or that states none, is left as it is.
     """
     if value is None:
         return None
-    text = " ".join(text.split())
+    text, lowered = " ".join(text.split()).lower(), value.lower()
     stated = stated_durations(text)
-    if any(value in forms for forms in stated.values()) or re.search(
-        rf"(?<!\w){re.escape(value.lower())}(?!\w)", text.lower()
+    if any(lowered in map(str.lower, forms) for forms in stated.values()) or re.search(
+        rf"(?<!\w){re.escape(lowered)}(?!\w)", text
     ):
         return value
     minutes = duration_minutes(value)
     if minutes not in stated:
         return value
-    return process.extractOne(value, stated[minutes], scorer=fuzz.token_set_ratio)[0]
+    best = process.extractOne(lowered, stated[minutes], scorer=fuzz.token_set_ratio)
+    return best[0]
 
 
 # --- times -------------------------------------------------------------------------------------

@@ -94,7 +94,14 @@ def test_normalize_duration(text, expected):
         ("a quarter of an hour", 15),
         ("a couple of hours", 120),
         ("forty-five minutes", 45),
+        ("twenty five minutes", 25),  # not the 5 of "five minutes"
+        ("45m", 45),
         ("all afternoon", None),
+        ("30-45 min", None),  # a range is no one amount
+        ("2-3 hours", None),
+        ("1,000 minutes", None),
+        ("1/2 hour", None),
+        ("room 4 m", None),  # a bare "m" counts only glued to digits
     ],
 )
 def test_duration_minutes(value, minutes):
@@ -107,7 +114,9 @@ def test_stated_durations_spell_each_amount_as_labels_do():
     assert stated[90][:2] == ["1 hour 30 minutes", "1.5 hours"]
     assert {"20 minutes", "20 mins"} <= set(stated[20])
     assert set(stated_durations("Pairing 1hr 30min")) == {60, 30, 90}  # and their sum
-    assert stated_durations("Standup at 9:45 in room 12") == {}
+    assert set(stated_durations("Pairing 1hr & 30min")) == {60, 30, 90}
+    assert stated_durations("Ping Ola for a minute") == {1: ["1 minute", "1 min"]}
+    assert stated_durations("Standup at 9:45 in room 12, 3 m east") == {}
 
 
 @pytest.mark.parametrize(
@@ -121,6 +130,9 @@ def test_stated_durations_spell_each_amount_as_labels_do():
         ("25 minutes", "Sync w/ Ola 25min", "25 minutes"),  # a label spelling stays
         ("8 minutes", "Sync 08:45 w/ Ola 30min", "8 minutes"),  # an amount never stated stays
         ("all morning", "Retreat all morning", "all morning"),
+        ("1 minute", "Ping Ola for a minute", "1 minute"),  # singular stays singular
+        ("30-45 minutes", "Sync 30-45 min", "30-45 minutes"),  # a range is never respelled
+        ("1 Hour 30 Minutes", "Review for an hour and a half", "1 Hour 30 Minutes"),  # case
         (None, "Sync w/ Ola 25min", None),
     ],
 )
