@@ -42,7 +42,7 @@ def data_main(args: list[str]) -> None:
 
 
 # Flags of _model_args that CalendarExtractor.from_pretrained takes as keywords.
-_LOAD_KEYS = ("dtype", "device", "copy_fields", "action_bounds", "exact_copy")
+_LOAD_KEYS = ("dtype", "device", "copy_fields", "action_bounds", "exact_copy", "ground_durations")
 
 
 def _load_extractor(ns: Namespace) -> CalendarExtractor:
@@ -94,6 +94,14 @@ def _model_args(parser: ArgumentParser) -> None:
         default=None,
         help="Spell copied strings with the tokens and case a training target uses for that "
         "span of the text (default: the model's calendar_ner.json, else true).",
+    )
+    parser.add_argument(
+        "--ground_durations",
+        type=bool | None,
+        default=None,
+        help="Respell a duration the request never writes as the labels spell the amount the "
+        "request states, e.g. '1 hour and a half' -> '1 hour 30 minutes' (default: the model's "
+        "calendar_ner.json, else true).",
     )
 
 

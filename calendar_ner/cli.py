@@ -76,6 +76,7 @@ class ExportAdapter(L.Callback):
             "copy_fields": pl_module.copy_fields,
             "action_bounds": pl_module.hparams.action_bounds,
             "exact_copy": pl_module.hparams.exact_copy,
+            "ground_durations": pl_module.hparams.ground_durations,
             "best_checkpoint": best,
             "metrics": {k: float(v) for k, v in trainer.callback_metrics.items()},
         }

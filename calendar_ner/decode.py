@@ -316,8 +316,7 @@ class ConstrainedDecoder:
             ground_durations: In :meth:`extract`, respell a duration the request never writes
                 the way the labels spell its amount, where the request states that amount ("1
                 hour and a half" for "an hour and a half" becomes "1 hour 30 minutes";
-                :func:`calendar_ner.schema.ground_duration`). A library switch, for ablations
-                (``benchmarks/constraints.py``); validation and ``predict`` always ground.
+                :func:`calendar_ner.schema.ground_duration`).
         """
         self.model = model
         self.tokenizer = tokenizer

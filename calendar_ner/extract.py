@@ -134,17 +134,21 @@ class CalendarExtractor:
         copy_fields: Sequence[str] | None = None,
         action_bounds: bool | None = None,
         exact_copy: bool | None = None,
+        ground_durations: bool | None = None,
     ) -> None:
         """``copy_fields``: fields whose values must be spans of the request; ``action_bounds``:
         whether a copied action starts and ends only where :mod:`calendar_ner.decode`'s
         ``action_starts`` and ``action_ends`` allow; ``exact_copy``: whether copied strings keep
-        the tokens and case a training target spells them with. None: the model's
-        ``calendar_ner.json`` says, else :class:`ConstrainedDecoder`'s default."""
+        the tokens and case a training target spells them with; ``ground_durations``: whether a
+        duration the request never writes is respelled as the labels spell the amount it states
+        (:func:`calendar_ner.schema.ground_duration`). None: the model's ``calendar_ner.json``
+        says, else :class:`ConstrainedDecoder`'s default."""
         self.meta = meta or {}
         given = {
             "copy_fields": copy_fields,
             "action_bounds": action_bounds,
             "exact_copy": exact_copy,
+            "ground_durations": ground_durations,
         }
         settings = {k: self.meta.get(k) if v is None else v for k, v in given.items()}
         self.decoder = ConstrainedDecoder(
@@ -156,6 +160,7 @@ class CalendarExtractor:
         self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
         self.meta["action_bounds"] = self.decoder.action_bounds
         self.meta["exact_copy"] = self.decoder.exact_copy
+        self.meta["ground_durations"] = self.decoder.ground_durations
 
     @classmethod
     def from_pretrained(
@@ -167,6 +172,7 @@ class CalendarExtractor:
         copy_fields: Sequence[str] | None = None,
         action_bounds: bool | None = None,
         exact_copy: bool | None = None,
+        ground_durations: bool | None = None,
     ) -> CalendarExtractor:
         """Load an adapter or merged model (None → the shipped adapter on the bundled base)."""
         return cls(
@@ -174,6 +180,7 @@ class CalendarExtractor:
             copy_fields=copy_fields,
             action_bounds=action_bounds,
             exact_copy=exact_copy,
+            ground_durations=ground_durations,
         )
 
     def extract(self, text: str) -> Event:

@@ -164,6 +164,7 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
             "copy_fields": meta.get("copy_fields"),
             "action_bounds": meta.get("action_bounds"),
             "exact_copy": meta.get("exact_copy"),
+            "ground_durations": meta.get("ground_durations"),
         }
         return {
             "status": "ok",

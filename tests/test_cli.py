@@ -71,6 +71,7 @@ def test_fit_writes_exactly_the_run_files(fitted, raw_file):
     texts = [json.loads(line)["event_text"] for line in raw_file.read_text().splitlines()]
     assert not [t for t in texts if t in card]  # counts only, never rows
     assert meta["action_bounds"] is True and meta["exact_copy"] is True
+    assert meta["ground_durations"] is True
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
 

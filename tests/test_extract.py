@@ -74,7 +74,7 @@ def test_copy_fields_from_argument_then_model_then_default(adapter_dir, tmp_path
     assert extractor.meta["copy_fields"] == ["location"]
 
 
-@pytest.mark.parametrize("key", ["action_bounds", "exact_copy"])
+@pytest.mark.parametrize("key", ["action_bounds", "exact_copy", "ground_durations"])
 def test_decoder_switch_from_argument_then_model_then_default(
     adapter_dir, tmp_path, monkeypatch, key
 ):
@@ -166,6 +166,7 @@ def test_server_health_and_docs(client):
     assert health["model"]["copy_fields"] == list(COPY_FIELDS)
     assert health["model"]["action_bounds"] is True
     assert health["model"]["exact_copy"] is True
+    assert health["model"]["ground_durations"] is True
     assert "/extract" in client.get("/openapi.json").json()["paths"]
 
 

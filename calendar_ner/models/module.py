@@ -88,6 +88,7 @@ class CalendarNER(L.LightningModule):
         copy_fields: list[str] | None = None,
         action_bounds: bool = True,
         exact_copy: bool = True,
+        ground_durations: bool = True,
     ) -> None:
         """
         Args:
@@ -113,6 +114,9 @@ class CalendarNER(L.LightningModule):
                 phrase of content words); saved with the adapter too.
             exact_copy: Spell a copied string with the tokens (and case) a training target
                 spells that span of the request with; saved with the adapter too.
+            ground_durations: Respell a decoded duration the request never writes as the labels
+                spell the amount it states (:func:`calendar_ner.schema.ground_duration`), in the
+                metrics and ``predict`` as in ``extract``; saved with the adapter too.
         """
         super().__init__()
         self.save_hyperparameters()
@@ -226,6 +230,7 @@ class CalendarNER(L.LightningModule):
                     copy_fields=self.copy_fields,
                     action_bounds=self.hparams.action_bounds,
                     exact_copy=self.hparams.exact_copy,
+                    ground_durations=self.hparams.ground_durations,
                 )
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
@@ -248,12 +253,16 @@ class CalendarNER(L.LightningModule):
         )
         return self.tokenizer.batch_decode(out[:, longest:], skip_special_tokens=True)
 
+    def _parse(self, raw: str, text: str) -> dict[str, Any] | None:
+        """The event in ``raw`` JSON, its duration grounded in ``text`` if so configured."""
+        return parse_output(raw, text if self.hparams.ground_durations else None)
+
     def _eval_step(self, batch: dict[str, Any], stage: str, generate: bool) -> None:
         size = batch["input_ids"].size(0)
         self.log(f"{stage}/loss", self.loss(batch), prog_bar=True, batch_size=size, sync_dist=True)
         if generate:
             texts = batch["event_text"]
-            preds = [parse_output(raw, text) for raw, text in zip(self.generate(texts), texts)]
+            preds = [self._parse(raw, text) for raw, text in zip(self.generate(texts), texts)]
             getattr(self, f"{stage}_metrics").update(preds, batch["output"])
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -277,7 +286,7 @@ class CalendarNER(L.LightningModule):
 
     def predict_step(self, batch: dict[str, Any], batch_idx: int) -> list[dict[str, Any]]:
         return [
-            {"event_text": text, "output": parse_output(raw, text), "raw": raw}
+            {"event_text": text, "output": self._parse(raw, text), "raw": raw}
             for text, raw in zip(batch["event_text"], self.generate(batch["event_text"]))
         ]
 
