@@ -8,8 +8,10 @@ changes it; a model can follow only one way per wording, so the minority rows ar
 unless it finds another cue. Also prints, per field, how often the target (dates and times as
 written, :func:`calendar_ner.data.tokens.training_target`) is a verbatim span of the request,
 and how many copied actions start and end where the decoder lets an action start and end
-(:func:`calendar_ner.decode.action_starts`, :func:`calendar_ner.decode.action_ends`). Prints
-counts only, never row text.
+(:func:`calendar_ner.decode.action_starts`, :func:`calendar_ner.decode.action_ends`), and how
+many labelled durations are a span of the request or a spelling of an amount it states, and are
+left as they are by :func:`calendar_ner.schema.ground_duration`. Prints counts only, never row
+text.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode import action_ends, action_starts, copied, fold
-from calendar_ner.schema import FIELDS
+from calendar_ner.schema import FIELDS, ground_duration, stated_durations
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
 # "changed"), or None where the row does not have the wording.
@@ -71,6 +73,15 @@ def verbatim(text: str, value: object) -> bool:
     return all(str(name) in text for name in names)
 
 
+def stated(text: str, duration: str) -> bool:
+    """Whether ``duration`` is a span of ``text`` or a label spelling of an amount it states."""
+    lowered = duration.lower()
+    spellings = {s.lower() for forms in stated_durations(text).values() for s in forms}
+    return lowered in spellings or bool(
+        re.search(rf"(?<!\w){re.escape(lowered)}(?!\w)", text.lower())
+    )
+
+
 def audit(rows: list[Row]) -> dict:
     """Verbatim counts per field, both ways of each convention, and the minority rows."""
     texts = [" ".join(row["event_text"].split()) for row in rows]
@@ -92,6 +103,8 @@ def audit(rows: list[Row]) -> dict:
         probes[label] = {way: len(idx) for way, idx in ways.items()}
     actions = [(t, f' "{e["action"]}"') for t, e in zip(texts, targets) if e["action"]]
     actions = [(t, a) for t, a in actions if copied(a, fold(t))]
+    durations = [(t, row["output"]["duration"]) for t, row in zip(texts, rows)]
+    durations = [(t, d) for t, d in durations if d]
     return {
         "rows": len(rows),
         "verbatim_targets": fields,
@@ -101,6 +114,11 @@ def audit(rows: list[Row]) -> dict:
             "at_allowed_start_and_end": sum(
                 copied(a, fold(t), action_starts(t), action_ends(t)) for t, a in actions
             ),
+        },
+        "durations": {
+            "labelled": len(durations),
+            "span_or_stated_spelling": sum(stated(t, d) for t, d in durations),
+            "left_as_is_by_grounding": sum(ground_duration(d, t) == d for t, d in durations),
         },
         "conventions": probes,
         "minority_rows": len(minority_rows),

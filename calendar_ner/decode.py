@@ -37,7 +37,8 @@ And a copied string is spelled with the very tokens a training target spells it 
 tokens are those of its text alone), its case included: the labels copy case too.
 Once decoded, a duration that is neither a span of the request nor a label's spelling of an
 amount the request states, but names such an amount, is respelled the way the labels spell it
-("1 hour and a half" for "an hour and a half" -> "1 hour 30 minutes";
+("1 hour and a half" for "an hour and a half" -> "1 hour 30 minutes"), and one part of an amount
+written in two becomes the whole ("15 minutes" for "1hr 15min" -> "1hr 15min";
 :func:`calendar_ner.schema.ground_duration`).
 """
 

@@ -249,7 +249,7 @@ _FIXED = (
     (re.compile(r"\bhalf(?: an | a |-| )hour\b", re.IGNORECASE), 30.0),
     (re.compile(r"\b(?:a )?quarter(?: of an |-| )hour\b", re.IGNORECASE), 15.0),
 )
-_BETWEEN = re.compile(r"\s*(?:and|&|,)?\s*")  # what may join "1hr" and "30min" into one amount
+_BETWEEN = re.compile(r"\s*(?:and|&)?\s*")  # what joins "1hr" and "30min" into one amount
 
 
 def _amounts(text: str) -> list[tuple[int, int, float]]:
@@ -294,6 +294,17 @@ def _spellings(minutes: float) -> list[str]:
     return [f"{hours:g} {unit} {rest:g} minutes", f"{minutes / 60:g} hours", *forms]
 
 
+def _two_part(text: str) -> list[tuple[float, float, str]]:
+    """``(hours, minutes, span)`` of each amount written in two parts: "1hr 15min", "2 hours
+    and 30 minutes" (the hours a whole number, the minutes under 60)."""
+    found = _amounts(text)
+    return [
+        (first, second, text[start:end])
+        for (start, gap, first), (resume, end, second) in zip(found, found[1:])
+        if first % 60 == 0 and second < 60 and _BETWEEN.fullmatch(text, gap, resume)
+    ]
+
+
 def stated_durations(text: str) -> dict[float, list[str]]:
     """Every duration amount ``text`` states (minutes), with the spellings a label may give it.
 
@@ -301,14 +312,11 @@ def stated_durations(text: str) -> dict[float, list[str]]:
     rows: "an hour"/"one-hour" -> "1 hour", "45mins" -> "45 mins", "20min" -> "20 minutes", "an
     hour and a half" -> "1 hour 30 minutes" or "1.5 hours", "a couple of hours" -> "2 hours");
     every one of the 490 labelled durations of the 600 dev rows is a span of its request or one
-    of these. Two amounts in a row ("1hr 30min") also state their sum. Hand-written: duration
+    of these. An amount in two parts ("1hr 30min") states its sum too. Hand-written: duration
     parsers (pytimeparse, dateparser) return seconds, and the task is the labels' spellings.
     """
-    found = _amounts(text)
-    amounts = [minutes for *_, minutes in found]
-    for (_, end, first), (start, _, second) in zip(found, found[1:]):
-        if first % 60 == 0 and second < 60 and _BETWEEN.fullmatch(text, end, start):
-            amounts.append(first + second)
+    amounts = [minutes for *_, minutes in _amounts(text)]
+    amounts += [hours + minutes for hours, minutes, _ in _two_part(text)]
     return {minutes: _spellings(minutes) for minutes in amounts}
 
 
@@ -320,11 +328,18 @@ def ground_duration(value: str | None, text: str) -> str | None:
     amount closest to it in words ("1 hour 30 minutes"); case is ignored throughout. Every dev
     label is such a span or spelling, so on those rows this changes only values no label has
     (elsewhere a label could spell an amount in a way not listed); a value whose amount the
-    request does not state, or that states none, is left as it is.
+    request does not state, or that states none, is left as it is. A value that is one part of
+    an amount written in two ("15 minutes" or "1 hour" for "1hr 15min") becomes the whole
+    amount as written: no dev request writes one, and half of it is no answer.
     """
     if value is None:
         return None
-    text, lowered = " ".join(text.split()).lower(), value.lower()
+    text = " ".join(text.split())
+    minutes = duration_minutes(value)
+    for hours, rest, span in _two_part(text):
+        if minutes in (hours, rest):
+            return span
+    text, lowered = text.lower(), value.lower()
     stated = stated_durations(text)
     if any(lowered in map(str.lower, forms) for forms in stated.values()) or re.search(
         rf"(?<!\w){re.escape(lowered)}(?!\w)", text

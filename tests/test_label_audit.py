@@ -34,6 +34,9 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
         _row("Plan team mtg 3rd, Feb 2025 3pm 30min", action="Plan team meeting", duration="30min"),
         _row("Lunch on 3rd, Feb 2025 at 3pm at the pier", action="Lunch", location="pier"),
         _row("Zoom chat about hiring 3rd, Feb 2025 3pm", action="hiring"),
+        _row(
+            "Pairing 3rd, Feb 2025 3pm 2 hours 15 minutes", action="Pairing", duration="15 minutes"
+        ),
     ]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -46,13 +49,20 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
     # Minority rows: the dropped verb (row 2), the spelled-out 45min (row 1), and one "mtg"
     # way (a tie picks "kept", row 2): rows 1 and 2.
     assert report["minority_rows"] == 2
-    assert report["verbatim_targets"]["action"] == {"labelled": 5, "verbatim": 4}
-    assert report["verbatim_targets"]["duration"] == {"labelled": 3, "verbatim": 2}
-    assert report["verbatim_targets"]["date"] == {"labelled": 5, "verbatim": 5}
+    assert report["verbatim_targets"]["action"] == {"labelled": 6, "verbatim": 5}
+    assert report["verbatim_targets"]["duration"] == {"labelled": 4, "verbatim": 3}
+    assert report["verbatim_targets"]["date"] == {"labelled": 6, "verbatim": 6}
+    # "45 minutes" spells a stated 45; "15 minutes" is a span, but half of "2 hours 15 minutes",
+    # which grounding makes whole.
+    assert report["durations"] == {
+        "labelled": 4,
+        "span_or_stated_spelling": 4,
+        "left_as_is_by_grounding": 3,
+    }
     # "budget mtg" starts after "a", "hiring" inside a phrase; "Schedule design" would end
     # inside one; "Plan team meeting" is not a span of its text.
     assert report["action_bounds"] == {
-        "copied_actions": 4,
-        "at_allowed_start": 3,
-        "at_allowed_start_and_end": 2,
+        "copied_actions": 5,
+        "at_allowed_start": 4,
+        "at_allowed_start_and_end": 3,
     }

@@ -133,6 +133,10 @@ def test_stated_durations_spell_each_amount_as_labels_do():
         ("1 minute", "Ping Ola for a minute", "1 minute"),  # singular stays singular
         ("30-45 minutes", "Sync 30-45 min", "30-45 minutes"),  # a range is never respelled
         ("1 Hour 30 Minutes", "Review for an hour and a half", "1 Hour 30 Minutes"),  # case
+        ("15 minutes", "Pairing w/ Ola 10am 1hr 15min", "1hr 15min"),  # half of a two-part amount
+        ("2 hours", "Workshop for 2 Hours and 30 minutes", "2 Hours and 30 minutes"),
+        ("1 hour 15 minutes", "Pairing w/ Ola 10am 1hr 15min", "1 hour 15 minutes"),
+        ("1hr", "Lunch 1hr, 15min walk after", "1hr"),  # a comma parts two amounts
         (None, "Sync w/ Ola 25min", None),
     ],
 )
