@@ -24,7 +24,7 @@ from collections.abc import Callable
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode import action_ends, action_starts, copied, fold
-from calendar_ner.schema import FIELDS, ground_duration, stated_durations
+from calendar_ner.schema import FIELDS, ground_duration, is_stated_duration
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
 # "changed"), or None where the row does not have the wording.
@@ -73,15 +73,6 @@ def verbatim(text: str, value: object) -> bool:
     return all(str(name) in text for name in names)
 
 
-def stated(text: str, duration: str) -> bool:
-    """Whether ``duration`` is a span of ``text`` or a label spelling of an amount it states."""
-    lowered = duration.lower()
-    spellings = {s.lower() for forms in stated_durations(text).values() for s in forms}
-    return lowered in spellings or bool(
-        re.search(rf"(?<!\w){re.escape(lowered)}(?!\w)", text.lower())
-    )
-
-
 def audit(rows: list[Row]) -> dict:
     """Verbatim counts per field, both ways of each convention, and the minority rows."""
     texts = [" ".join(row["event_text"].split()) for row in rows]
@@ -117,7 +108,7 @@ def audit(rows: list[Row]) -> dict:
         },
         "durations": {
             "labelled": len(durations),
-            "span_or_stated_spelling": sum(stated(t, d) for t, d in durations),
+            "span_or_stated_spelling": sum(is_stated_duration(d, t) for t, d in durations),
             "left_as_is_by_grounding": sum(ground_duration(d, t) == d for t, d in durations),
         },
         "conventions": probes,

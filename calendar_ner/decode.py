@@ -579,7 +579,9 @@ class ConstrainedDecoder:
             prompt, truncated = encode_prompt(self.tokenizer, text, self.max_prompt_tokens)
             self.prompt_truncated += truncated
             text = " ".join(text.split())
-            head = self._seen(text)
+            # Guess from about what the prompt keeps (a token is rarely over 8 characters): the
+            # date guess parses candidate spans, so a 10,000-character text would cost ~0.2 s.
+            head = text[: 8 * self.max_prompt_tokens]
             guess, stops = guess_event(head)
             guess_ids = [encode_segment(self.tokenizer, value_text(guess[f])) for f in FIELDS]
             row = _Row(text, guess, guess_ids, stops, pending=prompt[head_len:] + self.fixed_ids[0])
@@ -638,12 +640,6 @@ class ConstrainedDecoder:
                 active = [active[b] for b in still]
         return [self._render(row) for row in rows]
 
-    def _seen(self, text: str) -> str:
-        """About what the prompt keeps of ``text`` (a token is rarely over 8 characters), for the
-        rules that read the text: the date guess parses candidate spans, so a 10,000-character
-        text would cost ~0.2 s."""
-        return " ".join(text.split())[: 8 * self.max_prompt_tokens]
-
     def _prompt_head(self) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]:
         """The prompt head's length and its keys/values per layer, computed once."""
         if self._head is None:
@@ -688,6 +684,6 @@ class ConstrainedDecoder:
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             for i, raw in zip(chunk, self.decode_batch([texts[i] for i in chunk])):
-                request = self._seen(texts[i]) if self.ground_durations else None
+                request = texts[i] if self.ground_durations else None
                 results[i] = parse_output(raw, request) or empty_event()
         return results

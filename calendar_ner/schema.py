@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from dateutil import parser as dateutil_parser
 from rapidfuzz import fuzz, process
@@ -232,18 +232,20 @@ _NUMBER_WORDS = (
         for j, unit in enumerate(_UNITS)
         for sep in ("-", " ")
     }
-    | {"a": 1, "an": 1, "a full": 1, "a couple of": 2, "a couple": 2}
+    | {"a": 1, "an": 1, "a full": 1, "full": 1, "a couple of": 2, "a couple": 2}
 )
 _SPELLED = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
 # "45min", "45m", "90-minute", "1.5 hrs", "an hour", "one and a half hours", "twenty-five
-# minutes". Not inside a number or a range ("30-45 min", "1,000", "1/2 hour"); a bare "m" or
-# "h" only glued to digits ("45m", not "room 4 m" nor "a m").
+# minutes". Not inside a number or a range ("30-45 min", "30 to 45 mins", "1,000", "1/2 hour");
+# a bare "m" or "h" only glued to digits ("45m", not "room 4 m" nor "a m").
+_RANGE = r"\s*(?:-|–|to|or)\s*"
 _AMOUNT = re.compile(
-    rf"(?<![\w.,:/-])(?:(?P<n>\d+(?:\.\d+)?)(?!\s*-\s*\d)|(?P<word>{_SPELLED}))"
+    rf"(?<![\w.,:/-])(?:(?P<n>\d+(?:\.\d+)?)(?!{_RANGE}\d)|(?P<word>{_SPELLED}))"
     r"(?:(?<=\d)(?P<glued>[mh])|(?:\s*-)?\s*(?P<half>and a half )?"
     r"(?P<unit>minutes?|mins?|hours?|hrs?))\b",
     re.IGNORECASE,
 )
+_RANGE_BEFORE = re.compile(rf"\d{_RANGE}$", re.IGNORECASE)  # the "30 to " of "30 to 45 mins"
 _AND_A_HALF = re.compile(r" and a half\b", re.IGNORECASE)  # "an hour and a half"
 _FIXED = (
     (re.compile(r"\bhalf(?: an | a |-| )hour\b", re.IGNORECASE), 30.0),
@@ -252,22 +254,31 @@ _FIXED = (
 _BETWEEN = re.compile(r"\s*(?:and|&)?\s*")  # what joins "1hr" and "30min" into one amount
 
 
-def _amounts(text: str) -> list[tuple[int, int, float]]:
-    """``(start, end, minutes)`` of every duration amount written in ``text``, in order."""
+class _Amount(NamedTuple):
+    start: int
+    end: int
+    minutes: float
+    in_hours: bool  # written in hours ("1hr", "an hour"), not minutes
+
+
+def _amounts(text: str) -> list[_Amount]:
+    """Every duration amount written in ``text``, in order."""
     found = []
     for pattern, minutes in _FIXED:  # before "an hour" inside "half an hour" is read as 60
-        found += [(m.start(), m.end(), minutes) for m in pattern.finditer(text)]
+        found += [_Amount(m.start(), m.end(), minutes, False) for m in pattern.finditer(text)]
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     for match in _AMOUNT.finditer(text):
+        if _RANGE_BEFORE.search(text, max(match.start() - 12, 0), match.start()):
+            continue
         word = match["word"] and " ".join(match["word"].lower().split())
         amount = float(match["n"] or _NUMBER_WORDS[word]) + (0.5 if match["half"] else 0)
-        end = match.end()
-        if (match["glued"] or match["unit"])[0] in "hH":
+        end, in_hours = match.end(), (match["glued"] or match["unit"])[0] in "hH"
+        if in_hours:
             half = _AND_A_HALF.match(text, end)
             if half:
                 amount, end = amount + 0.5, half.end()
             amount *= 60
-        found.append((match.start(), end, amount))
+        found.append(_Amount(match.start(), end, amount, in_hours))
     return sorted(found)
 
 
@@ -275,14 +286,16 @@ def duration_minutes(value: str) -> float | None:
     """The minutes a duration value states ("1hr 30min" -> 90, "half an hour" -> 30), or None
     when it states no amount."""
     found = _amounts(value)
-    return sum(minutes for *_, minutes in found) if found else None
+    return sum(amount.minutes for amount in found) if found else None
 
 
 def _spellings(minutes: float) -> list[str]:
     """How the labels spell ``minutes``: "45 minutes", "2 hours", "1 hour 30 minutes", …"""
     count = f"{minutes:g}"
-    forms = [f"{count} minute", f"{count} min"] if minutes == 1 else []
-    forms += [f"{count} minutes", f"{count} mins", f"{count} min"] if minutes != 1 else []
+    if minutes == 1:
+        forms = ["1 minute", "1 min"]
+    else:
+        forms = [f"{count} minutes", f"{count} mins", f"{count} min"]
     if minutes < 60:
         return forms
     hours, rest = divmod(minutes, 60)
@@ -290,18 +303,21 @@ def _spellings(minutes: float) -> list[str]:
         if hours == 1:
             return ["1 hour", "1 hr", *forms]
         return [f"{hours:g} hours", f"{hours:g} hrs", f"{hours:g} hr", *forms]
-    unit = "hour" if hours == 1 else "hours"
-    return [f"{hours:g} {unit} {rest:g} minutes", f"{minutes / 60:g} hours", *forms]
+    mixed = f"{hours:g} {'hour' if hours == 1 else 'hours'} {rest:g} minute{'s' * (rest != 1)}"
+    decimal = [f"{minutes / 60:g} hours"] if rest in (15, 30, 45) else []
+    return [mixed, *decimal, *forms]
 
 
-def _two_part(text: str) -> list[tuple[float, float, str]]:
-    """``(hours, minutes, span)`` of each amount written in two parts: "1hr 15min", "2 hours
-    and 30 minutes" (the hours a whole number, the minutes under 60)."""
-    found = _amounts(text)
+def _two_part(found: list[_Amount], text: str) -> list[tuple[_Amount, _Amount]]:
+    """Amounts written in two parts, hours then minutes: "1hr 15min", "2 hours and 30 minutes"."""
     return [
-        (first, second, text[start:end])
-        for (start, gap, first), (resume, end, second) in zip(found, found[1:])
-        if first % 60 == 0 and second < 60 and _BETWEEN.fullmatch(text, gap, resume)
+        (first, second)
+        for first, second in zip(found, found[1:])
+        if first.in_hours
+        and first.minutes % 60 == 0
+        and not second.in_hours
+        and 0 < second.minutes < 60
+        and _BETWEEN.fullmatch(text, first.end, second.start)
     ]
 
 
@@ -315,40 +331,48 @@ def stated_durations(text: str) -> dict[float, list[str]]:
     of these. An amount in two parts ("1hr 30min") states its sum too. Hand-written: duration
     parsers (pytimeparse, dateparser) return seconds, and the task is the labels' spellings.
     """
-    amounts = [minutes for *_, minutes in _amounts(text)]
-    amounts += [hours + minutes for hours, minutes, _ in _two_part(text)]
+    found = _amounts(text)
+    amounts = [a.minutes for a in found]
+    amounts += [first.minutes + second.minutes for first, second in _two_part(found, text)]
     return {minutes: _spellings(minutes) for minutes in amounts}
+
+
+def is_stated_duration(value: str, text: str) -> bool:
+    """Whether ``value`` is a span of ``text`` or a label spelling of an amount it states (case
+    ignored)."""
+    value, text = value.lower(), " ".join(text.split()).lower()
+    spellings = {form.lower() for forms in stated_durations(text).values() for form in forms}
+    return value in spellings or bool(re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text))
 
 
 def ground_duration(value: str | None, text: str) -> str | None:
     """``value``, respelled as the labels spell its amount where ``text`` never writes it.
 
     A predicted duration that is neither a span of ``text`` nor a label spelling of an amount
-    ``text`` states ("1 hour and a half" for "an hour and a half") becomes the spelling of that
-    amount closest to it in words ("1 hour 30 minutes"); case is ignored throughout. Every dev
-    label is such a span or spelling, so on those rows this changes only values no label has
-    (elsewhere a label could spell an amount in a way not listed); a value whose amount the
-    request does not state, or that states none, is left as it is. A value that is one part of
-    an amount written in two ("15 minutes" or "1 hour" for "1hr 15min") becomes the whole
-    amount as written: no dev request writes one, and half of it is no answer.
+    ``text`` states (:func:`is_stated_duration`; "1 hour and a half" for "an hour and a half")
+    becomes the spelling of that amount closest to it in words ("1 hour 30 minutes"); case is
+    ignored. A value whose amount the request does not state, or that states none, is left as
+    it is. And a value that is one part of an amount written in two ("15 minutes" or "1 hour"
+    for "1hr 15min"), where the request does not also write that part on its own, becomes the
+    whole amount as written: half of it is no answer. ``python benchmarks/label_audit.py``
+    counts the dev labels this leaves as they are (all 490).
     """
     if value is None:
         return None
     text = " ".join(text.split())
     minutes = duration_minutes(value)
-    for hours, rest, span in _two_part(text):
-        if minutes in (hours, rest):
-            return span
-    text, lowered = text.lower(), value.lower()
-    stated = stated_durations(text)
-    if any(lowered in map(str.lower, forms) for forms in stated.values()) or re.search(
-        rf"(?<!\w){re.escape(lowered)}(?!\w)", text
-    ):
+    found = _amounts(text)
+    pairs = _two_part(found, text)
+    alone = {a.minutes for a in found if not any(a in pair for pair in pairs)}
+    for first, second in pairs:
+        if minutes in (first.minutes, second.minutes) and minutes not in alone:
+            return text[first.start : second.end]
+    if is_stated_duration(value, text):
         return value
-    minutes = duration_minutes(value)
+    stated = stated_durations(text)
     if minutes not in stated:
         return value
-    best = process.extractOne(lowered, stated[minutes], scorer=fuzz.token_set_ratio)
+    best = process.extractOne(value.lower(), stated[minutes], scorer=fuzz.token_set_ratio)
     return best[0]
 
 

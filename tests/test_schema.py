@@ -102,6 +102,8 @@ def test_normalize_duration(text, expected):
         ("1,000 minutes", None),
         ("1/2 hour", None),
         ("room 4 m", None),  # a bare "m" counts only glued to digits
+        ("30 to 45 minutes", None),
+        ("1 or 2 hrs", None),
     ],
 )
 def test_duration_minutes(value, minutes):
@@ -137,6 +139,10 @@ def test_stated_durations_spell_each_amount_as_labels_do():
         ("2 hours", "Workshop for 2 Hours and 30 minutes", "2 Hours and 30 minutes"),
         ("1 hour 15 minutes", "Pairing w/ Ola 10am 1hr 15min", "1 hour 15 minutes"),
         ("1hr", "Lunch 1hr, 15min walk after", "1hr"),  # a comma parts two amounts
+        ("30 min", "Standup 30 min then 1 hr 30 min review", "30 min"),  # the part stands alone
+        ("60 min", "Run 60 min 10 min cooldown", "60 min"),  # two parts: hours, then minutes
+        ("45 minutes", "Call, 30 to 45 mins", "45 minutes"),  # a range states no amount
+        ("1 hour 1 minute", "Slot of 61 minutes", "1 hour 1 minute"),
         (None, "Sync w/ Ola 25min", None),
     ],
 )
