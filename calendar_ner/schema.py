@@ -332,16 +332,24 @@ def stated_durations(text: str) -> dict[float, list[str]]:
     parsers (pytimeparse, dateparser) return seconds, and the task is the labels' spellings.
     """
     found = _amounts(text)
-    amounts = [a.minutes for a in found]
-    amounts += [first.minutes + second.minutes for first, second in _two_part(found, text)]
+    return _stated(found, _two_part(found, text))
+
+
+def _stated(found: list[_Amount], pairs: list[tuple[_Amount, _Amount]]) -> dict[float, list[str]]:
+    amounts = [a.minutes for a in found] + [first.minutes + rest.minutes for first, rest in pairs]
     return {minutes: _spellings(minutes) for minutes in amounts}
 
 
 def is_stated_duration(value: str, text: str) -> bool:
     """Whether ``value`` is a span of ``text`` or a label spelling of an amount it states (case
     ignored)."""
-    value, text = value.lower(), " ".join(text.split()).lower()
-    spellings = {form.lower() for forms in stated_durations(text).values() for form in forms}
+    text = " ".join(text.split())
+    return _is_stated(value, text, stated_durations(text))
+
+
+def _is_stated(value: str, text: str, stated: dict[float, list[str]]) -> bool:
+    value, text = value.lower(), text.lower()
+    spellings = {form.lower() for forms in stated.values() for form in forms}
     return value in spellings or bool(re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text))
 
 
@@ -367,10 +375,8 @@ def ground_duration(value: str | None, text: str) -> str | None:
     for first, second in pairs:
         if minutes in (first.minutes, second.minutes) and minutes not in alone:
             return text[first.start : second.end]
-    if is_stated_duration(value, text):
-        return value
-    stated = stated_durations(text)
-    if minutes not in stated:
+    stated = _stated(found, pairs)
+    if _is_stated(value, text, stated) or minutes not in stated:
         return value
     best = process.extractOne(value.lower(), stated[minutes], scorer=fuzz.token_set_ratio)
     return best[0]

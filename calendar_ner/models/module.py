@@ -230,7 +230,6 @@ class CalendarNER(L.LightningModule):
                     copy_fields=self.copy_fields,
                     action_bounds=self.hparams.action_bounds,
                     exact_copy=self.hparams.exact_copy,
-                    ground_durations=self.hparams.ground_durations,
                 )
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
