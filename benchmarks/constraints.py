@@ -2,7 +2,7 @@
 
     python benchmarks/constraints.py --data data/splits/test.jsonl [--model PATH]
 
-Decodes the rows with the model's own decoder settings (``calendar_ner.json``), then again with
+Decodes the rows with the model's own decoding options (``calendar_ner.json``), then again with
 one constraint off at a time: exact copy (tokens and case of the training targets), the action
 bounds (where an action may start and end), the whole copy constraint (``copy_fields``
 empty), and the grounding of durations in the request's own amounts
@@ -18,25 +18,19 @@ import argparse
 import json
 
 from calendar_ner.data.io import read_rows
-from calendar_ner.decode import ConstrainedDecoder
+from calendar_ner.decode import DecodeConfig
 from calendar_ner.extract import DTYPE_CHOICES, CalendarExtractor
 from calendar_ner.models.metrics import score
 
 
-def variants(decoder: ConstrainedDecoder) -> dict[str, dict]:
-    """Decoder settings per variant: the model's own, then each constraint off."""
-    full = {
-        "copy_fields": sorted(decoder.copy_fields),
-        "action_bounds": decoder.action_bounds,
-        "exact_copy": decoder.exact_copy,
-        "ground_durations": decoder.ground_durations,
-    }
+def variants(config: DecodeConfig) -> dict[str, DecodeConfig]:
+    """Decoding options per variant: the model's own, then each constraint off."""
     return {
-        "full": full,
-        "no exact copy": full | {"exact_copy": False},
-        "no action bounds": full | {"action_bounds": False},
-        "no copy constraint": full | {"copy_fields": []},
-        "no duration grounding": full | {"ground_durations": False},
+        "full": config,
+        "no exact copy": config.replace(exact_copy=False),
+        "no action bounds": config.replace(action_bounds=False),
+        "no copy constraint": config.replace(copy_fields=[]),
+        "no duration grounding": config.replace(ground_durations=False),
     }
 
 
@@ -49,8 +43,9 @@ def compare(extractor: CalendarExtractor, rows: list[dict], batch_size: int = 8)
 
     model, tokenizer = extractor.decoder.model, extractor.decoder.tokenizer
     out, full = {}, None
-    for name, settings in variants(extractor.decoder).items():
-        preds = ConstrainedDecoder(model, tokenizer, **settings).extract(texts, batch_size)
+    for name, config in variants(extractor.config).items():
+        variant = CalendarExtractor(model, tokenizer, dict(extractor.meta), config)
+        preds = variant.extract_batch(texts, batch_size)
         metrics = score(preds, gold)
         full = full or preds
         changed = [i for i, (p, f) in enumerate(zip(preds, full)) if p != f]
@@ -73,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
     extractor = CalendarExtractor.from_pretrained(args.model, dtype=args.dtype, device="cpu")
-    full = variants(extractor.decoder)["full"]
+    full = extractor.config.to_dict()
     result = {"rows": len(rows), "full": full, **compare(extractor, rows, args.batch_size)}
     print(json.dumps(result, indent=2))
 

@@ -16,7 +16,7 @@ import time
 
 from calendar_ner.data.io import read_rows
 from calendar_ner.data.tokens import training_target
-from calendar_ner.drafts import guess_event
+from calendar_ner.decode.drafts import guess_event
 from calendar_ner.schema import FIELDS
 
 

@@ -23,8 +23,9 @@ from collections.abc import Callable
 
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
-from calendar_ner.decode import action_ends, action_starts, copied, fold
+from calendar_ner.decode.copy import action_ends, action_starts
 from calendar_ner.schema import FIELDS, ground_duration, is_stated_duration
+from calendar_ner.spans import copied, fold
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
 # "changed"), or None where the row does not have the wording.

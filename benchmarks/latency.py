@@ -21,10 +21,9 @@ import time
 import torch
 
 from calendar_ner.data.io import read_rows
-from calendar_ner.data.tokens import encode_prompt, encode_segment
-from calendar_ner.decode import ConstrainedDecoder
-from calendar_ner.extract import load_for_inference
-from calendar_ner.prompt import parse_output
+from calendar_ner.decode import ConstrainedDecoder, parse_event
+from calendar_ner.extract import CalendarExtractor, load_for_inference
+from calendar_ner.prompt import encode_prompt, encode_segment
 
 
 class ForwardCounter:
@@ -84,8 +83,9 @@ def _pct(values: list[float], q: float) -> float:
 
 @torch.no_grad()
 def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int) -> dict:
-    model, tokenizer, _ = load_for_inference(model_path, dtype)
-    decoder = ConstrainedDecoder(model, tokenizer, cache_prompt_head=True)  # as CalendarExtractor
+    model, tokenizer, meta = load_for_inference(model_path, dtype)
+    extractor = CalendarExtractor(model, tokenizer, meta)
+    decoder = extractor.decoder
     counter = ForwardCounter(model)
     for text in texts[:2]:  # warm-up
         decoder.decode_batch([text])
@@ -101,9 +101,9 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
         start = time.perf_counter()
         free_raw = _free_form(model, tokenizer, text, max_new_tokens=120)
         free.append(time.perf_counter() - start)
-        agree += parse_output(raw) == parse_output(free_raw)
+        agree += parse_event(raw) == parse_event(free_raw)
     start = time.perf_counter()
-    decoder.extract(texts, batch_size=batch_size)
+    extractor.extract_batch(texts, batch_size=batch_size)
     batched = len(texts) / (time.perf_counter() - start)
     floor = _one_forward_seconds(decoder, texts, answers, batch_size)
     return {

@@ -11,18 +11,22 @@ are merged into the base for inference (no adapter overhead per forward).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
-from collections.abc import Sequence
+import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from calendar_ner.decode import ConstrainedDecoder
-from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
-from calendar_ner.schema import FIELDS, Event
+from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
+from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokenizer
+from calendar_ner.schema import Event, empty_event
+
+if TYPE_CHECKING:
+    from jsonargparse import ArgumentParser, Namespace
 
 log = logging.getLogger(__name__)
 
@@ -131,36 +135,18 @@ class CalendarExtractor:
         model: torch.nn.Module,
         tokenizer: Any,
         meta: dict | None = None,
-        copy_fields: Sequence[str] | None = None,
-        action_bounds: bool | None = None,
-        exact_copy: bool | None = None,
-        ground_durations: bool | None = None,
+        decode: DecodeConfig | None = None,
     ) -> None:
-        """``copy_fields``: fields whose values must be spans of the request; ``action_bounds``:
-        whether a copied action starts and ends only where :mod:`calendar_ner.decode`'s
-        ``action_starts`` and ``action_ends`` allow; ``exact_copy``: whether copied strings keep
-        the tokens and case a training target spells them with; ``ground_durations``: whether a
-        duration the request never writes is respelled as the labels spell the amount it states
-        (:func:`calendar_ner.schema.ground_duration`). None: the model's ``calendar_ner.json``
-        says, else :class:`ConstrainedDecoder`'s default."""
+        """``decode``: the decoding options (None: those saved in the model's
+        ``calendar_ner.json``, else :class:`DecodeConfig`'s defaults); ``meta["decode"]`` then
+        records the options in use."""
         self.meta = meta or {}
-        given = {
-            "copy_fields": copy_fields,
-            "action_bounds": action_bounds,
-            "exact_copy": exact_copy,
-            "ground_durations": ground_durations,
-        }
-        settings = {k: self.meta.get(k) if v is None else v for k, v in given.items()}
+        self.config = decode or DecodeConfig.from_meta(self.meta)
+        self.meta["decode"] = self.config.to_dict()
+        # The weights stay fixed from here on, so the prompt head is computed once.
         self.decoder = ConstrainedDecoder(
-            model,
-            tokenizer,
-            cache_prompt_head=True,  # the weights stay fixed from here on
-            **{k: v for k, v in settings.items() if v is not None},
+            model, tokenizer, config=self.config, cache_prompt_head=True
         )
-        self.meta["copy_fields"] = sorted(self.decoder.copy_fields, key=FIELDS.index)
-        self.meta["action_bounds"] = self.decoder.action_bounds
-        self.meta["exact_copy"] = self.decoder.exact_copy
-        self.meta["ground_durations"] = self.decoder.ground_durations
 
     @classmethod
     def from_pretrained(
@@ -169,28 +155,33 @@ class CalendarExtractor:
         *,
         dtype: str = "auto",
         device: str = "auto",
-        copy_fields: Sequence[str] | None = None,
-        action_bounds: bool | None = None,
-        exact_copy: bool | None = None,
-        ground_durations: bool | None = None,
+        **options: Any,
     ) -> CalendarExtractor:
-        """Load an adapter or merged model (None → the shipped adapter on the bundled base)."""
-        return cls(
-            *load_for_inference(path, dtype, device),
-            copy_fields=copy_fields,
-            action_bounds=action_bounds,
-            exact_copy=exact_copy,
-            ground_durations=ground_durations,
-        )
+        """Load an adapter or merged model (None → the shipped adapter on the bundled base).
+
+        ``options`` override the model's saved decoding options by name (the fields of
+        :class:`DecodeConfig`, e.g. ``exact_copy=False``); None leaves one as saved.
+        """
+        model, tokenizer, meta = load_for_inference(path, dtype, device)
+        return cls(model, tokenizer, meta, DecodeConfig.from_meta(meta, **options))
 
     def extract(self, text: str) -> Event:
         """One request → one event."""
         return self.extract_batch([text], batch_size=1)[0]
 
     def extract_batch(self, texts: list[str], batch_size: int = 8) -> list[Event]:
-        """Many requests → events in the same order. Over-long texts are cut with a warning."""
+        """Many requests → events in the same order, decoded in batches of similar length.
+        Over-long texts are cut with a warning."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        texts = [t if isinstance(t, str) else "" for t in texts]
         before = self.decoder.prompt_truncated
-        events = self.decoder.extract([t if isinstance(t, str) else "" for t in texts], batch_size)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        events: list[Event] = [empty_event() for _ in texts]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            for i, raw in zip(chunk, self.decoder.decode_batch([texts[i] for i in chunk])):
+                events[i] = postprocess(raw, texts[i], self.config) or empty_event()
         if self.decoder.prompt_truncated > before:
             log.warning(
                 "%d request text(s) were longer than the model's prompt budget (%d tokens) and "
@@ -199,3 +190,44 @@ class CalendarExtractor:
                 self.decoder.max_prompt_tokens,
             )
         return events
+
+
+def add_model_args(parser: ArgumentParser) -> None:
+    """The flags that pick a model and how it decodes: ``--model``, ``--dtype``, ``--device``
+    and ``--decode.<option>`` for every field of :class:`DecodeConfig` (its docstring is the
+    help; unset keeps the model's saved value)."""
+    from docstring_parser import parse_from_object
+
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="Adapter/run/merged-model folder "
+        "(default: $CALENDAR_NER_MODEL or checkpoints/release/adapter).",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=DTYPE_CHOICES,
+        help="Inference weights dtype (auto: bfloat16 where the CPU/GPU has native bf16).",
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=DEVICE_CHOICES,
+        help="Inference device (auto: CUDA if present, else CPU).",
+    )
+    docs = {p.arg_name: p.description for p in parse_from_object(DecodeConfig).params}
+    hints = typing.get_type_hints(DecodeConfig)
+    for option in dataclasses.fields(DecodeConfig):
+        parser.add_argument(
+            f"--decode.{option.name}",
+            type=typing.Optional[hints[option.name]],  # noqa: UP045 - a runtime type
+            default=None,
+            help=f"{docs.get(option.name, '')} Unset: as saved in the model's calendar_ner.json.",
+        )
+
+
+def load_extractor(ns: Namespace) -> CalendarExtractor:
+    """The extractor that the :func:`add_model_args` flags in ``ns`` ask for."""
+    options = ns.decode.as_dict() if ns.get("decode") else {}
+    return CalendarExtractor.from_pretrained(ns.model, dtype=ns.dtype, device=ns.device, **options)

@@ -1,17 +1,23 @@
-"""The prompt template and the JSON target, kept in one module so training and decoding agree.
+"""The prompt template, the JSON target and their token encoding: the train/inference contract.
 
 The target is rendered as alternating *fixed* segments (``{"action":``, ``, "date":``, …, ``}``)
 and *value* segments (`` "Lunch"``, `` null``, `` ["Sam", "Ana"]``). Training tokenizes each
 segment on its own and concatenates the ids; the constrained decoder feeds the fixed segments
 verbatim and lets the model write only the values, so both see exactly the same token boundaries.
+
+    >>> render_target(dict.fromkeys(FIELDS) | {"action": "Lunch"})[:40]
+    '{"action": "Lunch", "date": null, "time"'
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from calendar_ner.schema import FIELDS, Event, canonicalize, ground_duration
+from calendar_ner.schema import FIELDS, Event
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 PROMPT_VERSION = "1"
 # Short on purpose: every prompt token costs a prefill on CPU (~3 ms each for the 135M model).
@@ -57,24 +63,31 @@ def render_target(event: Event) -> str:
     return "".join(text for text, _ in target_segments(event))
 
 
-def parse_output(text: str, request: str | None = None) -> Event | None:
-    """Parse generated text into a canonical event; None when it is not a JSON object.
+def encode_segment(tokenizer: PreTrainedTokenizerBase, text: str) -> list[int]:
+    """Token ids of one segment, with no special tokens."""
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
 
-    Trailing text after the first complete object is ignored (free-form models often run on).
-    Given the ``request`` it answers, a duration the request never writes is respelled the way
-    the labels spell the amount, where the request states it
-    (:func:`calendar_ner.schema.ground_duration`).
-    """
-    start = text.find("{")
-    if start < 0:
-        return None
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(text[start:])
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(obj, dict):
-        return None
-    event = canonicalize(obj, strict=False)
-    if request is not None:
-        event["duration"] = ground_duration(event["duration"], request)
-    return event
+
+def encode_prompt(
+    tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int | None = None
+) -> tuple[list[int], bool]:
+    """Prompt ids for ``text`` (at most ``max_tokens``, cutting the text) and whether it was cut."""
+    head, body, tail = (encode_segment(tokenizer, s) for s in prompt_segments(text))
+    budget = None if max_tokens is None else max(max_tokens - len(head) - len(tail), 1)
+    truncated = budget is not None and len(body) > budget
+    if truncated:
+        body = body[:budget]
+    return head + body + tail, truncated
+
+
+def encode_target(
+    tokenizer: PreTrainedTokenizerBase, event: dict[str, Any]
+) -> tuple[list[int], list[bool]]:
+    """Target ids (the JSON segments, then EOS) and, per id, whether it belongs to a value."""
+    ids: list[int] = []
+    is_value: list[bool] = []
+    for text, value in target_segments(event):
+        segment = encode_segment(tokenizer, text)
+        ids += segment
+        is_value += [value] * len(segment)
+    return ids + [tokenizer.eos_token_id], is_value + [False]

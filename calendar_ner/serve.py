@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
 
@@ -55,6 +55,46 @@ class ExtractRequest(BaseModel):
         if (self.text is None) == (self.texts is None):
             raise ValueError("give exactly one of 'text' or 'texts'")
         return self
+
+
+class Event(BaseModel):
+    """One calendar event: exactly the eight schema keys, null where the request says nothing."""
+
+    action: str | None = Field(description="What the event is, as the request writes it.")
+    date: str | None = Field(
+        description="DD/MM/YYYY for an absolute date with a year, else as written ('tomorrow')."
+    )
+    time: str | None = Field(description="H:MM AM/PM for a clock time, else as written.")
+    attendees: list[str] | None = Field(description="Names of the people invited.")
+    location: str | None = Field(description="Place or platform, as written.")
+    duration: str | None = Field(description="How long, as the request states it ('45 minutes').")
+    recurrence: str | None = Field(description="How it repeats, as written ('weekly').")
+    notes: str | None = Field(description="Anything else the request asks to note.")
+
+
+class ExtractResponse(BaseModel):
+    """``event`` for a request with ``text``, ``events`` (in order) for one with ``texts``."""
+
+    event: Event | None = None
+    events: list[Event] | None = None
+
+
+class ModelInfo(BaseModel):
+    """The model being served and how it decodes."""
+
+    base_model: str | None
+    dtype: str | None
+    device: str | None
+    decode: dict
+
+
+class Health(BaseModel):
+    """Server status."""
+
+    status: str
+    schema_version: str
+    fields: list[str]
+    model: ModelInfo
 
 
 class _Batcher:
@@ -156,24 +196,18 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
     app.add_middleware(_BodyLimit, limit=config.max_body_bytes)
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health() -> Health:
         meta = extractor.meta
-        model = {
-            "base_model": meta.get("base_model"),
-            **meta.get("inference", {}),
-            "copy_fields": meta.get("copy_fields"),
-            "action_bounds": meta.get("action_bounds"),
-            "exact_copy": meta.get("exact_copy"),
-            "ground_durations": meta.get("ground_durations"),
-        }
-        return {
-            "status": "ok",
-            "schema_version": SCHEMA_VERSION,
-            "fields": list(FIELDS),
-            "model": model,
-        }
+        inference = meta.get("inference", {})
+        model = ModelInfo(
+            base_model=meta.get("base_model"),
+            dtype=inference.get("dtype"),
+            device=inference.get("device"),
+            decode=meta.get("decode", {}),
+        )
+        return Health(status="ok", schema_version=SCHEMA_VERSION, fields=list(FIELDS), model=model)
 
-    @app.post("/extract")
+    @app.post("/extract", response_model=ExtractResponse, response_model_exclude_unset=True)
     async def extract(body: ExtractRequest) -> dict:
         texts = [body.text] if body.text is not None else body.texts
         if len(texts) > config.max_texts:

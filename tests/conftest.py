@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from peft import LoraConfig, get_peft_model
 
-from calendar_ner.models.base import DEFAULT_BUNDLED, load_model, load_tokenizer
+from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokenizer
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_MODE", "offline")

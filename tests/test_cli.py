@@ -10,9 +10,10 @@ import torch
 from calendar_ner.__main__ import main
 from calendar_ner.cli import CalendarCLI, run_cli
 from calendar_ner.data.datamodule import CalendarDataModule
-from calendar_ner.decode import COPY_FIELDS
+from calendar_ner.decode import DecodeConfig
 from calendar_ner.models.card import model_card
 from calendar_ner.models.module import CalendarNER
+from tests.conftest import invented_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tiny Llama: hidden 64, kv heads 2 (kv dim 32), 2 layers; LoRA r=8 on q/k/v/o:
@@ -34,10 +35,14 @@ def _args(raw_file, tmp_path, *extra):
     ]
 
 
-@pytest.fixture
-def fitted(raw_file, tmp_path):
-    cli = run_cli(["fit", *_args(raw_file, tmp_path)])
-    return cli, tmp_path / "run"
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """One tiny fit shared by the tests that read its run folder (none of them change it)."""
+    root = tmp_path_factory.mktemp("fitted")
+    raw = root / "raw.jsonl"
+    raw.write_text("".join(json.dumps(r) + "\n" for r in invented_rows()))
+    cli = run_cli(["fit", *_args(raw, root)])
+    return cli, root / "run"
 
 
 def test_fit_writes_exactly_the_run_files(fitted, raw_file):
@@ -59,7 +64,7 @@ def test_fit_writes_exactly_the_run_files(fitted, raw_file):
         ]
     )
     meta = json.loads((run / "adapter" / "calendar_ner.json").read_text())
-    assert meta["copy_fields"] == list(COPY_FIELDS)  # what extract decodes with
+    assert meta["decode"] == DecodeConfig().to_dict()  # what extract decodes with
     card = (run / "adapter" / "README.md").read_text()  # ours, not PEFT's template
     assert "More Information Needed" not in card
     assert f"calendar_ner adapter for `{meta['base_model']}`" in card
@@ -70,8 +75,8 @@ def test_fit_writes_exactly_the_run_files(fitted, raw_file):
     assert "| val/loss |" in card
     texts = [json.loads(line)["event_text"] for line in raw_file.read_text().splitlines()]
     assert not [t for t in texts if t in card]  # counts only, never rows
-    assert meta["action_bounds"] is True and meta["exact_copy"] is True
-    assert meta["ground_durations"] is True
+    adapter_config = json.loads((run / "adapter" / "adapter_config.json").read_text())
+    assert adapter_config["base_model_name_or_path"] == meta["base_model"]  # no local path
     assert cli.trainer.precision == "32-true"
     assert cli.trainer.global_step == 4
 
@@ -86,7 +91,7 @@ def test_checkpoint_holds_adapter_only(fitted):
 def test_exported_adapter_loads_with_peft(fitted):
     from peft import PeftModel
 
-    from calendar_ner.models.base import tiny_llama
+    from calendar_ner.models.weights import tiny_llama
 
     cli, run = fitted
     base = tiny_llama(len(cli.model.tokenizer))
@@ -140,7 +145,7 @@ def test_every_shipped_config_parses(path):
         ("--model.base_model=./no/such/dir", "neither a local directory"),
         ("--model.base_model=NoSuchOrg/no-such-model", "bundled:smollm2-135m-instruct"),
         ("--data.corpus.raw=/no/such/file.jsonl", "data file not found"),
-        ("--model.copy_fields=[venue]", "unknown field(s) ['venue']"),
+        ("--model.decode.copy_fields=[venue]", "unknown field(s) ['venue']"),
         ("--data.surface_datetime=false", "data.surface_datetime is false"),
         ("--data.corpus.undated=1.5", "undated must be in [0, 1)"),
     ],

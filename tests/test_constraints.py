@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from calendar_ner.extract import CalendarExtractor
-from calendar_ner.models.base import load_model
+from calendar_ner.models.weights import load_model
 from tests.conftest import TINY, invented_rows
 
 _PATH = Path(__file__).parents[1] / "benchmarks" / "constraints.py"
@@ -17,7 +17,7 @@ _SPEC.loader.exec_module(constraints)
 
 def test_each_variant_turns_one_constraint_off(tokenizer):
     extractor = CalendarExtractor(load_model(TINY).eval(), tokenizer)
-    settings = constraints.variants(extractor.decoder)
+    settings = {k: v.to_dict() for k, v in constraints.variants(extractor.config).items()}
     full = settings.pop("full")
     assert full["action_bounds"] and full["exact_copy"] and "action" in full["copy_fields"]
     assert full["ground_durations"]

@@ -8,24 +8,20 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_ner.data.tokens import encode_segment, encode_target
-from calendar_ner.decode import (
-    COMPLETE,
-    COPY_FIELDS,
-    INVALID,
-    PARTIAL,
-    ConstrainedDecoder,
-    _Row,
-    action_ends,
-    action_starts,
-    check_copy_fields,
-    copied,
-    fold,
-    value_status,
+from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig
+from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.decoder import _Row
+from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
+from calendar_ner.models.weights import load_model
+from calendar_ner.prompt import (
+    PROMPT_HEAD,
+    encode_segment,
+    encode_target,
+    fixed_text,
+    target_segments,
 )
-from calendar_ner.models.base import load_model
-from calendar_ner.prompt import PROMPT_HEAD, fixed_text, render_target, target_segments
 from calendar_ner.schema import FIELDS, canonicalize, empty_event
+from calendar_ner.spans import copied, fold
 from tests.conftest import TINY, invented_rows
 
 
@@ -148,10 +144,13 @@ def test_exact_copy_keeps_the_targets_tokens(decoder, tokenizer, exact):
         decoder.exact_copy = True
 
 
-def test_check_copy_fields_names_the_unknown_field():
-    assert check_copy_fields(["date"]) == {"date"}
+def test_decode_config_names_an_unknown_copy_field_and_keeps_schema_order():
+    assert DecodeConfig(copy_fields=["location", "date", "date"]).copy_fields == [
+        "date",
+        "location",
+    ]
     with pytest.raises(ValueError, match=r"unknown field\(s\) \['venue'\]"):
-        check_copy_fields(["date", "venue"])
+        DecodeConfig(copy_fields=["date", "venue"])
 
 
 def _assert_copied(raw: str, text: str) -> None:
@@ -218,17 +217,13 @@ def test_forced_text_tokenizes_like_the_training_target(tokenizer, decoder):
     assert target[: len(decoder.fixed_ids[0])] == decoder.fixed_ids[0]
 
 
-def test_extract_keeps_input_order(decoder):
-    texts = ["a much longer request text about a meeting", "short", ""]
-    assert len(decoder.extract(texts, batch_size=2)) == 3
-
-
-def test_extract_grounds_each_duration_in_its_own_request(decoder, monkeypatch):
-    raw = render_target(empty_event() | {"duration": "1 hour and a half"})
-    monkeypatch.setattr(decoder, "decode_batch", lambda texts: [raw] * len(texts))
-    texts = ["Retro for an hour and a half", "Retro 1 hour and a half", "Retro at 4pm"]
-    durations = [event["duration"] for event in decoder.extract(texts, batch_size=2)]
-    assert durations == ["1 hour 30 minutes", "1 hour and a half", "1 hour and a half"]
+def _extract(decoder: ConstrainedDecoder, texts: list[str], batch_size: int) -> list[str]:
+    """Raw answers for ``texts``, decoded in batches of ``batch_size`` in input order."""
+    return [
+        raw
+        for start in range(0, len(texts), batch_size)
+        for raw in decoder.decode_batch(texts[start : start + batch_size])
+    ]
 
 
 def test_cached_prompt_head_changes_no_answer_and_saves_its_tokens(tokenizer):
@@ -250,10 +245,10 @@ def test_cached_prompt_head_changes_no_answer_and_saves_its_tokens(tokenizer):
     try:
         for batch_size in (1, 4):
             fed.clear(), logits.clear()
-            expected = plain.extract(texts, batch_size=batch_size)
+            expected = _extract(plain, texts, batch_size)
             without, plain_logits = sum(fed), list(logits)
             fed.clear(), logits.clear()
-            assert cached.extract(texts, batch_size=batch_size) == expected
+            assert _extract(cached, texts, batch_size) == expected
             once = head if batch_size == 1 else 0  # the head's own forward, on first use only
             assert sum(fed) == without - head * len(texts) + once
             # Same scores, forward by forward, at each row's last position (never padding; its

@@ -6,12 +6,10 @@ import pytest
 import torch
 from transformers import DynamicCache
 
-from calendar_ner import drafts
-from calendar_ner.data.tokens import encode_prompt, encode_target
-from calendar_ner.decode import ConstrainedDecoder
-from calendar_ner.drafts import guess_event
-from calendar_ner.models.base import load_model
-from calendar_ner.prompt import render_target
+from calendar_ner.decode import ConstrainedDecoder, drafts
+from calendar_ner.decode.drafts import guess_event
+from calendar_ner.models.weights import load_model
+from calendar_ner.prompt import encode_prompt, encode_target, render_target
 from calendar_ner.schema import empty_event
 from tests.conftest import TINY, invented_rows
 

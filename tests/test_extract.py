@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -10,9 +11,11 @@ from fastapi.testclient import TestClient
 from calendar_ner import extract
 from calendar_ner.__main__ import main
 from calendar_ner.data.io import DataError
-from calendar_ner.decode import COPY_FIELDS
+from calendar_ner.decode import COPY_FIELDS, DecodeConfig
 from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_dtype
-from calendar_ner.schema import FIELDS
+from calendar_ner.models.weights import load_model
+from calendar_ner.prompt import render_target
+from calendar_ner.schema import FIELDS, empty_event
 from calendar_ner.serve import ServeConfig, create_app
 from tests.conftest import TINY
 
@@ -20,6 +23,37 @@ from tests.conftest import TINY
 @pytest.fixture(scope="module")
 def extractor(adapter_dir):
     return CalendarExtractor.from_pretrained(adapter_dir)
+
+
+def _echo_extractor(tokenizer) -> CalendarExtractor:
+    """An extractor whose decoder answers each text with that text as the action (and an
+    amount spelled out as the duration), to see what extract_batch does around the decoder."""
+    extractor = CalendarExtractor(load_model(TINY).eval(), tokenizer)
+
+    def decode_batch(texts: list[str]) -> list[str]:
+        return [
+            render_target(empty_event() | {"action": t, "duration": "1 hour and a half"})
+            for t in texts
+        ]
+
+    extractor.decoder.decode_batch = decode_batch
+    return extractor
+
+
+def test_extract_keeps_input_order(tokenizer):
+    # Decoded shortest first, in batches of 2: the answers still come back in input order.
+    texts = ["a much longer request text about a meeting", "short", "", "mid length text"]
+    events = _echo_extractor(tokenizer).extract_batch(texts, batch_size=2)
+    assert [e["action"] for e in events] == [t or None for t in texts]
+
+
+def test_extract_grounds_each_duration_in_its_own_request(tokenizer):
+    extractor = _echo_extractor(tokenizer)
+    texts = ["Retro for an hour and a half", "Retro 1 hour and a half", "Retro at 4pm"]
+    durations = [e["duration"] for e in extractor.extract_batch(texts, batch_size=2)]
+    assert durations == ["1 hour 30 minutes", "1 hour and a half", "1 hour and a half"]
+    extractor.config = DecodeConfig(ground_durations=False)
+    assert extractor.extract(texts[0])["duration"] == "1 hour and a half"
 
 
 def test_api_returns_schema_valid_events(extractor):
@@ -62,30 +96,28 @@ def test_cli_single_text(adapter_dir, capsys):
     assert list(json.loads(capsys.readouterr().out)) == list(FIELDS)
 
 
-def test_copy_fields_from_argument_then_model_then_default(adapter_dir, tmp_path):
-    assert CalendarExtractor.from_pretrained(adapter_dir).decoder.copy_fields == set(COPY_FIELDS)
-    assert not CalendarExtractor.from_pretrained(adapter_dir, copy_fields=[]).decoder.copy_fields
-    meta = json.loads((adapter_dir / "calendar_ner.json").read_text())
-    other = tmp_path / "adapter"
-    shutil.copytree(adapter_dir, other)
-    (other / "calendar_ner.json").write_text(json.dumps(meta | {"copy_fields": ["location"]}))
-    extractor = CalendarExtractor.from_pretrained(other)
-    assert extractor.decoder.copy_fields == {"location"}
-    assert extractor.meta["copy_fields"] == ["location"]
-
-
-@pytest.mark.parametrize("key", ["action_bounds", "exact_copy", "ground_durations"])
-def test_decoder_switch_from_argument_then_model_then_default(
-    adapter_dir, tmp_path, monkeypatch, key
+@pytest.mark.parametrize(
+    "key, off",
+    [
+        ("copy_fields", ["location"]),
+        ("action_bounds", False),
+        ("exact_copy", False),
+        ("ground_durations", False),
+    ],
+)
+def test_decode_option_from_argument_then_model_then_default(
+    adapter_dir, tmp_path, monkeypatch, key, off
 ):
-    assert getattr(CalendarExtractor.from_pretrained(adapter_dir).decoder, key) is True
-    off = CalendarExtractor.from_pretrained(adapter_dir, **{key: False})
-    assert getattr(off.decoder, key) is False and off.meta[key] is False
+    default = getattr(DecodeConfig(), key)
+    assert CalendarExtractor.from_pretrained(adapter_dir).meta["decode"][key] == default
+    given = CalendarExtractor.from_pretrained(adapter_dir, **{key: off})
+    assert getattr(given.config, key) == off and given.meta["decode"][key] == off
     meta = json.loads((adapter_dir / "calendar_ner.json").read_text())
-    other = tmp_path / "adapter"
-    shutil.copytree(adapter_dir, other)
-    (other / "calendar_ner.json").write_text(json.dumps(meta | {key: False}))
-    assert getattr(CalendarExtractor.from_pretrained(other).decoder, key) is False
+    for i, saved in enumerate(({"decode": {key: off}}, {key: off})):  # as exported; and older
+        other = tmp_path / f"adapter-{i}"
+        shutil.copytree(adapter_dir, other)
+        (other / "calendar_ner.json").write_text(json.dumps(meta | saved))
+        assert getattr(CalendarExtractor.from_pretrained(other).config, key) == off
     built = []
     load = CalendarExtractor.from_pretrained.__func__
     monkeypatch.setattr(
@@ -93,12 +125,36 @@ def test_decoder_switch_from_argument_then_model_then_default(
         "from_pretrained",
         classmethod(lambda cls, *a, **kw: built.append(load(cls, *a, **kw)) or built[-1]),
     )
-    main(["extract", "Lunch at noon", "--model", str(adapter_dir), f"--{key}", "false"])
-    assert getattr(built[0].decoder, key) is False
+    flag = json.dumps(off) if isinstance(off, bool) else "[" + ", ".join(off) + "]"
+    main(["extract", "Lunch at noon", "--model", str(adapter_dir), f"--decode.{key}", flag])
+    assert getattr(built[0].config, key) == off
 
 
-def test_action_bounds_need_the_action_copied(adapter_dir):
-    assert not CalendarExtractor.from_pretrained(adapter_dir, copy_fields=[]).decoder.action_bounds
+def test_copy_fields_reach_the_decoder(adapter_dir):
+    assert CalendarExtractor.from_pretrained(adapter_dir).decoder.copy_fields == set(COPY_FIELDS)
+    extractor = CalendarExtractor.from_pretrained(adapter_dir, copy_fields=["location"])
+    assert extractor.decoder.copy_fields == {"location"}
+    assert not extractor.decoder.action_bounds  # bounds need the action copied
+
+
+@dataclass(frozen=True)
+class _WithDummy(DecodeConfig):
+    dummy_option: bool = False
+    """A dummy decoding option, only for this test."""
+
+
+def test_a_new_decode_option_reaches_cli_api_and_metadata(adapter_dir, monkeypatch, capsys):
+    # One new field of the decoding config is all a new option needs.
+    monkeypatch.setattr(extract, "DecodeConfig", _WithDummy)
+    with pytest.raises(SystemExit):
+        main(["extract", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--decode.dummy_option" in help_text and "A dummy decoding option" in help_text
+    extractor = CalendarExtractor.from_pretrained(adapter_dir, dummy_option=True)
+    assert extractor.config.dummy_option is True
+    assert extractor.meta["decode"]["dummy_option"] is True
+    with pytest.raises(ValueError, match="unknown decoding option"):
+        CalendarExtractor.from_pretrained(adapter_dir, not_an_option=True)
 
 
 def test_adapter_without_weights_is_named(adapter_dir, tmp_path):
@@ -111,10 +167,10 @@ def test_adapter_without_weights_is_named(adapter_dir, tmp_path):
 
 def test_cli_copy_fields_flag(adapter_dir, capsys):
     text = "Dentist on 3rd, Feb 2025 at 9am"
-    main(["extract", text, "--model", str(adapter_dir), "--copy_fields", "[attendees]"])
+    main(["extract", text, "--model", str(adapter_dir), "--decode.copy_fields", "[attendees]"])
     assert list(json.loads(capsys.readouterr().out)) == list(FIELDS)
     with pytest.raises(ValueError, match="unknown field"):
-        main(["extract", text, "--model", str(adapter_dir), "--copy_fields", "[venue]"])
+        main(["extract", text, "--model", str(adapter_dir), "--decode.copy_fields", "[venue]"])
 
 
 def test_cli_jsonl_keeps_order_and_extra_keys(adapter_dir, tmp_path):
@@ -163,10 +219,7 @@ def test_server_health_and_docs(client):
     health = client.get("/health").json()
     assert health["fields"] == list(FIELDS)
     assert health["model"]["base_model"] == TINY and health["model"]["device"] == "cpu"
-    assert health["model"]["copy_fields"] == list(COPY_FIELDS)
-    assert health["model"]["action_bounds"] is True
-    assert health["model"]["exact_copy"] is True
-    assert health["model"]["ground_durations"] is True
+    assert health["model"]["decode"] == DecodeConfig().to_dict()
     assert "/extract" in client.get("/openapi.json").json()["paths"]
 
 

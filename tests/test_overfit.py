@@ -4,6 +4,7 @@ import lightning as L
 from torch.utils.data import DataLoader
 
 from calendar_ner.data.tokens import EventDataset, make_collate
+from calendar_ner.decode import DecodeConfig
 from calendar_ner.models.metrics import score
 from calendar_ner.models.module import AdapterConfig, CalendarNER, OptimConfig
 from tests.conftest import TINY, invented_rows
@@ -46,7 +47,8 @@ def test_tiny_model_overfits_to_exact_match():
         ),
         optim=OptimConfig(lr=0.01, warmup_ratio=0.0, min_lr_ratio=1.0),
         max_new_tokens=100,
-        copy_fields=["attendees", "location"],  # the dates below are canonical, not as written
+        # The dates below are canonical, not as written: only names and places are copied.
+        decode=DecodeConfig(copy_fields=["attendees", "location"]),
     )
     loader = DataLoader(
         # Canonical targets: a random 2-layer model memorizes them in 150-200 steps (the step

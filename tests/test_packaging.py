@@ -36,17 +36,20 @@ def test_release_package_maps_the_shipped_adapter():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    had_build = (ROOT / "build").exists()
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
-             "--no-build-isolation", "-q", "-w", str(out)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-    finally:
-        if not had_build:
-            shutil.rmtree(ROOT / "build", ignore_errors=True)
+    """The wheel, built from a copy of the sources in a temporary folder (setuptools writes its
+    build/ and egg-info folders beside the sources, never into the checkout here)."""
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheel")
+    for name in ("pyproject.toml", "setup.cfg", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "calendar_ner", src / "calendar_ner", ignore=skip)
+    adapter = Path("checkpoints") / "release" / "adapter"
+    shutil.copytree(ROOT / adapter, src / adapter)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
+         "--no-build-isolation", "-q", "-w", str(out)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
     (path,) = out.glob("calendar_ner-*.whl")
     return path
 

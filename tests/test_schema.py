@@ -1,6 +1,7 @@
 import pytest
 
-from calendar_ner.prompt import parse_output, render_target
+from calendar_ner.decode import DecodeConfig, parse_event, postprocess
+from calendar_ner.prompt import render_target
 from calendar_ner.schema import (
     FIELDS,
     SchemaError,
@@ -150,11 +151,14 @@ def test_ground_duration(value, text, expected):
     assert ground_duration(value, text) == expected
 
 
-def test_parse_output_grounds_the_duration_in_its_request():
+def test_postprocess_grounds_the_duration_in_its_request():
     raw = render_target(canonicalize(dict.fromkeys(FIELDS) | {"duration": "1 hour and a half"}))
-    assert parse_output(raw)["duration"] == "1 hour and a half"
+    assert parse_event(raw)["duration"] == "1 hour and a half"
     request = "Board prep for an hour and a half"
-    assert parse_output(raw, request)["duration"] == "1 hour 30 minutes"
+    assert postprocess(raw, request, DecodeConfig())["duration"] == "1 hour 30 minutes"
+    off = DecodeConfig(ground_durations=False)
+    assert postprocess(raw, request, off)["duration"] == "1 hour and a half"
+    assert postprocess("no json", request, DecodeConfig()) is None
 
 
 def test_canonicalize_rules():
@@ -200,13 +204,13 @@ def test_canonicalize_strict_errors(obj, message):
         canonicalize(obj)
 
 
-def test_lenient_canonicalize_and_parse_output():
+def test_lenient_canonicalize_and_parse_event():
     event = canonicalize({"action": "Call", "time": 9, "extra": 1}, strict=False)
     assert event["action"] == "Call" and event["time"] == "9" and "extra" not in event
     target = render_target(canonicalize({f: None for f in FIELDS} | {"action": "Call"}))
-    assert parse_output(target + " trailing junk {")["action"] == "Call"
-    assert parse_output("no json here") is None
-    assert parse_output('{"action": "Call"') is None
+    assert parse_event(target + " trailing junk {")["action"] == "Call"
+    assert parse_event("no json here") is None
+    assert parse_event('{"action": "Call"') is None
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import lightning as L
 from torch.utils.data import DataLoader, Sampler
+from transformers import PreTrainedTokenizerBase
 
 from calendar_ner.data.pipeline import CorpusConfig, build_corpus, load_splits
 from calendar_ner.data.tokens import EventDataset, make_collate
-from calendar_ner.models.base import DEFAULT_BUNDLED, load_tokenizer
 
 
 class LengthGroupedSampler(Sampler[int]):
@@ -58,7 +58,7 @@ class CalendarDataModule(L.LightningDataModule):
     def __init__(
         self,
         corpus: CorpusConfig | None = None,
-        tokenizer: str = DEFAULT_BUNDLED,
+        tokenizer: PreTrainedTokenizerBase | None = None,
         max_length: int = 256,
         batch_size: int = 8,
         eval_batch_size: int = 16,
@@ -69,7 +69,8 @@ class CalendarDataModule(L.LightningDataModule):
         """
         Args:
             corpus: How the corpus is built (raw file, augmentation, splits).
-            tokenizer: Tokenizer spec; follows ``model.base_model`` under the CLI.
+            tokenizer: The model's tokenizer, handed in (the CLI passes the model's own, so data
+                code never loads model files).
             max_length: Token budget per example; longer request texts are cut, never targets.
             batch_size: Training batch size.
             eval_batch_size: Validation/test batch size.
@@ -80,7 +81,7 @@ class CalendarDataModule(L.LightningDataModule):
         """
         super().__init__()
         self.corpus = corpus or CorpusConfig()
-        self.tokenizer_spec = tokenizer
+        self.tokenizer = tokenizer
         self.max_length = max_length
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
@@ -88,7 +89,7 @@ class CalendarDataModule(L.LightningDataModule):
         self.group_by_length = group_by_length
         self.surface_datetime = surface_datetime
         self.datasets: dict[str, EventDataset] = {}
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["tokenizer"])
 
     def prepare_data(self) -> None:
         """Build (or reuse from the on-disk cache) the augmented corpus and its splits."""
@@ -98,8 +99,11 @@ class CalendarDataModule(L.LightningDataModule):
         """Tokenize the splits (once)."""
         if self.datasets:
             return
+        if self.tokenizer is None:
+            raise ValueError(
+                "CalendarDataModule needs the model's tokenizer: CalendarDataModule(tokenizer=...)"
+            )
         build_corpus(self.corpus)  # no-op when cached; covers callers that skip prepare_data
-        self.tokenizer = load_tokenizer(self.tokenizer_spec)
         self.datasets = {
             name: EventDataset(rows, self.tokenizer, self.max_length, self.surface_datetime)
             for name, rows in load_splits(self.corpus).items()

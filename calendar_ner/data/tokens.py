@@ -4,8 +4,8 @@ Labels are ``-100`` on prompt and padding, so the loss falls on the JSON target 
 With ``surface_datetime`` the target's date and time are copied as written in the request
 ("12 - Dec - 2023", "3pm") and canonicalized after decoding by :mod:`calendar_ner.schema`: the
 model copies spans instead of re-typing digits in another order.
-Every segment of :mod:`calendar_ner.prompt` is tokenized on its own (no special tokens) and the
-ids are concatenated: the constrained decoder feeds exactly these ids.
+Every segment of :mod:`calendar_ner.prompt` is tokenized on its own there (no special tokens) and
+the ids are concatenated: the constrained decoder feeds exactly these ids.
 """
 
 from __future__ import annotations
@@ -17,28 +17,11 @@ import torch
 from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
-from calendar_ner.data.augment.consistency import date_spans, time_spans
 from calendar_ner.data.io import Row
-from calendar_ner.prompt import prompt_segments, target_segments
+from calendar_ner.prompt import encode_prompt, encode_target
+from calendar_ner.spans import date_spans, time_spans
 
 IGNORE_INDEX = -100
-
-
-def encode_segment(tokenizer: PreTrainedTokenizerBase, text: str) -> list[int]:
-    """Token ids of one segment, with no special tokens."""
-    return tokenizer(text, add_special_tokens=False)["input_ids"]
-
-
-def encode_prompt(
-    tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int | None = None
-) -> tuple[list[int], bool]:
-    """Prompt ids for ``text`` (at most ``max_tokens``, cutting the text) and whether it was cut."""
-    head, body, tail = (encode_segment(tokenizer, s) for s in prompt_segments(text))
-    budget = None if max_tokens is None else max(max_tokens - len(head) - len(tail), 1)
-    truncated = budget is not None and len(body) > budget
-    if truncated:
-        body = body[:budget]
-    return head + body + tail, truncated
 
 
 def training_target(text: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -54,19 +37,6 @@ def training_target(text: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def _date_spans(text: str, value: str) -> list[tuple[int, int]]:
     return date_spans(text, value, date_words_only=True)
-
-
-def encode_target(
-    tokenizer: PreTrainedTokenizerBase, event: dict[str, Any]
-) -> tuple[list[int], list[bool]]:
-    """Target ids (the JSON segments, then EOS) and, per id, whether it belongs to a value."""
-    ids: list[int] = []
-    is_value: list[bool] = []
-    for text, value in target_segments(event):
-        segment = encode_segment(tokenizer, text)
-        ids += segment
-        is_value += [value] * len(segment)
-    return ids + [tokenizer.eos_token_id], is_value + [False]
 
 
 class EventDataset(Dataset):

@@ -87,7 +87,8 @@ def model_card(
         "",
         "or `CalendarExtractor.from_pretrained('<this folder>')` in Python.",
         "`calendar_ner.json` holds the base model, prompt template, schema version and the",
-        "decoder's settings (copied fields, action bounds, exact copy, duration grounding);",
+        "decoding options (`decode`: copied fields, action bounds, exact copy, duration",
+        "grounding);",
         "`config.yaml` is the resolved training config.",
         "",
     ]

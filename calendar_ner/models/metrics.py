@@ -3,7 +3,7 @@
 Metric definitions
 ------------------
 
-- **Normalization.** A prediction given as text is parsed with `calendar_ner.prompt.parse_output`
+- **Normalization.** A prediction given as text is parsed with `calendar_ner.decode.parse_event`
   (the first JSON object in the text, canonicalized); a prediction given as a dict and every gold
   label go through `calendar_ner.schema.canonicalize` (dates `DD/MM/YYYY`, times `H:MM AM/PM`,
   whitespace collapsed, `""` and `[]` become null). Two strings are then equal when they are
@@ -43,7 +43,7 @@ import torch
 from torch import Tensor
 from torchmetrics import Metric, MetricCollection
 
-from calendar_ner.prompt import parse_output
+from calendar_ner.decode.postprocess import parse_event
 from calendar_ner.schema import FIELDS, LIST_FIELDS, Event, canonicalize
 
 Prediction = str | Event | None
@@ -61,7 +61,7 @@ def _parse_prediction(pred: Prediction) -> Event | None:
     if pred is None:
         return None
     if isinstance(pred, str):
-        return parse_output(pred)
+        return parse_event(pred)
     if isinstance(pred, dict):
         return canonicalize(pred, strict=False)
     raise TypeError(f"prediction must be a string, a dict or None, got {type(pred).__name__}")

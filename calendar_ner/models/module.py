@@ -16,12 +16,13 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
+from transformers import get_cosine_with_min_lr_schedule_with_warmup
 
-from calendar_ner.data.tokens import IGNORE_INDEX, encode_prompt
-from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, check_copy_fields
-from calendar_ner.models.base import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
+from calendar_ner.data.tokens import IGNORE_INDEX
+from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
 from calendar_ner.models.metrics import ExtractionMetrics
-from calendar_ner.prompt import parse_output
+from calendar_ner.models.weights import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
+from calendar_ner.prompt import encode_prompt
 
 
 @dataclass
@@ -85,10 +86,7 @@ class CalendarNER(L.LightningModule):
         val_generate_rows: int = 32,
         max_new_tokens: int = 160,
         decoding: Literal["constrained", "free"] = "constrained",
-        copy_fields: list[str] | None = None,
-        action_bounds: bool = True,
-        exact_copy: bool = True,
-        ground_durations: bool = True,
+        decode: DecodeConfig | None = None,
     ) -> None:
         """
         Args:
@@ -105,18 +103,9 @@ class CalendarNER(L.LightningModule):
             max_new_tokens: Generation cap per event (free-form decoding).
             decoding: ``constrained`` (schema-constrained, as ``calendar_ner extract`` does) or
                 ``free`` (plain greedy ``generate``) for the val/test/predict metrics.
-            copy_fields: Fields whose values constrained decoding keeps to spans of the request
-                text; saved with the exported adapter for ``extract``. None = action, date,
-                time, attendees, location (date and time need ``data.surface_datetime``, the
-                default).
-            action_bounds: With the action copied, start and end it only where a request's action
-                can (:func:`calendar_ner.decode.action_starts`, ``action_ends``: not inside a
-                phrase of content words); saved with the adapter too.
-            exact_copy: Spell a copied string with the tokens (and case) a training target
-                spells that span of the request with; saved with the adapter too.
-            ground_durations: Respell a decoded duration the request never writes as the labels
-                spell the amount it states (:func:`calendar_ner.schema.ground_duration`), in the
-                metrics and ``predict`` as in ``extract``; saved with the adapter too.
+            decode: Constrained decoding options for the val/test/predict metrics, saved with
+                the exported adapter for ``extract`` (:class:`DecodeConfig`). Copying date and
+                time needs ``data.surface_datetime`` (the default).
         """
         super().__init__()
         self.save_hyperparameters()
@@ -126,8 +115,7 @@ class CalendarNER(L.LightningModule):
             raise ValueError(f"value_loss_weight must be > 0, got {value_loss_weight}")
         self.tokenizer = load_tokenizer(base_model)
         self.model = self._build_model()
-        self.copy_fields = list(COPY_FIELDS if copy_fields is None else copy_fields)
-        check_copy_fields(self.copy_fields)
+        self.decode_config = decode or DecodeConfig()
         self._decoder: ConstrainedDecoder | None = None
         self.val_metrics = ExtractionMetrics()
         self.test_metrics = ExtractionMetrics()
@@ -168,12 +156,12 @@ class CalendarNER(L.LightningModule):
 
     def setup(self, stage: str) -> None:
         data = self.trainer.datamodule if self._trainer is not None else None
-        copied = sorted({"date", "time"} & set(self.copy_fields))
+        copied = sorted({"date", "time"} & set(self.decode_config.copy_fields))
         if copied and data is not None and not getattr(data, "surface_datetime", True):
             raise ValueError(
-                f"model.copy_fields has {copied} but data.surface_datetime is false: the targets "
-                "hold canonical dates and times, which need not appear in the text; drop them, "
-                "e.g. --model.copy_fields '[attendees, location]'"
+                f"model.decode.copy_fields has {copied} but data.surface_datetime is false: the "
+                "targets hold canonical dates and times, which need not appear in the text; drop "
+                "them, e.g. --model.decode.copy_fields '[attendees, location]'"
             )
 
     # --- training ------------------------------------------------------------------------------
@@ -225,11 +213,7 @@ class CalendarNER(L.LightningModule):
         if self.hparams.decoding == "constrained":
             if self._decoder is None:  # built once: it pre-tokenizes the fixed JSON segments
                 self._decoder = ConstrainedDecoder(
-                    self.model,
-                    self.tokenizer,
-                    copy_fields=self.copy_fields,
-                    action_bounds=self.hparams.action_bounds,
-                    exact_copy=self.hparams.exact_copy,
+                    self.model, self.tokenizer, config=self.decode_config
                 )
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
@@ -253,8 +237,8 @@ class CalendarNER(L.LightningModule):
         return self.tokenizer.batch_decode(out[:, longest:], skip_special_tokens=True)
 
     def _parse(self, raw: str, text: str) -> dict[str, Any] | None:
-        """The event in ``raw`` JSON, its duration grounded in ``text`` if so configured."""
-        return parse_output(raw, text if self.hparams.ground_durations else None)
+        """The event in ``raw`` JSON, post-processed as ``extract`` does."""
+        return postprocess(raw, text, self.decode_config)
 
     def _eval_step(self, batch: dict[str, Any], stage: str, generate: bool) -> None:
         size = batch["input_ids"].size(0)
@@ -297,17 +281,13 @@ class CalendarNER(L.LightningModule):
             params, lr=self.optim.lr, weight_decay=self.optim.weight_decay
         )
         total = max(int(self.trainer.estimated_stepping_batches), 1)
-        warmup = int(total * self.optim.warmup_ratio)
-        floor = self.optim.min_lr_ratio
-
-        def schedule(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / (warmup + 1)
-            progress = min((step - warmup) / max(total - warmup, 1), 1.0)
-            cosine = 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item())
-            return floor + (1 - floor) * cosine
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+        # Linear warmup from 0 over warmup_ratio * total steps, then cosine to min_lr_ratio * lr.
+        scheduler = get_cosine_with_min_lr_schedule_with_warmup(
+            optimizer,
+            num_warmup_steps=int(total * self.optim.warmup_ratio),
+            num_training_steps=total,
+            min_lr_rate=self.optim.min_lr_ratio,
+        )
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},

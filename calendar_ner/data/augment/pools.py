@@ -10,7 +10,7 @@ from typing import Any
 
 from faker import Faker
 
-from calendar_ner.data.augment.consistency import is_calendar_word
+from calendar_ner.spans import is_calendar_word
 
 PLATFORMS: tuple[str, ...] = (
     "Zoom",

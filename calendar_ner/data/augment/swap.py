@@ -6,10 +6,10 @@ import random
 import re
 from datetime import date, timedelta
 
-from calendar_ner.data.augment.consistency import Span, date_spans, time_spans
 from calendar_ner.data.augment.pools import EntityPools, has_word, location_kind
 from calendar_ner.data.augment.templates import date_surface, time_surface
 from calendar_ner.schema import Event
+from calendar_ner.spans import Span, date_spans, time_spans
 
 SWAP_FIELDS = ("action", "date", "time", "attendees", "location", "duration", "recurrence", "notes")
 _FIRST_DAY, _DAYS = date(2023, 1, 1), (date(2027, 12, 31) - date(2023, 1, 1)).days

@@ -9,7 +9,7 @@ Speed comes from doing fewer forwards, since each one streams all weights (~40 m
 bf16 for one token of the 135M model on 2 CPU cores) while extra positions in the same forward
 are cheap (~0.5 ms each in bf16). So every forward verifies a *draft of the rest of the output*:
 
-* the rest of the current value — a rule-based guess of it (:mod:`calendar_ner.drafts`) when
+* the rest of the current value — a rule-based guess of it (:mod:`calendar_ner.decode.drafts`) when
   the model is writing that guess, else the request text that follows what it wrote (prompt
   lookup: values are mostly verbatim spans) up to where such a value usually ends;
 * then the fixed text and the guessed values of all following fields.
@@ -27,208 +27,34 @@ the same for every request, is computed once and its cache entries reused by eve
 A per-value token cap makes even an untrained model terminate with valid JSON.
 
 Values the labels copy (the action, date and time as written, attendee names, location:
-:data:`COPY_FIELDS`) are kept to spans of the request that start at a word start: a token that
-would leave the text is skipped for the model's next-best one, or for the text's own
-continuation, so "Isabella" cannot come out as "Istana" nor "Kickoff call" as "Kickback call".
-The action also starts and ends only where a request's action can (:func:`action_starts`,
-:func:`action_ends`: never inside a phrase of content words), so "2:1 sync" cannot lose its
-"2:1" nor "Email vendor" its "vendor".
+:data:`~calendar_ner.decode.copy.COPY_FIELDS`) are kept to spans of the request that start at a
+word start: a token that would leave the text is skipped for the model's next-best one, or for
+the text's own continuation, so "Isabella" cannot come out as "Istana" nor "Kickoff call" as
+"Kickback call". The action also starts and ends only where a request's action can
+(:mod:`calendar_ner.decode.copy`: never inside a phrase of content words), so "2:1 sync" cannot
+lose its "2:1" nor "Email vendor" its "vendor".
 And a copied string is spelled with the very tokens a training target spells it with (a value's
 tokens are those of its text alone), its case included: the labels copy case too.
-Once decoded, a duration that is neither a span of the request nor a label's spelling of an
-amount the request states, but names such an amount, is respelled the way the labels spell it
-("1 hour and a half" for "an hour and a half" -> "1 hour 30 minutes"), and one part of an amount
-written in two becomes the whole ("15 minutes" for "1hr 15min" -> "1hr 15min";
-:func:`calendar_ner.schema.ground_duration`).
+The options are one :class:`~calendar_ner.decode.config.DecodeConfig`; what happens to a value
+once decoded is :mod:`calendar_ner.decode.postprocess`.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from transformers import DynamicCache, PreTrainedTokenizerBase
 
-from calendar_ner.data.tokens import encode_prompt, encode_segment
-from calendar_ner.drafts import date_span, guess_event, time_span, value_end
-from calendar_ner.prompt import PROMPT_HEAD, fixed_text, parse_output, value_text
-from calendar_ner.schema import FIELDS, LIST_FIELDS, Event, empty_event
-
-INVALID, PARTIAL, COMPLETE = 0, 1, 2
-# Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
-# every date, time (as written, data.surface_datetime), attendee name and location, and 593
-# actions (the other 7 spell out "mtg" or "sess."; `python benchmarks/label_audit.py`).
-COPY_FIELDS = ("action", "date", "time", "attendees", "location")
-# Words after which an action may start (action_starts): articles and other determiners,
-# planning verbs and their particles, and relative dates.
-_LEAD_WORDS = frozenset(
-    """a an the my our your his her their some this that these to for please let's lets
-    schedule book plan arrange organize organise set add put pencil block reserve create make
-    hold have need want do up in down off today tonight tomorrow monday tuesday wednesday
-    thursday friday saturday sunday weekend week""".split()
-)
-_SEPARATORS = frozenset(",;:.!?)]}-–—|/")
-# Words before which an action may end (action_ends): prepositions and participles that lead
-# into the other fields, and relative dates and recurrences.
-_END_WORDS = frozenset(
-    """with w/ w on at for in to from via using by over scheduled planned arranged set
-    rescheduled booked starting lasting around until till between before after during every
-    daily weekly biweekly bi-weekly monthly quarterly annually yearly today tonight tomorrow
-    next this""".split()
-)
-_TRAILING = ",;:.!?)]}\"'"
-
-
-def _scan_string(body: str, start: int) -> tuple[int, int]:
-    """Scan a JSON string opening at ``body[start]``; returns (status, index after it)."""
-    i = start + 1
-    while i < len(body):
-        char = body[i]
-        if char == '"':
-            return COMPLETE, i + 1
-        if char == "\\" or char < " ":
-            return INVALID, i  # no escapes or control characters: always valid JSON
-        i += 1
-    return PARTIAL, i
-
-
-def value_status(text: str, allow_list: bool) -> int:
-    """Whether ``text`` (a value with its leading space) is invalid, a valid prefix, or complete."""
-    if not text:
-        return PARTIAL
-    if text[0] != " ":
-        return INVALID
-    body = text[1:]
-    if not body:
-        return PARTIAL
-    if "null".startswith(body):
-        return COMPLETE if body == "null" else PARTIAL
-    if body[0] == '"':
-        status, end = _scan_string(body, 0)
-        return status if end == len(body) else INVALID
-    if body[0] != "[" or not allow_list:
-        return INVALID
-    i = 1
-    if i == len(body):
-        return PARTIAL
-    if body[i] == "]":
-        return COMPLETE if i + 1 == len(body) else INVALID
-    while True:  # expect a string, then ", " or "]"
-        if i == len(body):
-            return PARTIAL
-        if body[i] != '"':
-            return INVALID
-        status, i = _scan_string(body, i)
-        if status != COMPLETE:
-            return status
-        rest = body[i:]
-        if rest == "":
-            return PARTIAL
-        if rest == "]":
-            return COMPLETE
-        if rest.startswith(", "):
-            i += 2
-        elif ", ".startswith(rest):
-            return PARTIAL
-        else:
-            return INVALID
-
-
-def check_copy_fields(fields: Sequence[str]) -> frozenset[str]:
-    """``fields`` as a set; a ValueError names any that is not a schema field."""
-    unknown = sorted(set(fields) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"copy_fields: unknown field(s) {unknown}; the fields are {FIELDS}")
-    return frozenset(fields)
-
-
-def fold(text: str) -> str:
-    """``text`` case-folded character by character, keeping its length (and so its indices):
-    a character whose folding is longer ("ß" -> "ss") stays as it is."""
-    return "".join(c if len(f := c.casefold()) != 1 else f for c in text)
-
-
-def copied(
-    value: str,
-    folded_text: str,
-    starts: Collection[int] | None = None,
-    ends: Collection[int] | None = None,
-) -> bool:
-    """Whether every string in a value's text is a span of the request text (``folded_text``,
-    :func:`fold`-ed) that starts at a word start (one of ``starts`` when given) and, once the
-    string is closed, ends at a word end (one of ``ends`` when given).
-
-    ``value`` is a valid prefix (:func:`value_status`), so its quotes alternate open, close.
-    """
-    parts = fold(value).split('"')
-    for i in range(1, len(parts), 2):
-        closed = i + 1 < len(parts)
-        found = re.finditer(
-            "(?<!\\w)" + re.escape(parts[i]) + ("(?!\\w)" if closed else ""), folded_text
-        )
-        if not any(
-            (starts is None or m.start() in starts)
-            and (ends is None or not closed or m.end() in ends)
-            for m in found
-        ):
-            return False
-    return True
-
-
-def action_starts(text: str) -> frozenset[int]:
-    """Where in ``text`` (whitespace collapsed) the action may start: the first word, or a word
-    after a date or time, after punctuation, or after a function word ("Set up a | team retro",
-    "Book | lunch", "Tomorrow | lunch") -- never inside a phrase of content words.
-
-    On the 600 real dev rows 591 of the 593 actions copied from the text start at such a word
-    (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
-    first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync").
-    """
-    span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
-    starts = set()
-    previous = None
-    for match in re.finditer(r"\S+", text):
-        word = match.group(0)
-        start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
-        if (
-            previous is None
-            or previous.end() in span_ends
-            or previous.group(0)[-1] in _SEPARATORS
-            or previous.group(0).lower() in _LEAD_WORDS
-        ):
-            starts.add(start)
-        previous = match
-    return frozenset(starts)
-
-
-def action_ends(text: str) -> frozenset[int]:
-    """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
-    a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
-    into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
-    phrase ("Email | vendor", "Plan a visit | of the old plant"). In a text without capitals
-    a name does not stand out, so any word end is allowed there.
-    """
-    lower = not any(c.isupper() for c in text)
-    ends = set()
-    words = list(re.finditer(r"\S+", text))
-    for i, match in enumerate(words):
-        word = match.group(0)
-        end = match.start() + len(word.rstrip(_TRAILING))
-        after = words[i + 1].group(0) if i + 1 < len(words) else ""
-        if (
-            lower
-            or end < match.end()
-            or not after
-            or after[0].isupper()
-            or after[0].isdigit()
-            or after[0] in "@(+&-–—"
-            or after.lower().rstrip(_TRAILING) in _END_WORDS
-        ):
-            ends.add(end)
-    return frozenset(ends)
+from calendar_ner.decode.config import DecodeConfig
+from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.drafts import guess_event, value_end
+from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
+from calendar_ner.prompt import PROMPT_HEAD, encode_prompt, encode_segment, fixed_text, value_text
+from calendar_ner.schema import FIELDS, LIST_FIELDS, Event
+from calendar_ner.spans import copied, fold
 
 
 @dataclass
@@ -236,7 +62,7 @@ class _Row:
     """Decoding state of one request."""
 
     text: str
-    guess: Event  # a rule-based draft of every value (calendar_ner.drafts)
+    guess: Event  # a rule-based draft of every value (calendar_ner.decode.drafts)
     guess_ids: list[list[int]]  # its value tokens per field
     stops: list[int]  # where date/time/duration spans start in ``text``
     field_index: int = 0
@@ -284,11 +110,8 @@ class ConstrainedDecoder:
         draft_tokens: int = 96,
         min_draft_tokens: int = 8,
         top_k: int = 12,
-        copy_fields: Sequence[str] = COPY_FIELDS,
-        action_bounds: bool = True,
-        exact_copy: bool = True,
+        config: DecodeConfig | None = None,
         cache_prompt_head: bool = False,
-        ground_durations: bool = True,
     ) -> None:
         """
         Args:
@@ -301,23 +124,11 @@ class ConstrainedDecoder:
                 compact target JSON is ~70 tokens).
             min_draft_tokens: The shortest it gets while drafts keep missing.
             top_k: Candidates checked against the grammar per step.
-            copy_fields: Fields whose strings must be spans of the request text (compared
-                case-insensitively; ``exact_copy`` adds case): the model can then not mis-copy a
-                name or a date's digits.
-            action_bounds: With the action copied, start and end it only where
-                :func:`action_starts` and :func:`action_ends` allow (never inside a phrase).
-            exact_copy: Spell a copied string with the tokens a training target spells that span
-                of the request with (its case included), so a model that begins a name with a
-                token no target begins it with ("I" for "Isabella") cannot wander into another
-                span ("In the …").
+            config: How values may be written (:class:`DecodeConfig`; None: its defaults).
             cache_prompt_head: Compute the prompt's fixed head (the same ~10 tokens before every
                 request) once and reuse its keys and values in every batch, which saves ~8% of
                 the tokens fed per event. Only for weights that no longer change: a model that
                 is still training would read a stale head.
-            ground_durations: In :meth:`extract`, respell a duration the request never writes
-                the way the labels spell its amount, where the request states that amount ("1
-                hour and a half" for "an hour and a half" becomes "1 hour 30 minutes";
-                :func:`calendar_ner.schema.ground_duration`).
         """
         self.model = model
         self.tokenizer = tokenizer
@@ -326,11 +137,11 @@ class ConstrainedDecoder:
         self.draft_tokens = draft_tokens
         self.min_draft_tokens = min(min_draft_tokens, draft_tokens)
         self.top_k = top_k
-        self.copy_fields = check_copy_fields(copy_fields)
-        self.action_bounds = action_bounds and "action" in self.copy_fields
-        self.exact_copy = exact_copy
+        self.config = config or DecodeConfig()
+        self.copy_fields = frozenset(self.config.copy_fields)
+        self.action_bounds = self.config.action_bounds and "action" in self.copy_fields
+        self.exact_copy = self.config.exact_copy
         self.cache_prompt_head = cache_prompt_head
-        self.ground_durations = ground_durations
         self.head_ids = encode_segment(tokenizer, PROMPT_HEAD)  # what every prompt starts with
         self._head: tuple[int, list[tuple[torch.Tensor, torch.Tensor]]] | None = None
         self.fixed_ids = [encode_segment(tokenizer, fixed_text(i)) for i in range(len(FIELDS) + 1)]
@@ -674,16 +485,3 @@ class ConstrainedDecoder:
         values = row.values + [" null"] * (len(FIELDS) - len(row.values))
         body = "".join(fixed_text(i) + values[i] for i in range(len(FIELDS)))
         return body + fixed_text(len(FIELDS))
-
-    def extract(self, texts: list[str], batch_size: int = 8) -> list[Event]:
-        """Canonical events for ``texts`` (batched by prompt length, returned in input order)."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        results: list[Event | None] = [None] * len(texts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            for i, raw in zip(chunk, self.decode_batch([texts[i] for i in chunk])):
-                request = texts[i] if self.ground_durations else None
-                results[i] = parse_output(raw, request) or empty_event()
-        return results

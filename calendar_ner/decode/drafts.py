@@ -7,7 +7,8 @@ Guesses never reach the output: the model's own greedy choice always wins. Hand-
 they only have to be cheap and usually right, and they read the same surface forms the training
 targets copy (see :func:`calendar_ner.data.tokens.training_target`).
 
-    python -c "from calendar_ner.drafts import guess_event as g; print(g('Lunch with Sam at 1pm'))"
+    >>> guess_event("Lunch with Sam at 1pm")[0]["attendees"]
+    ['Sam']
 
 Measured agreement with the training targets (``python benchmarks/drafts.py``): every field
 right on about two thirds of the real rows; one wrong field costs about one extra forward.
@@ -18,20 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from calendar_ner.schema import (
-    CANONICAL_DATE,
-    CANONICAL_TIME,
-    FIELDS,
-    Event,
-    normalize_date,
-    normalize_duration,
-    normalize_time,
-)
+from calendar_ner.schema import FIELDS, Event, normalize_duration
+from calendar_ner.spans import date_span, time_span
 
-Span = tuple[int, int]
-
-_WORD = re.compile(r"\S+")
-_STARTS_DATE = re.compile(r"^(\d|[A-Z][a-z]{2})")  # "3rd", "2024-", "May", "Friday"
 _DURATION = re.compile(
     r"\b(?:\d+(?:\.\d+)?\s?(?:hours?|hrs?|h|minutes?|mins?|m)|(?:an?|one)[ -]hour)\b", re.I
 )
@@ -54,48 +44,6 @@ _BOUNDARY = re.compile(
 )
 # A place written bare after the time in short notes: "... 14:00 Conference Room 1hr".
 _BARE_PLACE = re.compile(r"\s*([A-Z][\w'-]*(?:\s[A-Z0-9][\w'-]*)*)")
-
-
-def _words(text: str) -> list[Span]:
-    """Whitespace words with trailing punctuation cut off."""
-    return [
-        (m.start(), m.end() - len(m.group(0)) + len(m.group(0).rstrip(",.;:!?)")))
-        for m in _WORD.finditer(text)
-    ]
-
-
-def time_span(text: str) -> Span | None:
-    """The first span (longest at its start) that normalizes to ``H:MM AM/PM``."""
-    words = _words(text)
-    for i in range(len(words)):
-        for width in (2, 1):
-            start, end = words[i][0], words[min(i + width, len(words)) - 1][1]
-            span = text[start:end]
-            if not span.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(span)):
-                return start, end
-    return None
-
-
-def date_span(text: str, max_parses: int = 200) -> Span | None:
-    """The first span (shortest at its end) that normalizes to ``DD/MM/YYYY``.
-
-    Each candidate is parsed by dateutil (~0.1-0.3 ms); ``max_parses`` bounds a text full of
-    numbers (real requests hold their date within the first few dozen words).
-    """
-    words = _words(text)
-    for j, (_, end) in enumerate(words):
-        if not any(c.isdigit() for c in text[words[j][0] : end]):
-            continue  # every full date ends with a number (the year, or a numeric date)
-        for start, _ in reversed(words[max(j - 4, 0) : j + 1]):
-            span = text[start:end]
-            if not _STARTS_DATE.match(span):
-                continue
-            max_parses -= 1
-            if CANONICAL_DATE.fullmatch(normalize_date(span)):
-                return start, end
-            if max_parses <= 0:
-                return None
-    return None
 
 
 def value_end(text: str, start: int, stops: Sequence[int] = ()) -> int:

@@ -1,0 +1,71 @@
+"""``DecodeConfig``: the one set of decoding options, from the command line to the adapter.
+
+Every field is a flag of ``extract``, ``evaluate`` and ``serve`` (``--decode.<field>``), a
+keyword of :meth:`calendar_ner.extract.CalendarExtractor.from_pretrained`, an option of the
+LightningModule (``--model.decode.<field>``, used by validation, test and predict) and a key
+of ``"decode"`` in the ``calendar_ner.json`` saved beside each adapter. A new option is a new
+field here; the flags, the metadata and ``/health`` follow from it.
+
+    >>> DecodeConfig.from_meta({"decode": {"exact_copy": False}}).exact_copy
+    False
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from calendar_ner.decode.copy import COPY_FIELDS
+from calendar_ner.schema import FIELDS
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """How the constrained decoder may write each value, and how a decoded value is tidied."""
+
+    copy_fields: list[str] = field(default_factory=lambda: list(COPY_FIELDS))
+    """Fields whose strings must be word-start spans of the request text (compared ignoring
+    case; ``exact_copy`` adds case), e.g. '[attendees, location]'; '[]' turns the constraint
+    off. Date and time need the targets to copy them as written (``data.surface_datetime``)."""
+    action_bounds: bool = True
+    """With the action copied, start and end it only where a request's action can: never inside
+    a phrase of content words (:func:`calendar_ner.decode.copy.action_starts`, ``action_ends``)."""
+    exact_copy: bool = True
+    """Spell a copied string with the tokens (and case) a training target spells that span of
+    the request with, so a model cannot wander from one span into another."""
+    ground_durations: bool = True
+    """Respell a decoded duration the request never writes as the labels spell the amount the
+    request states, e.g. '1 hour and a half' -> '1 hour 30 minutes'
+    (:func:`calendar_ner.schema.ground_duration`)."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.copy_fields) - set(FIELDS))
+        if unknown:
+            raise ValueError(
+                f"decode.copy_fields: unknown field(s) {unknown}; the fields are {list(FIELDS)}"
+            )
+        # Schema order, no repeats: the saved metadata and /health read the same whatever the
+        # order given.
+        object.__setattr__(self, "copy_fields", [f for f in FIELDS if f in self.copy_fields])
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], **overrides: Any) -> DecodeConfig:
+        """The options saved in an adapter's ``calendar_ner.json`` (``meta``), then
+        ``overrides`` that are not None; a key missing from both keeps its default. Adapters
+        exported before ``"decode"`` existed keep these keys at the top level."""
+        names = [f.name for f in fields(cls)]
+        saved = meta.get("decode", meta)
+        given = {k: saved[k] for k in names if saved.get(k) is not None}
+        given |= {k: v for k, v in overrides.items() if v is not None}
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ValueError(f"unknown decoding option(s) {unknown}; the options are {names}")
+        return cls(**given)
+
+    def replace(self, **changes: Any) -> DecodeConfig:
+        """A copy with ``changes`` applied (for ablations)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready options, as saved under ``"decode"`` in ``calendar_ner.json``."""
+        return asdict(self)

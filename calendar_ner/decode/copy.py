@@ -1,0 +1,86 @@
+"""Copy rules: which fields are spans of the request, and where a copied action may start and end.
+
+The span matching itself (:func:`calendar_ner.spans.copied`) lives with the other span finders.
+"""
+
+from __future__ import annotations
+
+import re
+
+from calendar_ner.spans import date_span, time_span
+
+# Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
+# every date, time (as written, data.surface_datetime), attendee name and location, and 593
+# actions (the other 7 spell out "mtg" or "sess."; `python benchmarks/label_audit.py`).
+COPY_FIELDS = ("action", "date", "time", "attendees", "location")
+# Words after which an action may start (action_starts): articles and other determiners,
+# planning verbs and their particles, and relative dates.
+_LEAD_WORDS = frozenset(
+    """a an the my our your his her their some this that these to for please let's lets
+    schedule book plan arrange organize organise set add put pencil block reserve create make
+    hold have need want do up in down off today tonight tomorrow monday tuesday wednesday
+    thursday friday saturday sunday weekend week""".split()
+)
+_SEPARATORS = frozenset(",;:.!?)]}-–—|/")
+# Words before which an action may end (action_ends): prepositions and participles that lead
+# into the other fields, and relative dates and recurrences.
+_END_WORDS = frozenset(
+    """with w/ w on at for in to from via using by over scheduled planned arranged set
+    rescheduled booked starting lasting around until till between before after during every
+    daily weekly biweekly bi-weekly monthly quarterly annually yearly today tonight tomorrow
+    next this""".split()
+)
+_TRAILING = ",;:.!?)]}\"'"
+
+
+def action_starts(text: str) -> frozenset[int]:
+    """Where in ``text`` (whitespace collapsed) the action may start: the first word, or a word
+    after a date or time, after punctuation, or after a function word ("Set up a | team retro",
+    "Book | lunch", "Tomorrow | lunch") -- never inside a phrase of content words.
+
+    On the 600 real dev rows 591 of the 593 actions copied from the text start at such a word
+    (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
+    first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync").
+    """
+    span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
+    starts = set()
+    previous = None
+    for match in re.finditer(r"\S+", text):
+        word = match.group(0)
+        start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
+        if (
+            previous is None
+            or previous.end() in span_ends
+            or previous.group(0)[-1] in _SEPARATORS
+            or previous.group(0).lower() in _LEAD_WORDS
+        ):
+            starts.add(start)
+        previous = match
+    return frozenset(starts)
+
+
+def action_ends(text: str) -> frozenset[int]:
+    """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
+    a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
+    into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
+    phrase ("Email | vendor", "Plan a visit | of the old plant"). In a text without capitals
+    a name does not stand out, so any word end is allowed there.
+    """
+    lower = not any(c.isupper() for c in text)
+    ends = set()
+    words = list(re.finditer(r"\S+", text))
+    for i, match in enumerate(words):
+        word = match.group(0)
+        end = match.start() + len(word.rstrip(_TRAILING))
+        after = words[i + 1].group(0) if i + 1 < len(words) else ""
+        if (
+            lower
+            or end < match.end()
+            or not after
+            or after[0].isupper()
+            or after[0].isdigit()
+            or after[0] in "@(+&-–—"
+            or after.lower().rstrip(_TRAILING) in _END_WORDS
+        ):
+            ends.add(end)
+    return frozenset(ends)
