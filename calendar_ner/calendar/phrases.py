@@ -1,0 +1,174 @@
+"""Day phrases read against a reference day: "tomorrow", "next Friday", "in 3 days", "the 15th",
+"3 January", "31/02/2026". Shared by the resolver and the recurrence rules.
+
+    >>> read_day("next Friday", date(2026, 11, 25)).day
+    datetime.date(2026, 12, 4)
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKDAYS: dict[str, int] = {
+    name: i
+    for i, names in enumerate(
+        (
+            "monday mon",
+            "tuesday tue tues",
+            "wednesday wed weds",
+            "thursday thu thur thurs",
+            "friday fri",
+            "saturday sat",
+            "sunday sun",
+        )
+    )
+    for name in names.split()
+}
+MONTHS: dict[str, int] = {
+    name.lower(): i
+    for i in range(1, 13)
+    for name in (calendar.month_name[i], calendar.month_abbr[i])
+} | {"sept": 9}
+NUMBERS: dict[str, int] = {"a": 1, "an": 1} | {
+    word: i + 1
+    for i, word in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+COUNT = r"\d+|" + "|".join(NUMBERS)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+NUMERIC_DATE = re.compile(r"(?<![\d/.])\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?![\d/.])")
+
+
+@dataclass(frozen=True)
+class DayReading:
+    """What a day phrase names: a ``day``, a ``shift`` from the reference instant ("in 2 hours"),
+    or neither with a ``reason``; ``note`` says how an ambiguous phrase was read."""
+
+    day: date | None = None
+    shift: timedelta | None = None
+    reason: str | None = None
+    note: str | None = None
+    impossible: bool = False
+
+
+def number(word: str) -> int:
+    """``"3"`` → 3, ``"a"``/``"one"`` → 1, … up to twelve."""
+    return int(word) if word.isdigit() else NUMBERS[word]
+
+
+def clean(phrase: str) -> str:
+    """Lower case, single spaces, no surrounding punctuation."""
+    return " ".join(phrase.lower().replace("\u202f", " ").split()).strip(" ,.;:!?")
+
+
+def _weekday_on_or_after(today: date, weekday: int) -> date:
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def _impossible(phrase: str, why: str) -> DayReading:
+    return DayReading(reason=f"impossible date {phrase!r}: {why}", impossible=True)
+
+
+def _dated(phrase: str, year: int, month: int, day: int) -> DayReading:
+    if not 1 <= month <= 12:
+        return _impossible(phrase, f"there is no month {month}")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return _impossible(phrase, f"{calendar.month_name[month]} {year} has {days} days")
+    return DayReading(day=date(year, month, day))
+
+
+def _next_dated(phrase: str, today: date, month: int, day: int) -> DayReading:
+    """The first ``day``/``month`` on or after ``today`` (a leap day can be 8 years off)."""
+    for year in range(today.year, min(today.year + 9, 10_000)):
+        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= today:
+            return DayReading(day=date(year, month, day))
+    return _impossible(phrase, f"{calendar.month_name[month]} never has a day {day}")
+
+
+def _next_numbered(today: date, day: int) -> date | None:
+    """The first day numbered ``day`` on or after ``today``, skipping months that lack it."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= today:
+            return date(year, month, day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+_SHIFT = re.compile(
+    rf"^(?:in|within) (?:(?P<n>{COUNT}|a couple of) )?(?P<unit>min(?:ute)?s?|hours?|hrs?|days?"
+    r"|weeks?|fortnight)$"
+)
+_WEEKDAY = re.compile(rf"^(?:(?P<which>this|next|coming|on) )?(?P<wd>{WEEKDAY})s?$")
+_WEEKEND = re.compile(r"^(?:(?P<which>this|next|the|on the|on) )?weekend$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NTH = re.compile(rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL}$")
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}}){_ORDINAL} (?:of )?({MONTH})(?: (\d{{4}}))?$")
+_MONTH_DAY = re.compile(rf"^({MONTH}) (\d{{1,2}}){_ORDINAL}(?: (\d{{4}}))?$")
+_RELATIVE = {
+    "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,
+    "tomorrow": 1, "tmrw": 1, "tomorrow morning": 1, "tomorrow afternoon": 1,
+    "tomorrow evening": 1, "tomorrow night": 1, "day after tomorrow": 2,
+    "the day after tomorrow": 2, "overmorrow": 2,
+}  # fmt: skip
+
+
+def read_day(phrase: str, today: date, text: str = "") -> DayReading:
+    """The day ``phrase`` names relative to ``today``; ``text`` (the request) tells whether a
+    numeric date was written with numbers only (then its day-first reading is noted)."""
+    p = clean(phrase)
+    if p in _RELATIVE:
+        return DayReading(day=today + timedelta(days=_RELATIVE[p]))
+    if m := _SHIFT.match(p):
+        n = 2 if m["n"] == "a couple of" else number(m["n"] or "1")
+        unit = m["unit"]
+        if unit.startswith(("min", "h")):
+            minutes = n * (1 if unit.startswith("min") else 60)
+            return DayReading(shift=timedelta(minutes=minutes))
+        days = n * {"d": 1, "w": 7, "f": 14}[unit[0]]
+        return DayReading(day=today + timedelta(days=days))
+    if m := _WEEKDAY.match(p):
+        day = _weekday_on_or_after(today, WEEKDAYS[m["wd"]])
+        return DayReading(day=day + timedelta(days=7 * (m["which"] == "next")))
+    if m := _WEEKEND.match(p):
+        day = _weekday_on_or_after(today, 5)
+        return DayReading(day=day + timedelta(days=7 * (m["which"] == "next")))
+    if m := _NUMERIC.match(p):
+        day, month, year = map(int, m.groups())
+        reading = _dated(phrase, year, month, day)
+        if reading.day and day <= 12 and month <= 12 and day != month and NUMERIC_DATE.search(text):
+            note = f"{phrase} read day first (DD/MM): {reading.day:%-d %B %Y}"
+            return DayReading(day=reading.day, note=note)
+        return reading
+    if m := _ISO.match(p):
+        year, month, day = map(int, m.groups())
+        return _dated(phrase, year, month, day)
+    p = re.sub(rf"^(?:(?:on|this|next) )?(?:{WEEKDAY}) ", "", re.sub(r"\s*[,-]\s*", " ", p))
+    if m := _NTH.match(p):
+        day = int(m[1])
+        found = _next_numbered(today, day) if 1 <= day <= 31 else None
+        return DayReading(day=found) if found else _impossible(phrase, f"no month has a day {day}")
+    for pattern, order in ((_DAY_MONTH, (0, 1)), (_MONTH_DAY, (1, 0))):
+        if m := pattern.match(p):
+            day, month = int(m[order[0] + 1]), MONTHS[m[order[1] + 1]]
+            if m[3]:
+                return _dated(phrase, int(m[3]), month, day)
+            return _next_dated(phrase, today, month, day)
+    return DayReading(reason=f"{phrase!r} names no calendar day")
+
+
+def read_month(phrase: str, today: date) -> date | None:
+    """The first day of the next month named by ``phrase`` alone ("March") after ``today``."""
+    month = MONTHS.get(clean(phrase))
+    if month is None:
+        return None
+    year = today.year + (month <= today.month)
+    return date(year, month, 1)
