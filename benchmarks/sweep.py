@@ -9,14 +9,14 @@ the test split, so the winner's shippable adapter and its test score come out of
 the test score is reported for every recipe but never picks one. Every run exports its last
 epoch, so a select run and its final run train alike; the epoch count is part of the recipe.
 
-    python benchmarks/sweep.py --out /tmp/sweep --accelerator cuda --parallel 9 --seeds 42 7 \
+    python benchmarks/sweep.py --out runs/sweep --accelerator cuda --parallel 9 --seeds 42 7 \
         --recipe "absolute=configs/release.yaml --data.corpus.relative_dates=0
                   --data.corpus.undated=0 --data.corpus.untimed=0" \
         --recipe "relative=configs/release.yaml" \
         --recipe "relative5=configs/release.yaml --trainer.max_epochs=5"
 
 On one H200 those 9 fits ran side by side, 3.6-5.4 minutes each, and the whole sweep took
-about 6 minutes (README "Choosing the recipe").
+about 6 minutes (docs/experiments.md).
 
 Seeds alone change only the LoRA initialisation and batch order: in the second sweep the two
 seeds of a 2-epoch recipe got the very same eval rows wrong, with the same answers. ``--resplit``

@@ -6,7 +6,8 @@ import pytest
 import torch
 from transformers import DynamicCache
 
-from calendar_ner.decode import ConstrainedDecoder, drafts
+from calendar_ner import spans
+from calendar_ner.decode import ConstrainedDecoder
 from calendar_ner.decode.drafts import guess_event
 from calendar_ner.models.weights import load_model
 from calendar_ner.prompt import encode_prompt, encode_target, render_target
@@ -149,8 +150,8 @@ def test_draft_budget_doubles_on_success_and_halves_on_a_miss(
 
 def test_date_guess_gives_up_after_max_parses(monkeypatch):
     calls = []
-    real = drafts.normalize_date
-    monkeypatch.setattr(drafts, "normalize_date", lambda s: calls.append(s) or real(s))
-    assert drafts.date_span("Jan 2024 " * 500, max_parses=7) is None
+    real = spans.normalize_date
+    monkeypatch.setattr(spans, "normalize_date", lambda s: calls.append(s) or real(s))
+    assert spans.date_span("Jan 2024 " * 500, max_parses=7) is None
     assert len(calls) == 7
-    assert drafts.date_span("x " * 50 + "on 3rd, Feb 2025") == (103, 116)
+    assert spans.date_span("x " * 50 + "on 3rd, Feb 2025") == (103, 116)
