@@ -10,8 +10,13 @@ written, :func:`calendar_ner.data.tokens.training_target`) is a verbatim span of
 and how many copied actions start and end where the decoder lets an action start and end
 (:func:`calendar_ner.decode.action_starts`, :func:`calendar_ner.decode.action_ends`), and how
 many labelled durations are a span of the request or a spelling of an amount it states, and are
-left as they are by :func:`calendar_ner.schema.ground_duration`. Prints counts only, never row
-text.
+left as they are by :func:`calendar_ner.schema.ground_duration`.
+
+Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges`` and
+``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
+labels it allows, and each exception by line number, field and a short category. And per request
+style (compact ``w/ A + B`` notes, ISO or dashed dates, sentences) which way the labels go for
+each convention. Prints counts, line numbers and field names only, never row text.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ from collections.abc import Callable
 
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
+from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import action_ends, action_starts
-from calendar_ner.schema import FIELDS, ground_duration, is_stated_duration
+from calendar_ner.decode.postprocess import postprocess
+from calendar_ner.decode.types import candidates, date_expressions, time_expressions
+from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
@@ -61,11 +69,132 @@ def shorthand_meeting(text: str, event: dict) -> str | None:
     return "changed" if re.search(r"\bmeeting\b", action) else None
 
 
+def shorthand_session(text: str, event: dict) -> str | None:
+    """A request that says "sess.": copied, or spelled out as "session"?"""
+    action = (event["action"] or "").lower()
+    if not re.search(r"\bsess\.", text, re.I):
+        return None
+    if "sess." in action:
+        return "kept"
+    return "changed" if "session" in action else None
+
+
+def location_article(text: str, event: dict) -> str | None:
+    """A location written after "the" ("at the pier"): is "the" in the label?"""
+    location = event["location"]
+    if not location or not re.search(rf"\bthe {re.escape(location)}", text, re.I):
+        if not location or not location.lower().startswith("the "):
+            return None
+    return "kept" if location.lower().startswith("the ") else "changed"
+
+
 PROBES: dict[str, Probe] = {
     "leading planning verb in the action": leading_verb,
     "glued duration unit (45min, 1hr)": glued_duration,
     '"mtg" in the action': shorthand_meeting,
+    '"sess." in the action': shorthand_session,
+    "article before the location": location_article,
 }
+
+# Request styles: a request may have several; "plain" when it has none of them.
+STYLES: dict[str, re.Pattern[str]] = {
+    "compact (w/, +)": re.compile(r"\bw/|\s\+\s"),
+    "ISO date": re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
+    "dashed date": re.compile(r"\b\d{1,2}\s*-\s*[A-Za-z]{3,}\s*-\s*\d{4}\b"),
+    "sentence": re.compile(r"^(?:please|can|could|i|we|let's|would)\b|[.?!]$", re.I),
+}
+
+
+def styles(text: str) -> list[str]:
+    """The styles of a request (:data:`STYLES`), or ["plain"]."""
+    return [name for name, pattern in STYLES.items() if pattern.search(text)] or ["plain"]
+
+
+def by_style(texts: list[str], rows: list[Row]) -> dict:
+    """For each convention and style, how many labels keep and change the wording."""
+    table: dict[str, dict[str, dict[str, int]]] = {}
+    for label, probe in PROBES.items():
+        table[label] = {}
+        for text, row in zip(texts, rows):
+            way = probe(text, row["output"])
+            for style in styles(text) if way else ():
+                counts = table[label].setdefault(style, {"kept": 0, "changed": 0})
+                counts[way] += 1
+    return table
+
+
+def _overlap(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
+
+
+def _copy_exception(text: str, value: str) -> str | None:
+    """Why a copied label is disallowed by ``typed_copies`` (None: it is allowed)."""
+    folded, blocked = fold(text), candidates(text).blocked
+    quoted = f' "{value}"'
+    if not copied(quoted, folded) or copied(quoted, folded, blocked=blocked):
+        return None
+    spans = [m.span() for m in re.finditer(re.escape(fold(value)), folded)]
+    kinds = (("date", date_expressions(text)), ("time", time_expressions(text)))
+    for kind, found in (*kinds, ("duration", duration_spans(text))):
+        if all(_overlap(span, found) for span in spans):
+            return f"overlaps a {kind}"
+    return "overlaps a date, time or duration"
+
+
+def _time_of(text: str, value: str) -> str | None:
+    return postprocess(json.dumps({"time": value}), text, DecodeConfig())["time"]
+
+
+def typed_rules(texts: list[str], rows: list[Row]) -> dict:
+    """Per typed rule: labels it concerns, labels it allows, exceptions (line, field, why)."""
+    report: dict[str, dict] = {
+        rule: {"labelled": 0, "allowed": 0, "exceptions": []}
+        for rule in ("typed_dates", "typed_times", "typed_durations", "typed_copies")
+    }
+    report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
+
+    def check(rule: str, ok: bool, line: int, field: str, why: str) -> None:
+        report[rule]["labelled"] += 1
+        report[rule]["allowed"] += ok
+        if not ok:
+            report[rule]["exceptions"].append({"line": line, "field": field, "category": why})
+
+    for text, row in zip(texts, rows):
+        gold, line = row["output"], row["line"]
+        found = candidates(text)
+        target = training_target(text, gold)
+        if gold["date"] is not None:
+            ok = fold(target["date"]) in map(fold, found.date)
+            why = "no date expression" if not found.date else "not a date expression"
+            check("typed_dates", ok, line, "date", why)
+        if gold["time"] is not None:
+            ok = any(_time_of(text, c) == gold["time"] for c in found.time)
+            why = "no time expression" if not found.time else "not a time expression"
+            check("typed_times", ok, line, "time", why)
+            plain = DecodeConfig(time_ranges=False, bare_hours=False)
+            for rule in ("time_ranges", "bare_hours"):  # rows where the rule reads a candidate
+                changed = set()
+                for value in found.time:
+                    raw = json.dumps({"time": value})
+                    read = postprocess(raw, text, plain.replace(**{rule: True}))["time"]
+                    if read != postprocess(raw, text, plain)["time"]:
+                        changed.add(read)
+                report[rule]["applies"] += bool(changed)
+                report[rule]["agrees"] += gold["time"] in changed
+        if gold["duration"] is not None:
+            ok = any(
+                postprocess(json.dumps({"duration": c}), text, DecodeConfig())["duration"]
+                == gold["duration"]
+                for c in found.duration
+            )
+            why = "amount not stated" if not found.duration else "spelling not a candidate"
+            check("typed_durations", ok, line, "duration", why)
+        for field in ("action", "location", "attendees"):
+            values = gold[field] if isinstance(gold[field], list) else [gold[field]]
+            for value in filter(None, values):
+                why = _copy_exception(text, value)
+                check("typed_copies", why is None, line, field, why or "")
+    return report
 
 
 def verbatim(text: str, value: object) -> bool:
@@ -115,6 +244,8 @@ def audit(rows: list[Row]) -> dict:
         "conventions": probes,
         "minority_rows": len(minority_rows),
         "minority_share": len(minority_rows) / len(rows),
+        "conventions_by_style": by_style(texts, rows),
+        "typed_rules": typed_rules(texts, rows),
     }
 
 

@@ -418,3 +418,151 @@ def normalize_time(text: str) -> str:
         suffix = "AM" if hour < 12 else "PM"
         hour = hour % 12 or 12
     return f"{hour}:{minute:02d} {suffix}"
+
+
+# --- time ranges and bare hours ----------------------------------------------------------------
+
+# The same reading as the calendar resolver (docs/calendar.md, "Times"): a part without am/pm
+# takes the other part's when the start stays before the end, else the opposite one; with no
+# am/pm at all, hours 1-7 are PM, 8-11 AM, 12 noon, unless "tonight"/"afternoon"/"evening"
+# (PM) or "morning" (AM) says otherwise; a leading zero or an hour of 13 or more is 24-hour.
+_PART = r"\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\b\.?)?|noon|midday|midnight"
+_NOT_A_TIME_AFTER = r"(?![\w/:-]|\s*(?:min|hour|hr|h\b|day|week|month|year|people|ppl|person|%))"
+_TIME_RANGE = re.compile(
+    rf"(?<![\w:/.,-])(?:(?P<lead>from\s+)?(?P<a>{_PART})\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*"
+    rf"(?P<b>{_PART})|between\s+(?P<c>{_PART})\s+and\s+(?P<d>{_PART})){_NOT_A_TIME_AFTER}",
+    re.IGNORECASE,
+)
+_PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
+_PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon)\b", re.IGNORECASE)
+_AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
+
+
+class _Clock(NamedTuple):
+    hour: int  # 0-23 when ``fixed`` or ``meridiem`` is set, else 1-12 as written
+    minute: int
+    meridiem: str | None  # "am"/"pm" when written
+    fixed: bool  # 24-hour: needs no am/pm
+
+
+def _part(text: str) -> _Clock | None:
+    text = text.lower()
+    if text in ("noon", "midday"):
+        return _Clock(12, 0, "pm", True)
+    if text == "midnight":
+        return _Clock(0, 0, "am", True)
+    match = _PART_CLOCK.match(text)
+    if not match:
+        return None
+    hour, minute, meridiem = int(match[1]), int(match[2] or 0), match[3]
+    if minute > 59 or hour > 23 or (meridiem and not 1 <= hour <= 12):
+        return None
+    if meridiem:
+        return _Clock(hour % 12 + 12 * (meridiem == "p"), minute, meridiem + "m", True)
+    return _Clock(hour, minute, None, hour == 0 or hour >= 13 or match[1].startswith("0"))
+
+
+def _hint(text: str) -> str | None:
+    return "pm" if _PM_HINT.search(text) else "am" if _AM_HINT.search(text) else None
+
+
+def _with(clock: _Clock, meridiem: str) -> int:
+    return clock.hour % 12 + 12 * (meridiem == "pm")
+
+
+def _infer(clock: _Clock, hint: str | None) -> int:
+    if clock.fixed:
+        return clock.hour
+    if hint:
+        return _with(clock, hint) if clock.hour != 12 else 12
+    return clock.hour + 12 if clock.hour <= 7 else clock.hour
+
+
+def _clock_text(hour: int, minute: int) -> str:
+    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+
+
+def bare_hour(value: str, text: str = "") -> str:
+    """A bare hour ("7") as ``H:MM AM/PM`` by the resolver's rule: 1-7 PM, 8-11 AM, 12 noon,
+    unless ``text`` says "tonight"/"afternoon"/"evening" (PM) or "morning" (AM); anything else
+    is returned unchanged.
+
+    >>> [bare_hour(h) for h in ("7", "9", "12", "0", "7pm")]
+    ['7:00 PM', '9:00 AM', '12:00 PM', '0', '7pm']
+    >>> bare_hour("9", "dinner this evening at 9")
+    '9:00 PM'
+    """
+    if not re.fullmatch(r"\d{1,2}", value.strip()) or not 1 <= int(value) <= 12:
+        return value
+    clock = _Clock(int(value), 0, None, False)
+    return _clock_text(_infer(clock, _hint(text)), 0)
+
+
+class TimeRange(NamedTuple):
+    """A clock-time range written in a request ("3-5pm", "from 2 to 4", "10:00-10:30")."""
+
+    start: int  # where the range starts in the text (after "from")
+    end: int
+    text: str  # the range as written ("3-5pm", "2 to 4", "between 1 and 3")
+    first: str  # its first part as written ("3" of "3-5pm")
+    time: str  # the start, ``H:MM AM/PM``
+    minutes: int  # its length
+
+
+def time_ranges(text: str) -> list[TimeRange]:
+    """Every clock-time range in ``text``, read as the calendar resolver reads one.
+
+    A range with neither am/pm, minutes nor "from"/"between" ("2-4") is not read: it is as
+    often a count.
+
+    >>> [(r.time, r.minutes) for r in time_ranges("Office hours 3-5pm, then 11:30 to 1")]
+    [('3:00 PM', 120), ('11:30 AM', 90)]
+    """
+    hint = _hint(text)
+    found = []
+    for match in _TIME_RANGE.finditer(text):
+        first, second = match["a"] or match["c"], match["b"] or match["d"]
+        a, b = _part(first), _part(second)
+        marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
+        if a is None or b is None or not marked:
+            continue
+        start, end = _range_hours(a, b, hint)
+        minutes = (end * 60 + b.minute - start * 60 - a.minute) % (24 * 60)
+        if minutes:
+            at = match.start("a") if match["a"] else match.start()
+            span = text[at : match.end()]
+            found.append(
+                TimeRange(at, match.end(), span, first, _clock_text(start, a.minute), minutes)
+            )
+    return found
+
+
+def _range_hours(a: _Clock, b: _Clock, hint: str | None) -> tuple[int, int]:
+    other = {"am": "pm", "pm": "am"}
+    if not a.fixed and b.meridiem:
+        start, end = _with(a, b.meridiem), b.hour
+        if (start, a.minute) >= (end, b.minute):
+            start = _with(a, other[b.meridiem])
+        return start, end
+    if not b.fixed and a.meridiem:
+        start, end = a.hour, _with(b, a.meridiem)
+        if (end, b.minute) <= (start, a.minute):
+            end = _with(b, other[a.meridiem])
+        return start, end
+    if not b.fixed and a.fixed:
+        return a.hour, b.hour  # "09:00-12:30": both 24-hour
+    return _infer(a, hint), _infer(b, hint)
+
+
+def duration_spelling(minutes: float) -> str:
+    """How the labels spell an amount they write themselves: "2 hours", "30 minutes",
+    "1 hour 30 minutes"."""
+    return _spellings(minutes)[0]
+
+
+def duration_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes a duration amount ("45min", "an hour", "1hr 30min" and its parts)."""
+    found = _amounts(text)
+    return [(a.start, a.end) for a in found] + [
+        (first.start, second.end) for first, second in _two_part(found, text)
+    ]

@@ -59,8 +59,9 @@ def _date_like(token: str) -> bool:
     return not token.isalpha() or is_calendar_word(token)
 
 
-def date_spans(text: str, value: str, *, date_words_only: bool = False) -> list[Span]:
-    """Spans of ``text`` (ending at a token with a 4-digit year) that normalize to ``value``.
+def date_spans(text: str, value: str | None, *, date_words_only: bool = False) -> list[Span]:
+    """Spans of ``text`` (ending at a token with a 4-digit year) that normalize to ``value``
+    (None: to any ``DD/MM/YYYY``).
 
     With ``date_words_only`` every token of the span must look like part of a date (numbers,
     ordinals, dashes, month and weekday names), so "on" or "at" are never inside a span.
@@ -74,7 +75,8 @@ def date_spans(text: str, value: str, *, date_words_only: bool = False) -> list[
             start = tokens[i][0]
             if date_words_only and not _date_like(text[start : tokens[i][1]]):
                 break
-            if normalize_date(text[start:end]) == value:
+            date = normalize_date(text[start:end])
+            if date == value or (value is None and CANONICAL_DATE.fullmatch(date)):
                 spans.append((start, end))
     return spans
 
@@ -147,10 +149,12 @@ def copied(
     folded_text: str,
     starts: Collection[int] | None = None,
     ends: Collection[int] | None = None,
+    blocked: Collection[Span] = (),
 ) -> bool:
     """Whether every string in a value's text is a span of the request text (``folded_text``,
     :func:`fold`-ed) that starts at a word start (one of ``starts`` when given) and, once the
-    string is closed, ends at a word end (one of ``ends`` when given).
+    string is closed, ends at a word end (one of ``ends`` when given), and overlaps none of the
+    ``blocked`` spans (the request's dates, times and durations: :mod:`calendar_ner.decode.types`).
 
     ``value`` is a valid prefix (:func:`calendar_ner.decode.grammar.value_status`), so its
     quotes alternate open, close.
@@ -164,6 +168,7 @@ def copied(
         if not any(
             (starts is None or m.start() in starts)
             and (ends is None or not closed or m.end() in ends)
+            and all(m.end() <= s or e <= m.start() for s, e in blocked)
             for m in found
         ):
             return False

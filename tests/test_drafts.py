@@ -100,7 +100,7 @@ def test_wrong_drafts_cost_forwards_not_correctness(tokenizer):
         **guess_event(text)[0],
         "action": "Lunch with Omar and Lena",  # runs past the guessed end
         "attendees": ["Lena"],  # drops a guessed name
-        "location": "the rooftop bar on 3rd",  # copied past a stop
+        "location": "the rooftop bar on",  # copied past a boundary (not into the date)
         "notes": "1hr",  # guessed null
     }
     forwards = []

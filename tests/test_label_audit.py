@@ -45,6 +45,12 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
         "leading planning verb in the action": {"kept": 2, "changed": 1},
         "glued duration unit (45min, 1hr)": {"kept": 2, "changed": 1},
         '"mtg" in the action': {"kept": 1, "changed": 1},
+        '"sess." in the action': {"kept": 0, "changed": 0},
+        "article before the location": {"kept": 0, "changed": 1},
+    }
+    assert report["conventions_by_style"]["glued duration unit (45min, 1hr)"] == {
+        "compact (w/, +)": {"kept": 0, "changed": 1},
+        "plain": {"kept": 2, "changed": 0},
     }
     # Minority rows: the dropped verb (row 2), the spelled-out 45min (row 1), and one "mtg"
     # way (a tie picks "kept", row 2): rows 1 and 2.
@@ -66,3 +72,28 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
         "at_allowed_start": 4,
         "at_allowed_start_and_end": 3,
     }
+
+
+def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
+    rows = [
+        _row("Lunch 3rd, Feb 2025 3pm at Room 4B 1hr", action="Lunch", location="Room 4B"),
+        _row("Lunch 3rd, Feb 2025 3pm at Room 4B 1hr", location="Room 4B 1hr", duration="1 hour"),
+        _row("Lunch 3rd, Feb 2025 3pm", date="04/02/2025", duration="2 hours"),
+        _row("Office hours 3rd, Feb 2025 3-5pm", duration="2 hours"),
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = label_audit.audit(label_audit.read_rows(path)[0])["typed_rules"]
+    assert report["typed_dates"] == {
+        "labelled": 4,
+        "allowed": 3,
+        "exceptions": [{"line": 3, "field": "date", "category": "not a date expression"}],
+    }
+    assert report["typed_durations"]["exceptions"] == [
+        {"line": 3, "field": "duration", "category": "amount not stated"}
+    ]
+    assert report["typed_copies"]["exceptions"] == [
+        {"line": 2, "field": "location", "category": "overlaps a duration"}
+    ]
+    assert report["time_ranges"] == {"applies": 1, "agrees": 1}
+    assert report["typed_times"]["allowed"] == 4

@@ -37,6 +37,29 @@ class DecodeConfig:
     """Respell a decoded duration the request never writes as the labels spell the amount the
     request states, e.g. '1 hour and a half' -> '1 hour 30 minutes'
     (:func:`calendar_ner.schema.ground_duration`)."""
+    typed_dates: bool = True
+    """Write a date only as a whole date expression of the request (absolute, partial like "May
+    10", relative like "next Friday"; a weekday of "every Monday" only when no other date is
+    written) or null (:func:`calendar_ner.decode.types.date_expressions`)."""
+    typed_times: bool = True
+    """Write a time only as a whole time expression of the request (a clock time, a range or its
+    first part, a bare hour after "at", a part of the day) or null
+    (:func:`calendar_ner.decode.types.time_expressions`)."""
+    typed_durations: bool = True
+    """Write a duration only as an amount the request states (as written or as the labels spell
+    it) or the length of a time range it writes, or null
+    (:func:`calendar_ner.decode.types.duration_values`)."""
+    typed_copies: bool = True
+    """Keep copied strings (action, location, attendees) off the request's dates, times and
+    durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action."""
+    time_ranges: bool = True
+    """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
+    "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null
+    duration the range's length ("2 hours") (:func:`calendar_ner.schema.time_ranges`)."""
+    bare_hours: bool = True
+    """Read a bare hour ("at 7") as the calendar resolver does: 1-7 PM, 8-11 AM, 12 noon,
+    unless the request says "morning" or "tonight"/"afternoon"/"evening"
+    (:func:`calendar_ner.schema.bare_hour`)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.copy_fields) - set(FIELDS))

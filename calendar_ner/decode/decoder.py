@@ -52,9 +52,13 @@ from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import action_ends, action_starts
 from calendar_ner.decode.drafts import guess_event, value_end
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
+from calendar_ner.decode.types import Candidates, allows, candidates, continuations
 from calendar_ner.prompt import PROMPT_HEAD, encode_prompt, encode_segment, fixed_text, value_text
 from calendar_ner.schema import FIELDS, LIST_FIELDS, Event
 from calendar_ner.spans import copied, fold
+
+# Copied fields that may not overlap a date, time or duration of the request (typed_copies).
+_OFF_TYPED = frozenset({"action", "attendees", "location"})
 
 
 @dataclass
@@ -79,6 +83,7 @@ class _Row:
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
+    typed: Candidates = field(default_factory=Candidates)  # allowed dates, times, durations
 
     def __post_init__(self) -> None:
         self.folded_text = fold(self.text)
@@ -193,7 +198,8 @@ class ConstrainedDecoder:
             for token in torch.topk(logits, self.top_k).indices.tolist():
                 if self._allowed(row, token, copy):
                     return token
-            if copy:  # the model's best tokens leave the text: continue a span of it instead
+            # The model's best tokens leave the text or the candidates: continue one instead.
+            if copy or row.typed.of(FIELDS[row.field_index]) is not None:
                 spans = [t for t in self._span_tokens(row) if self._allowed(row, t, copy)]
                 if spans:
                     return max(spans, key=lambda t: logits[t].item())
@@ -204,9 +210,13 @@ class ConstrainedDecoder:
         text = self._decode(ids)
         if value_status(text, row.in_list) == INVALID:
             return False
+        field_name = FIELDS[row.field_index]
+        if not allows(text, row.typed.of(field_name)):
+            return False
         if not copy:
             return True
-        if not copied(text, row.folded_text, *row.bounds):
+        blocked = row.typed.blocked if field_name in _OFF_TYPED else ()
+        if not copied(text, row.folded_text, *row.bounds, blocked):
             return False
         if not self.exact_copy:
             return True
@@ -249,12 +259,17 @@ class ConstrainedDecoder:
         return out
 
     def _span_tokens(self, row: _Row) -> set[int]:
-        """First tokens of each way the open string of the current value goes on in the text,
-        and the closing quote."""
+        """First tokens of each way the open string of the current value goes on in the text
+        or to a typed candidate, and the closing quote."""
         body = row.value_text[1:]
         if body.count('"') % 2 == 0:  # not inside a string
             return set()
         tokens = {self.closers[0]}
+        allowed = row.typed.of(FIELDS[row.field_index])
+        for rest in continuations(row.value_text, allowed or ()):
+            tokens.add(encode_segment(self.tokenizer, rest)[0])
+        if FIELDS[row.field_index] not in self.copy_fields:
+            return tokens
         content = self._open_string(row.value_ids, row.value_text) if self.exact_copy else None
         if content is not None:
             n = len(content[1])
@@ -400,6 +415,14 @@ class ConstrainedDecoder:
             row.seen = len(head)  # copied spans are looked up there
             if self.action_bounds:
                 row.action_starts, row.action_ends = action_starts(head), action_ends(head)
+            cfg = self.config
+            row.typed = candidates(
+                head,
+                dates=cfg.typed_dates,
+                times=cfg.typed_times,
+                durations=cfg.typed_durations,
+                block=cfg.typed_copies,
+            )
             row.budget = self.draft_tokens
             rows.append(row)
         device = next(self.model.parameters()).device

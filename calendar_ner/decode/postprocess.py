@@ -7,21 +7,30 @@ CLI (:mod:`calendar_ner.extract`), the REST server, validation/test metrics and 
     >>> raw = '{"action": "Sync", "duration": "1 hour and a half"}'
     >>> postprocess(raw, "Sync for an hour and a half", DecodeConfig())["duration"]
     '1 hour 30 minutes'
+    >>> event = postprocess('{"time": "3-5pm"}', "Office hours 3-5pm", DecodeConfig())
+    >>> event["time"], event["duration"]
+    ('3:00 PM', '2 hours')
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from calendar_ner.decode.config import DecodeConfig
-from calendar_ner.schema import Event, canonicalize, ground_duration
+from calendar_ner.schema import (
+    Event,
+    bare_hour,
+    canonicalize,
+    duration_spelling,
+    ground_duration,
+    time_ranges,
+)
+from calendar_ner.spans import fold
 
 
-def parse_event(text: str) -> Event | None:
-    """The canonical event in generated ``text``; None when it holds no JSON object.
-
-    Trailing text after the first complete object is ignored (free-form models often run on).
-    """
+def _object(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text``, as written."""
     start = text.find("{")
     if start < 0:
         return None
@@ -29,16 +38,43 @@ def parse_event(text: str) -> Event | None:
         obj, _ = json.JSONDecoder().raw_decode(text[start:])
     except json.JSONDecodeError:
         return None
-    if not isinstance(obj, dict):
-        return None
-    return canonicalize(obj, strict=False)
+    return obj if isinstance(obj, dict) else None
+
+
+def parse_event(text: str) -> Event | None:
+    """The canonical event in generated ``text``; None when it holds no JSON object.
+
+    Trailing text after the first complete object is ignored (free-form models often run on).
+    """
+    obj = _object(text)
+    return None if obj is None else canonicalize(obj, strict=False)
+
+
+def read_time(written: str, event: Event, request: str, config: DecodeConfig) -> None:
+    """Set ``event``'s time (and a missing duration) from a time ``written`` as a range of the
+    request or its first part (``time_ranges``), or as a bare hour (``bare_hours``)."""
+    if config.time_ranges:
+        for found in time_ranges(" ".join(request.split())):
+            if fold(written.strip()) in (fold(found.first), fold(found.text)):
+                event["time"] = found.time
+                if event["duration"] is None:
+                    event["duration"] = duration_spelling(found.minutes)
+                return
+    if config.bare_hours:
+        event["time"] = bare_hour(event["time"], request)
 
 
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     """The event in ``raw`` (None when it holds none), its values tidied as ``config`` says:
-    with ``ground_durations`` a duration the ``request`` never writes is respelled the way the
+    a time that is a range or a bare hour is read as one (:func:`read_time`), and with
+    ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states."""
-    event = parse_event(raw)
-    if event is not None and config.ground_durations:
+    obj = _object(raw)
+    if obj is None:
+        return None
+    event = canonicalize(obj, strict=False)
+    if event["time"] is not None and isinstance(obj.get("time"), str):
+        read_time(obj["time"], event, request, config)
+    if config.ground_durations:
         event["duration"] = ground_duration(event["duration"], request)
     return event

@@ -1,0 +1,211 @@
+"""Typed values: the dates, times and durations a request allows, and where copies may not go.
+
+A date is a whole date expression of the request (absolute, partial like "May 10", or relative
+like "tomorrow", "next Friday") or null; a time is a whole time expression (a clock time, a bare
+hour after "at", a part of the day, a range or its first part) or null; a duration is an amount
+the request states (or the length of a range it writes), spelled as written or as the labels
+spell amounts, or null. The constrained decoder (:mod:`calendar_ner.decode.decoder`) lets the
+model write only a prefix of one of these candidates and close a string only at a whole one, so
+the model's scores still choose which candidate (or null). And a copied string (action,
+location, attendees) never overlaps a date, time or duration expression of the request
+(:attr:`Candidates.blocked`).
+
+    >>> c = candidates("Retro at Pier 39 on 12 - Mar - 2025 at 7 for 45min")
+    >>> c.date, c.time, c.duration
+    (('12 - Mar - 2025',), ('7',), ('45min', '45 minutes', '45 mins', '45 min'))
+
+``python benchmarks/label_audit.py`` counts how many of the 600 dev labels each rule allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calendar_ner.schema import (
+    CANONICAL_TIME,
+    duration_spans,
+    duration_spelling,
+    normalize_time,
+    stated_durations,
+    time_ranges,
+)
+from calendar_ner.spans import Span, date_spans, fold, word_spans
+
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?"
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# "10 May", but not the "39 May" of "Pier 39 May 10".
+_MONTH_DAY = (
+    rf"{_MONTH}\.?\s+{_DAY}(?!\d)"
+    rf"|{_DAY}(?:\s+of)?\s+{_MONTH}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
+)
+_LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
+# Partial and relative dates, longest forms first. An ordinal alone ("the 15th") only where no
+# noun follows ("the 3rd floor" is a place).
+_PARTIAL = re.compile(
+    rf"(?<![\w/.-])(?:(?:(?:next|this|coming)\s+)?{_WEEKDAY}(?:,?\s+(?:the\s+)?(?:{_MONTH_DAY}))?"
+    rf"|{_MONTH_DAY}"
+    r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
+    r"|(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|tmrw|tmr"
+    r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)"
+    r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?))(?![\w/-])",
+    re.IGNORECASE,
+)
+# A weekday that only names when an event repeats ("every Monday", "each other Friday") or a
+# day of every month ("the 1st of every month").
+_RECURRING = re.compile(
+    rf"\b(?:every|each)\s+(?:other\s+)?{_WEEKDAY}\b"
+    r"|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month\b",
+    re.IGNORECASE,
+)
+# A bare hour: a number 1-12 after "at"/"@"/"around"/"by" that no unit, ordinal or clock follows.
+_BARE_HOUR = re.compile(
+    r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:./-]|\s*(?:%|o'clock|[ap]\.?m\b)"
+    r"|\s+(?:min|hour|hr|h\b|day|week|month|year|people|ppl|person|guests|st\b|nd\b|rd\b|th\b))",
+    re.IGNORECASE,
+)
+_DAY_PART = re.compile(
+    r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
+    re.IGNORECASE,
+)
+
+# A length stated without a number ("a few hours"): the labels copy it as written.
+_VAGUE = re.compile(
+    r"\b(?:a few|few|several|a couple of|couple of|some)\s+(?:hours?|hrs?|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The values a request allows per typed field (None: that field is not constrained), and
+    the spans of the request a copied string may not overlap."""
+
+    date: tuple[str, ...] | None = None
+    time: tuple[str, ...] | None = None
+    duration: tuple[str, ...] | None = None
+    blocked: tuple[Span, ...] = ()
+
+    def of(self, field: str) -> tuple[str, ...] | None:
+        """The candidates of ``field``; None for a field with no type."""
+        return getattr(self, field, None) if field in ("date", "time", "duration") else None
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def date_expressions(text: str) -> list[Span]:
+    """Spans of ``text`` that are whole date expressions: the shortest span that reads as a full
+    date (``DD/MM/YYYY``, as the training targets copy them: :func:`calendar_ner.spans.date_spans`)
+    and it with a weekday before it (not with the "39" of "Pier 39 Feb 3, 2025"), and the
+    partial and relative dates outside them. A weekday or day of a recurrence phrase
+    ("every Monday", "the 1st of every month") counts only when the request has no other date.
+    """
+    absolute = []
+    for start, end in date_spans(text, None, date_words_only=True):  # shortest first per end
+        shortest = next((s for s, e in absolute if e == end), None)
+        if shortest is None or _LEADING_WEEKDAY.match(text[start:shortest]):
+            absolute.append((start, end))  # "3rd Feb 2025", "Monday, 3rd Feb 2025"
+    others = [
+        m.span()
+        for m in _PARTIAL.finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e in absolute)
+    ]
+    for start, end in list(others):  # "Friday, May 10": "May 10" too
+        inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+)?", text[start:end], re.IGNORECASE)
+        if inner and inner.end() < end - start:
+            others.append((start + inner.end(), end))
+    recurring = [m.span() for m in _RECURRING.finditer(text)]
+    plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
+    if absolute or plain:
+        others = plain
+    return sorted(set(absolute + others))
+
+
+def time_expressions(text: str) -> list[Span]:
+    """Spans of ``text`` that are whole time expressions: clock times of one or two words
+    ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
+    and their first parts, bare hours after "at" ("at 7"), and parts of the day ("morning")."""
+    spans = []
+    words = word_spans(text)
+    in_range = [(r.start, r.end) for r in time_ranges(text)]
+    for i, (start, _) in enumerate(words):
+        for j in (i + 1, i):
+            if j >= len(words):
+                continue
+            end = words[j][1]
+            value = text[start:end]
+            if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
+                spans.append((start, end))
+                break
+    spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in in_range)]
+    for found in time_ranges(text):
+        spans += [(found.start, found.end), (found.start, found.start + len(found.first))]
+    spans += [m.span("h") for m in _BARE_HOUR.finditer(text)]
+    spans += [m.span() for m in _DAY_PART.finditer(text)]
+    return sorted(set(spans))
+
+
+def duration_values(text: str) -> tuple[str, ...]:
+    """The durations ``text`` allows: each amount as written, the spellings the labels give the
+    amounts it states (:func:`calendar_ner.schema.stated_durations`), a length stated without a
+    number as written ("a few hours"), and the length of each time range it writes, spelled as
+    the labels spell amounts ("3-5pm": "2 hours")."""
+    written = [text[s:e] for s, e in duration_spans(text)]
+    written += [m.group(0) for m in _VAGUE.finditer(text)]
+    spelled = [form for forms in stated_durations(text).values() for form in forms]
+    ranges = [duration_spelling(r.minutes) for r in time_ranges(text)]
+    return _unique(written + spelled + ranges)
+
+
+def candidates(
+    text: str, *, dates: bool = True, times: bool = True, durations: bool = True, block: bool = True
+) -> Candidates:
+    """The typed values of ``text`` (whitespace collapsed), for the fields switched on, and with
+    ``block`` the spans of its date, time and duration expressions that a copied string may not
+    overlap (a bare weekday or part of the day is not blocked: "Friday drinks", "Morning run")."""
+    date_found, time_found = date_expressions(text), time_expressions(text)
+    blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
+    blocked += [s for s in time_found if not _DAY_PART.fullmatch(text[s[0] : s[1]])]
+    blocked += duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
+    return Candidates(
+        date=_unique([text[s:e] for s, e in date_found]) if dates else None,
+        time=_unique([text[s:e] for s, e in time_found]) if times else None,
+        duration=duration_values(text) if durations else None,
+        blocked=tuple(sorted(set(blocked))) if block else (),
+    )
+
+
+def allows(value: str, allowed: tuple[str, ...] | None) -> bool:
+    """Whether ``value`` (a value's text so far, with its leading space; a valid prefix) can
+    still become null or one of ``allowed`` (case ignored); a closed string must be one.
+
+    >>> [allows(v, ("May 10",)) for v in (' "may', ' "May 10"', ' "May 1"', " nu")]
+    [True, True, False, True]
+    """
+    if allowed is None:
+        return True
+    body = value[1:]
+    if not body or "null".startswith(body):
+        return True
+    if body[0] != '"':
+        return False
+    content = fold(body[1:])
+    if content.endswith('"'):
+        return any(fold(c) == content[:-1] for c in allowed)
+    return any(fold(c).startswith(content) for c in allowed)
+
+
+def continuations(value: str, allowed: tuple[str, ...]) -> list[str]:
+    """The rest of each candidate that ``value`` (an open string) is a prefix of, with the
+    closing quote: the text a decoder may go on with."""
+    body = value[1:]
+    if not body.startswith('"') or body.count('"') != 1:
+        return []
+    content = fold(body[1:])
+    return [c[len(content) :] + '"' for c in allowed if fold(c).startswith(content)]

@@ -1,0 +1,222 @@
+"""Typed values: candidate dates, times and durations, ranges and bare hours (invented requests)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calendar_ner.calendar import resolve
+from calendar_ner.decode import ConstrainedDecoder, DecodeConfig
+from calendar_ner.decode.postprocess import postprocess
+from calendar_ner.decode.types import allows, candidates
+from calendar_ner.models.weights import load_model
+from calendar_ner.prompt import encode_segment
+from calendar_ner.schema import bare_hour, time_ranges
+from calendar_ner.spans import copied, fold
+from tests.conftest import TINY
+
+_DATES = [
+    "3rd, Feb 2025",
+    "2025-02-03",
+    "03 - Feb - 2025",
+    "Feb 3, 2025",
+    "22/11/2025",
+    "tomorrow",
+    "next Friday",
+    "May 10",
+    "Monday",
+]
+_TIMES = ["3pm", "9:30 am", "15:00", "noon", "7", "3-5pm", "10:00-10:30"]
+_DURATIONS = ["45min", "an hour", "2 hours", "1hr 30min", "30 mins", "a few hours"]
+_ACTIONS = ["Design review", "Lunch", "Budget sync", "Team standup", "Pairing"]
+_PLACES = ["Room 4B", "Pier 39", "the Oak Cafe", "Studio 2"]
+_NAMES = ["Priya", "Omar", "Lena", "Kofi"]
+
+
+@st.composite
+def requests(draw) -> tuple[str, dict[str, str | None]]:
+    """An invented request and the date, time and duration it was written with."""
+    date = draw(st.sampled_from(_DATES))
+    time = draw(st.sampled_from(_TIMES))
+    duration = draw(st.none() | st.sampled_from(_DURATIONS))
+    parts = [draw(st.sampled_from(_ACTIONS))]
+    if draw(st.booleans()):
+        parts.append("with " + " + ".join(draw(st.sets(st.sampled_from(_NAMES), min_size=1))))
+    parts.append(f"at {draw(st.sampled_from(_PLACES))}")
+    parts += ["on" if date[0].isdigit() else "", date, "at" if time.isdigit() else "", time]
+    if duration:
+        parts.append(f"for {duration}")
+    text = " ".join(" ".join(parts).split())
+    return text, {"date": date, "time": time, "duration": duration}
+
+
+@settings(max_examples=150, deadline=None)
+@given(requests())
+def test_candidates_hold_the_generated_values(request):
+    text, values = request
+    found = candidates(text)
+    assert values["date"] in found.date
+    assert values["time"] in found.time
+    if values["duration"]:
+        assert values["duration"] in found.duration
+    # The place, the action and the names stay copyable: none of them is blocked.
+    for word in _PLACES + _ACTIONS + _NAMES:
+        if word in text:
+            assert copied(f' "{word}"', fold(text), blocked=found.blocked), word
+
+
+@pytest.mark.parametrize(
+    "text, date, not_date",
+    [
+        ("Retro at Pier 39 on 12 - Mar - 2025", "12 - Mar - 2025", "Mar - 2025"),
+        ("Retro at Pier 39 on 12 - Mar - 2025", "12 - Mar - 2025", "39"),
+        ("Standup every Monday from 3rd Feb 2025 at 9am", "3rd Feb 2025", "Monday"),
+        ("Rent the 1st of every month, review the 15th at noon", "the 15th", "1st"),
+        ("Tour of the 3rd floor tomorrow", "tomorrow", "the 3rd"),
+    ],
+)
+def test_date_candidates_are_whole_expressions(text, date, not_date):
+    found = candidates(text).date
+    assert date in found and not_date not in found
+
+
+def test_recurring_weekday_is_a_date_only_without_another():
+    assert candidates("Standup every Monday at 9am").date == ("Monday",)
+
+
+@pytest.mark.parametrize(
+    "text, time, not_time",
+    [
+        ("Sync 10:00 Main Hall", "10:00", "10:00 Main"),
+        ("Dinner at 7 with Omar", "7", None),
+        ("Call 2025-02-03 3-5pm", "3-5pm", "5pm"),
+        ("Party at 7 people max", None, "7"),
+    ],
+)
+def test_time_candidates_are_whole_expressions(text, time, not_time):
+    found = candidates(text).time
+    assert time is None or time in found
+    assert not_time is None or not_time not in found
+
+
+def test_durations_are_stated_amounts():
+    assert candidates("Review for an hour").duration[:2] == ("an hour", "1 hour")
+    assert "10 hours" not in candidates("Review at ten for an hour").duration
+    assert candidates("Review 3-5pm").duration == ("2 hours",)
+    assert candidates("Review at 3pm").duration == ()
+
+
+def test_copies_stay_off_dates_times_and_durations():
+    text = "Review 3rd Feb 2025 at Room 4B 1hr"
+    blocked = candidates(text).blocked
+    assert copied(' "Room 4B"', fold(text), blocked=blocked)
+    assert not copied(' "Room 4B 1', fold(text), blocked=blocked)
+    assert not copied(' "Review 3rd', fold(text), blocked=blocked)
+
+
+def test_allows_prefixes_and_whole_candidates_only():
+    allowed = ("12 - Mar - 2025", "tomorrow")
+    assert allows(' "12 - M', allowed) and allows(' "Tomorrow"', allowed)
+    assert not allows(' "Mar', allowed) and not allows(' "12"', allowed)
+    assert allows(" null", allowed) and allows(' "x', None)
+
+
+@pytest.mark.parametrize(
+    "written, text, time, duration",
+    [
+        ("3-5pm", "Office hours 3-5pm", "3:00 PM", "2 hours"),
+        ("3", "Office hours 3-5pm", "3:00 PM", "2 hours"),
+        ("10:00-10:30", "Sync 10:00-10:30", "10:00 AM", "30 minutes"),
+        ("10:00", "Sync 10:00-10:30", "10:00 AM", "30 minutes"),
+        ("2 to 4", "Workshop from 2 to 4", "2:00 PM", "2 hours"),
+        ("11-1pm", "Brunch 11-1pm", "11:00 AM", "2 hours"),
+        ("9:30 - 11am", "Review 9:30 - 11am", "9:30 AM", "1 hour 30 minutes"),
+        ("7", "Dinner at 7", "7:00 PM", None),
+        ("9", "Run at 9", "9:00 AM", None),
+        ("9", "Drinks tonight at 9", "9:00 PM", None),
+        ("12", "Lunch at 12", "12:00 PM", None),
+    ],
+)
+def test_ranges_and_bare_hours(written, text, time, duration):
+    event = postprocess(json.dumps({"time": written}), text, DecodeConfig())
+    assert (event["time"], event["duration"]) == (time, duration)
+    off = postprocess(json.dumps({"time": written}), text, DecodeConfig(time_ranges=False))
+    assert off["duration"] is None
+
+
+def test_a_stated_duration_wins_over_the_range():
+    raw = json.dumps({"time": "3-5pm", "duration": "90 mins"})
+    assert postprocess(raw, "Review 3-5pm for 90 mins", DecodeConfig())["duration"] == "90 mins"
+
+
+@pytest.mark.parametrize(
+    "text", ["3-5pm", "10:00-10:30", "from 2 to 4", "11-1pm", "10am to noon", "9:30 - 11am"]
+)
+def test_ranges_read_as_the_calendar_resolver_reads_them(text):
+    (found,) = time_ranges(text)
+    event = {"date": "03/02/2025", "time": found.time, "duration": None}
+    resolved = resolve(event, f"Review 3rd Feb 2025 {text}", datetime(2025, 2, 1), "UTC")
+    assert resolved.start.strftime("%-I:%M %p") == found.time
+    assert (resolved.end - resolved.start).total_seconds() == found.minutes * 60
+
+
+@pytest.mark.parametrize("hour", range(1, 13))
+def test_bare_hours_read_as_the_calendar_resolver_reads_them(hour):
+    event = {"date": "03/02/2025", "time": f"{hour}", "duration": None}
+    resolved = resolve(event, f"Call 3rd Feb 2025 at {hour}", datetime(2025, 2, 1), "UTC")
+    assert resolved.start.strftime("%-I:%M %p") == bare_hour(str(hour))
+
+
+class _Eager(torch.nn.Module):
+    """The tiny model, pushed towards opening strings and writing digits and closing quotes:
+    left alone it would write numbers that are no date, time or duration of the request."""
+
+    def __init__(self, model: torch.nn.Module, favoured: list[int]) -> None:
+        super().__init__()
+        self.model = model
+        self.favoured = favoured
+
+    def forward(self, **kwargs):
+        out = self.model(**kwargs)
+        out.logits[..., self.favoured] += 30.0
+        return out
+
+
+@pytest.fixture(scope="module")
+def eager_decoder(tokenizer):
+    model = load_model(TINY).eval()
+    pieces = [' "', '"', "1", "2", "3", "5", ":", "0", " -", " hours", "pm"]
+    favoured = [encode_segment(tokenizer, p)[0] for p in pieces]
+    decoder = ConstrainedDecoder(_Eager(model, favoured), tokenizer, max_value_tokens=12)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    return decoder
+
+
+@settings(
+    max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(requests(), min_size=4, max_size=4))
+def test_decoder_writes_only_candidates(eager_decoder, batch):
+    texts = [text for text, _ in batch]
+    for text, raw in zip(texts, eager_decoder.decode_batch(texts)):
+        found, written = candidates(text), json.loads(raw)
+        for field in ("date", "time", "duration"):
+            assert written[field] is None or written[field] in found.of(field), (field, raw)
+        for field in ("action", "location"):
+            if written[field]:
+                assert copied(f' "{written[field]}"', fold(text), blocked=found.blocked), raw
+
+
+def test_the_eager_model_writes_non_candidates_unconstrained(eager_decoder):
+    text = "Design review at Pier 39 on 3rd, Feb 2025 at 3pm"
+    off = DecodeConfig(copy_fields=[], typed_dates=False, typed_times=False)
+    decoder = ConstrainedDecoder(eager_decoder.model, eager_decoder.tokenizer, config=off)
+    decoder.cache_kwarg, decoder.max_value_tokens = eager_decoder.cache_kwarg, 12
+    written = json.loads(decoder.decode_batch([text])[0])
+    found = candidates(text)
+    assert any(written[f] not in (None, *found.of(f)) for f in ("date", "time", "duration"))
