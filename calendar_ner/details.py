@@ -64,7 +64,7 @@ class EventDetails:
 
 
 def local_timezone() -> str:
-    """The IANA name of this machine's zone: ``$TZ``, else ``/etc/timezone``, else the
+    """The IANA name of the local zone: ``$TZ``, else ``/etc/timezone``, else the
     ``/etc/localtime`` link's target, else ``UTC``."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
     try:

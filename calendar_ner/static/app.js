@@ -141,15 +141,20 @@ function list(words) {
   return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
-// A simple RFC 5545 rule in English: "every other week on Monday and Wednesday, 6 times".
-function rruleText(rule) {
+// A simple RFC 5545 rule in English: "every other week on Monday and Wednesday, 6 times"; a
+// weekly rule without BYDAY repeats on the start's weekday.
+function rruleText(rule, start) {
   if (!rule) return null;
   const p = Object.fromEntries(rule.split(";").map((kv) => kv.split("=")));
   const n = Number(p.INTERVAL || 1);
   const unit = { HOURLY: "hour", DAILY: "day", WEEKLY: "week", MONTHLY: "month",
     YEARLY: "year" }[p.FREQ] || p.FREQ.toLowerCase();
   let text = n === 1 ? `every ${unit}` : n === 2 ? `every other ${unit}` : `every ${n} ${unit}s`;
-  const days = p.BYDAY ? p.BYDAY.split(",") : [];
+  let days = p.BYDAY ? p.BYDAY.split(",") : [];
+  if (p.FREQ === "WEEKLY" && !days.length && start) {
+    const [y, mo, d] = start.slice(0, 10).split("-").map(Number);
+    days = [Object.keys(DAYS)[(new Date(Date.UTC(y, mo - 1, d)).getUTCDay() + 6) % 7]];
+  }
   if (p.FREQ === "WEEKLY" && days.length) {
     const key = days.join(",");
     if (key === "MO,TU,WE,TH,FR" && n === 1) text = "every weekday";
@@ -179,7 +184,7 @@ function card(event) {
     ["Starts", when(r.start) || "not placed"],
     ["Ends", when(r.end)],
     ["Duration", r.duration],
-    ["Repeats", rruleText(r.rrule) || out.recurrence],
+    ["Repeats", rruleText(r.rrule, r.start) || out.recurrence],
     ["Next", r.occurrences ? r.occurrences.map(when).join("; ") : null],
     ["With", out.attendees ? list(out.attendees) : null],
     ["Where", out.location],
