@@ -48,6 +48,14 @@ test-slow: $(STAMP)  ## Only the slow tests: the real 135M model (CI runs them a
 test-full: $(STAMP)  ## Every test, including those that load the real 135M model
 	$(PY) -m pytest -q -m "slow or not slow"
 
+browser:  ## Headless Chromium + chromedriver for the browser test (apt; skipped when present)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver present"; \
+	else \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
 lint: $(STAMP)  ## Ruff lint
 	$(PY) -m ruff check calendar_ner tests benchmarks
 
@@ -59,4 +67,4 @@ clean:  ## Remove generated data, logs and caches (keeps .venv and checkpoints/r
 	rm -rf data/processed data/splits data/cache lightning_logs logs wandb .pytest_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
-.PHONY: help install quickstart data evaluate bench test test-slow test-full lint format clean
+.PHONY: help install quickstart data evaluate bench test test-slow test-full browser lint format clean

@@ -39,6 +39,8 @@ def data_main(args: list[str]) -> None:
 
 def extract_main(args: list[str]) -> None:
     """Extract events: one text to stdout, or a JSONL file (rows with ``event_text``) to another."""
+    from pathlib import Path
+
     from tqdm import tqdm
 
     from calendar_ner.data.io import parse_jsonl, parse_request, write_jsonl
@@ -49,6 +51,23 @@ def extract_main(args: list[str]) -> None:
     parser.add_argument("--input", default=None, help="JSONL with an 'event_text' per row.")
     parser.add_argument("--output", default=None, help="JSONL written with 'output' added.")
     parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="Add 'resolved' (start/end/RRULE), 'spans' and 'confidence' (docs/details.md).",
+    )
+    parser.add_argument(
+        "--reference", default=None, help="ISO 8601 date-time the request is read at (now)."
+    )
+    parser.add_argument(
+        "--timezone", default=None, help="IANA time zone, e.g. Europe/Berlin (the local zone)."
+    )
+    parser.add_argument(
+        "--format",
+        default="json",
+        choices=("json", "ics"),
+        help="ics: an iCalendar (one VEVENT per event with a start) instead of JSON.",
+    )
     add_model_args(parser)
     ns = parser.parse_args(args)
     if (ns.text is None) == (ns.input is None):
@@ -57,19 +76,47 @@ def extract_main(args: list[str]) -> None:
         parser.error("--input and --output go together")
     if ns.batch_size < 1:
         parser.error("--batch_size must be >= 1")
+    from calendar_ner.details import check_when, ics
+
+    try:  # an unknown zone or malformed reference fails before the model is loaded
+        when = check_when(ns.reference, ns.timezone)
+    except ValueError as err:
+        parser.error(f"--reference/--timezone: {err}")
+    details = ns.details or ns.format == "ics"
     # Bad input fails (naming file:line) before the model is loaded.
-    rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
+    parsed = parse_jsonl(ns.input, parse_request)[0] if ns.input else None
+    rows = [row for _, row in parsed] if parsed is not None else None
     extractor = load_extractor(ns)
+    options = {"details": details, "reference": when[0], "timezone": when[1]}
     if rows is None:
-        print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
+        result = extractor.extract(ns.text, **options)
+        if ns.format == "ics":
+            calendar = ics([result])
+            for _, reason in calendar.skipped:
+                print(f"no VEVENT: no start ({reason})", file=sys.stderr)
+            print(calendar.text, end="")
+        else:
+            print(json.dumps(result.to_dict() if details else result, ensure_ascii=False))
         return
     outputs = []
     with tqdm(total=len(rows), unit="event", desc="extract") as bar:
         for start in range(0, len(rows), ns.batch_size * 4):
             texts = [r["event_text"] for r in rows[start : start + ns.batch_size * 4]]
-            outputs += extractor.extract_batch(texts, ns.batch_size)
+            outputs += extractor.extract_batch(texts, ns.batch_size, **options)
             bar.update(len(texts))
-    write_jsonl(ns.output, [{**row, "output": out} for row, out in zip(rows, outputs)])
+    if ns.format == "ics":
+        calendar = ics(outputs)
+        for position, reason in calendar.skipped:
+            line = parsed[position][0]
+            print(f"{ns.input}:{line}: no VEVENT, no start ({reason})", file=sys.stderr)
+        Path(ns.output).write_text(calendar.text)
+        written = len(outputs) - len(calendar.skipped)
+        print(f"wrote {written} events to {ns.output}", file=sys.stderr)
+        return
+    if details:
+        write_jsonl(ns.output, [{**row, **d.to_dict()} for row, d in zip(rows, outputs)])
+    else:
+        write_jsonl(ns.output, [{**row, "output": out} for row, out in zip(rows, outputs)])
     print(f"wrote {len(rows)} rows to {ns.output}", file=sys.stderr)
 
 

@@ -26,7 +26,11 @@ from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokeni
 from calendar_ner.schema import Event, empty_event
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from jsonargparse import ArgumentParser, Namespace
+
+    from calendar_ner.details import EventDetails
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +169,35 @@ class CalendarExtractor:
         model, tokenizer, meta = load_for_inference(path, dtype, device)
         return cls(model, tokenizer, meta, DecodeConfig.from_meta(meta, **options))
 
-    def extract(self, text: str) -> Event:
-        """One request → one event."""
-        return self.extract_batch([text], batch_size=1)[0]
+    def extract(
+        self,
+        text: str,
+        *,
+        details: bool = False,
+        reference: str | datetime | None = None,
+        timezone: str | None = None,
+    ) -> Event | EventDetails:
+        """One request → one event (``details``: an :class:`~calendar_ner.details.EventDetails`,
+        resolved at ``reference`` in ``timezone``, default now in the local zone)."""
+        return self.extract_batch(
+            [text], 1, details=details, reference=reference, timezone=timezone
+        )[0]
 
-    def extract_batch(self, texts: list[str], batch_size: int = 8) -> list[Event]:
+    def extract_batch(
+        self,
+        texts: list[str],
+        batch_size: int = 8,
+        *,
+        details: bool = False,
+        reference: str | datetime | None = None,
+        timezone: str | None = None,
+    ) -> list[Event] | list[EventDetails]:
         """Many requests → events in the same order, decoded in batches of similar length.
-        Over-long texts are cut with a warning."""
+        Over-long texts are cut with a warning. ``details``: see :meth:`extract`."""
+        if details:
+            from calendar_ner.details import extract_details
+
+            return extract_details(self, texts, batch_size, reference, timezone)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         texts = [t if isinstance(t, str) else "" for t in texts]

@@ -14,12 +14,15 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
+from calendar_ner.details import check_when, extract_details, ics
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
+from calendar_ner.web import add_web_routes
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +52,22 @@ class ExtractRequest(BaseModel):
 
     text: str | None = None
     texts: list[str] | None = None
+    details: bool = Field(False, description="Each event with resolved, spans and confidence.")
+    reference: str | None = Field(
+        None, description="ISO 8601 date-time the request is read at (default: now)."
+    )
+    timezone: str | None = Field(
+        None, description="IANA time zone, e.g. 'Europe/Berlin' (default: the server's)."
+    )
+    format: Literal["json", "ics"] = Field(
+        "json", description="'ics': one text/calendar with a VEVENT per event that has a start."
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> ExtractRequest:
         if (self.text is None) == (self.texts is None):
             raise ValueError("give exactly one of 'text' or 'texts'")
+        check_when(self.reference, self.timezone)  # ValueError (422) naming the bad value
         return self
 
 
@@ -72,11 +86,21 @@ class Event(BaseModel):
     notes: str | None = Field(description="Anything else the request asks to note.")
 
 
-class ExtractResponse(BaseModel):
-    """``event`` for a request with ``text``, ``events`` (in order) for one with ``texts``."""
+class EventDetails(BaseModel):
+    """An event with how it was read (docs/details.md)."""
 
-    event: Event | None = None
-    events: list[Event] | None = None
+    output: Event
+    resolved: dict[str, Any] = Field(description="start/end/duration/rrule in the time zone.")
+    spans: dict[str, Any] = Field(description="[start, end) of each value in the request.")
+    confidence: dict[str, float] = Field(description="The model's probability of each value.")
+
+
+class ExtractResponse(BaseModel):
+    """``event`` for a request with ``text``, ``events`` (in order) for one with ``texts``;
+    each an :class:`EventDetails` when ``details`` is true."""
+
+    event: Event | EventDetails | None = None
+    events: list[Event | EventDetails] | None = None
 
 
 class ModelInfo(BaseModel):
@@ -192,8 +216,11 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
         description="Calendar request text → JSON event with keys " + ", ".join(FIELDS),
         version=SCHEMA_VERSION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by add_web_routes (no CDN)
+        redoc_url=None,
     )
     app.add_middleware(_BodyLimit, limit=config.max_body_bytes)
+    add_web_routes(app)
 
     @app.get("/health")
     async def health() -> Health:
@@ -207,8 +234,15 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
         )
         return Health(status="ok", schema_version=SCHEMA_VERSION, fields=list(FIELDS), model=model)
 
-    @app.post("/extract", response_model=ExtractResponse, response_model_exclude_unset=True)
-    async def extract(body: ExtractRequest) -> dict:
+    @app.post(
+        "/extract",
+        response_model=ExtractResponse,
+        response_model_exclude_unset=True,
+        responses={200: {"content": {"text/calendar": {}}}},
+    )
+    async def extract(body: ExtractRequest, request: Request) -> Any:
+        """Events for ``text`` or ``texts``; an iCalendar for ``"format": "ics"`` or
+        ``Accept: text/calendar``."""
         texts = [body.text] if body.text is not None else body.texts
         if len(texts) > config.max_texts:
             raise HTTPException(
@@ -220,7 +254,16 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
                 raise HTTPException(
                     422, f"{where} has {len(text)} characters; at most {config.max_text_chars}"
                 )
-        events = await batcher.submit(texts)
+        as_ics = body.format == "ics" or "text/calendar" in request.headers.get("accept", "")
+        if body.details or as_ics:  # decoded with scores, off the batcher
+            events = await asyncio.to_thread(
+                extract_details, extractor, texts, config.max_batch, body.reference, body.timezone
+            )
+            if as_ics:
+                return Response(ics(events).text, media_type="text/calendar")
+            events = [d.to_dict() for d in events]
+        else:
+            events = await batcher.submit(texts)
         return {"event": events[0]} if body.text is not None else {"events": events}
 
     return app

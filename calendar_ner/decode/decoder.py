@@ -84,6 +84,7 @@ class _Row:
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
     typed: Candidates = field(default_factory=Candidates)  # allowed dates, times, durations
+    logprobs: list[float] = field(default_factory=lambda: [0.0] * len(FIELDS))  # per field
 
     def __post_init__(self) -> None:
         self.folded_text = fold(self.text)
@@ -100,6 +101,16 @@ class _Row:
     @property
     def in_list(self) -> bool:
         return FIELDS[self.field_index] in LIST_FIELDS
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded event with its scores: ``logprobs[field]`` sums the log-probability the model
+    gave each value token it chose for the field (its full softmax at that position; the fixed
+    text between values is not counted)."""
+
+    raw: str
+    logprobs: dict[str, float]
 
 
 class ConstrainedDecoder:
@@ -379,26 +390,57 @@ class ConstrainedDecoder:
         """Accept the draft's agreeing prefix, set ``row.pending``; return the rejected count.
 
         ``logits[i]`` predicts the token after ``draft[i - 1]`` (after the pending tokens for 0).
+        The value tokens chosen are scored into ``row.logprobs`` (:meth:`_score`).
         """
+        picks: list[tuple[int, int, int]] = []  # (position, token, field) of each value token
         for i in range(len(draft) + 1):
             if row.done:
                 row.pending = []
-                return len(draft) - i
+                break
+            field_index, forced = row.field_index, bool(row.forced)
             token = self._next(row, logits[i])
+            if not forced:
+                picks.append((i, token, field_index))
             self._step(row, token)
             if i < len(draft) and draft[i] == token:
                 continue  # already in the cache
             # Mismatch or draft used up: this token and the forced text after it go next.
             row.pending = [token] + row.forced
             row.forced = []
-            return len(draft) - i
-        raise AssertionError("unreachable")
+            break
+        else:
+            raise AssertionError("unreachable")
+        self._score(row, logits, picks)
+        return len(draft) - i
+
+    @staticmethod
+    def _score(row: _Row, logits: torch.Tensor, picks: list[tuple[int, int, int]]) -> None:
+        """Add each picked token's log-probability (its logit less the logsumexp of its
+        position's logits) to its field's sum; reads the logits, changes no choice."""
+        if not picks:
+            return
+        positions, tokens, fields = zip(*picks)
+        picked = logits[list(positions)]
+        chosen = picked[range(len(tokens)), list(tokens)] - torch.logsumexp(picked, dim=-1)
+        for f, score in zip(fields, chosen.tolist()):
+            row.logprobs[f] += score
 
     # --- batched decoding ----------------------------------------------------------------------
 
-    @torch.no_grad()
     def decode_batch(self, texts: list[str]) -> list[str]:
         """Raw JSON text for each request (always valid, exactly the 8 keys)."""
+        return [self._render(row) for row in self._decode_rows(texts)]
+
+    def decode_scored(self, texts: list[str]) -> list[Decoded]:
+        """:meth:`decode_batch` with each value's log-probability (the same raw text)."""
+        return [
+            Decoded(self._render(row), dict(zip(FIELDS, row.logprobs)))
+            for row in self._decode_rows(texts)
+        ]
+
+    @torch.no_grad()
+    def _decode_rows(self, texts: list[str]) -> list[_Row]:
+        """Decode each request; its rows hold the values and their scores."""
         rows = []
         head_len, head_states = self._prompt_head() if self.cache_prompt_head else (0, [])
         for text in texts:
@@ -472,7 +514,7 @@ class ConstrainedDecoder:
                 cache.batch_select_indices(index)
                 mask = mask[index]
                 active = [active[b] for b in still]
-        return [self._render(row) for row in rows]
+        return rows
 
     def _prompt_head(self) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]:
         """The prompt head's length and its keys/values per layer, computed once."""
