@@ -26,7 +26,12 @@ from tqdm import tqdm
 from calendar_ner import report
 from calendar_ner.data.io import DataError, read_rows, write_json, write_jsonl, write_text
 from calendar_ner.decode import postprocess
-from calendar_ner.extract import CalendarExtractor, add_model_args, load_extractor
+from calendar_ner.extract import (
+    CalendarExtractor,
+    add_model_args,
+    default_model_path,
+    load_extractor,
+)
 from calendar_ner.models.metrics import field_errors, score
 from calendar_ner.schema import Event
 
@@ -115,7 +120,7 @@ def run(ns: Namespace) -> dict[str, Any]:
         "seconds": seconds,
         "data": str(ns.data),
         "skipped_lines": [s["line"] for s in skipped],
-        "model": str(Path(ns.model).resolve()) if ns.model else "shipped adapter",
+        "model": str(Path(ns.model or default_model_path()).resolve()),
         "base_model": extractor.meta.get("base_model"),
         "decode": extractor.config.to_dict(),
         "inference": inference,
