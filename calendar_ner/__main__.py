@@ -7,6 +7,7 @@ Commands:
     extract                           text or JSONL in, 8-key JSON out (shipped adapter by default)
     serve                             REST server (FastAPI) around the extractor
     evaluate                          score a model on a labelled JSONL (e.g. the test split)
+    crossval                          k-fold cross-validation of a recipe outside the lockbox
 """
 
 from __future__ import annotations
@@ -170,12 +171,20 @@ def evaluate_main(args: list[str]) -> None:
     evaluate(args)
 
 
+def crossval_main(args: list[str]) -> None:
+    """Cross-validate a training recipe (:mod:`calendar_ner.crossval`)."""
+    from calendar_ner.crossval import main as crossval
+
+    crossval(args)
+
+
 COMMANDS = {
     "quickstart": quickstart_main,
     "data": data_main,
     "extract": extract_main,
     "serve": serve_main,
     "evaluate": evaluate_main,
+    "crossval": crossval_main,
 }
 
 

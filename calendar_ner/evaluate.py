@@ -1,58 +1,190 @@
 """``calendar_ner evaluate``: score a model with constrained decoding on labelled rows.
 
-calendar_ner evaluate --data data/splits/test.jsonl            # the shipped adapter
-calendar_ner evaluate --model checkpoints/quickstart/adapter --report runs/eval.json
+    calendar_ner evaluate --data data/splits/eval.jsonl --out runs/eval      # the shipped adapter
+    calendar_ner evaluate --model checkpoints/quickstart/adapter --data FILE --out DIR \
+        --run checkpoints/quickstart
+
+``--out DIR`` gets ``metrics.json`` (scores, per-field scores and confusion, speed, model,
+decoding options, git commit, package versions, machine), ``report.md`` (tables and the wrong
+rows grouped by field and kind), ``predictions.jsonl`` (every row: line, text, gold, prediction,
+wrong fields) and PNG plots; ``--run`` adds the training curves of a run folder. Without ``--out``
+the scores are only printed. On the lockbox (the test split) give ``--show 0``: totals only.
+The scores are those of :mod:`calendar_ner.models.metrics` (docs/metrics.md).
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
-from jsonargparse import ArgumentParser
+from jsonargparse import ArgumentParser, Namespace
+from tqdm import tqdm
 
-from calendar_ner.data.io import read_rows, write_json
-from calendar_ner.extract import add_model_args, load_extractor
+from calendar_ner import report
+from calendar_ner.data.io import DataError, read_rows, write_json, write_jsonl, write_text
+from calendar_ner.decode import postprocess
+from calendar_ner.extract import (
+    CalendarExtractor,
+    add_model_args,
+    default_model_path,
+    load_extractor,
+)
 from calendar_ner.models.metrics import field_errors, score
+from calendar_ner.schema import Event
+
+PROG = "calendar_ner evaluate"
 
 
-def main(args: list[str]) -> None:
-    """Score a model with constrained decoding on labelled rows; print and save the metrics."""
-    parser = ArgumentParser(prog="calendar_ner evaluate", description=main.__doc__)
+def build_parser() -> ArgumentParser:
+    """The ``evaluate`` flags (extend it, then hand the namespace to :func:`run`)."""
+    parser = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="data/splits/test.jsonl", help="Labelled JSONL.")
+    parser.add_argument(
+        "--out", default=None, help="Folder for metrics.json, report.md, predictions and plots."
+    )
+    parser.add_argument(
+        "--run", default=None, help="Training run folder: its TensorBoard/CSV logs are plotted."
+    )
+    parser.add_argument(
+        "--show", type=int, default=10, help="Wrong rows listed per field and kind (0: none)."
+    )
     parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
     parser.add_argument(
-        "--report", default=None, help="Write metrics + wrong rows (fields, how) here."
+        "--report", default=None, help="Deprecated (use --out): metrics + wrong rows as JSON."
     )
     parser.add_argument("--skip_invalid", action="store_true", help="Skip bad rows, count them.")
     add_model_args(parser)
-    ns = parser.parse_args(args)
-    rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
+    return parser
+
+
+def fail(message: str) -> None:
+    """Stop with a one-line error."""
+    sys.exit(f"{PROG}: {message}")
+
+
+def check_writable(folder: Path, flag: str) -> None:
+    """Create ``folder`` and write a scratch file in it, or stop naming ``flag``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as err:
+        fail(f"{flag} {folder} is not writable ({err.strerror or err})")
+
+
+def predict(
+    extractor: CalendarExtractor, texts: list[str], batch_size: int = 8, desc: str = "decode"
+) -> list[Event | None]:
+    """The extractor's answer to each text, batched as :meth:`CalendarExtractor.extract_batch`
+    batches them, but None (scored as invalid) where the decoded text holds no JSON object
+    instead of an all-null event. A progress bar shows on a terminal."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    preds: list[Event | None] = [None] * len(texts)
+    with tqdm(total=len(texts), unit="event", desc=desc, disable=None) as bar:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            raws = extractor.decoder.decode_batch([texts[i] for i in chunk])
+            for i, raw in zip(chunk, raws):
+                preds[i] = postprocess(raw, texts[i], extractor.config)
+            bar.update(len(chunk))
+    return preds
+
+
+def run(ns: Namespace) -> dict[str, Any]:
+    """Check the paths, decode every row, print the scores and write what the flags ask for."""
+    if ns.batch_size < 1:
+        fail("--batch_size must be >= 1")
+    out = Path(ns.out) if ns.out else None
+    if out is not None:
+        check_writable(out, "--out")
+    if ns.report:
+        check_writable(Path(ns.report).parent, "--report")
+        print("note: --report is deprecated; use --out DIR (metrics.json, report.md, plots)")
+    try:
+        rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
+    except DataError as err:  # names file:line, or an empty file
+        fail(str(err))
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
+
     extractor = load_extractor(ns)
     start = time.perf_counter()
-    preds = extractor.extract_batch([r["event_text"] for r in rows], ns.batch_size)
+    preds = predict(extractor, [r["event_text"] for r in rows], ns.batch_size)
     seconds = time.perf_counter() - start
     gold = [r["output"] for r in rows]
-    metrics = score(preds, gold)
-    metrics["events_per_second"] = len(rows) / seconds
-    metrics["inference"] = extractor.meta.get("inference", {})
-    metrics["decode"] = extractor.config.to_dict()
-    print(f"{len(rows)} rows, {metrics['inference']}, batch size {ns.batch_size}")
+    inference = extractor.meta.get("inference", {})
+    metrics = report.evaluation(preds, gold) | {
+        "events_per_second": len(rows) / seconds,
+        "seconds": seconds,
+        "data": str(ns.data),
+        "skipped_lines": [s["line"] for s in skipped],
+        "model": str(Path(ns.model or default_model_path()).resolve()),
+        "base_model": extractor.meta.get("base_model"),
+        "decode": extractor.config.to_dict(),
+        "inference": inference,
+        "batch_size": ns.batch_size,
+    }
+    print(f"{len(rows)} rows, {inference}, batch size {ns.batch_size}")
     for key in ("json_validity", "field_f1", "exact_match", "events_per_second"):
         print(f"{key:>18}: {metrics[key]:.3f}")
+    if out is not None:
+        metrics |= report.environment(inference.get("device"))
+        write_outputs(out, rows, preds, metrics, ns)
     if ns.report:
-        errors = [
-            {
-                "line": row["line"],
-                "event_text": row["event_text"],
-                "fields": wrong,
-                "gold": g,
-                "pred": p,
-            }
-            for row, g, p in zip(rows, gold, preds)
-            if (wrong := field_errors(p, g))
-        ]
-        write_json(
-            ns.report, {"data": ns.data, "rows": len(rows), "metrics": metrics, "errors": errors}
-        )
+        write_legacy_report(ns, rows, preds, metrics)
+    return metrics
+
+
+def write_outputs(
+    out: Path, rows: list[dict], preds: list[Event | None], metrics: dict, ns: Namespace
+) -> None:
+    """metrics.json, predictions.jsonl, report.md and the plots in ``out``."""
+    errors = report.wrong_rows(rows, preds)
+    write_json(out / "metrics.json", metrics)
+    kinds = {e["line"]: e["errors"] for e in errors}
+    write_jsonl(
+        out / "predictions.jsonl",
+        [
+            {"line": r["line"], "event_text": r["event_text"], "gold": r["output"], "pred": p}
+            | {"errors": kinds.get(r["line"], {})}
+            for r, p in zip(rows, preds)
+        ],
+    )
+    facts = {
+        "data": f"`{metrics['data']}`",
+        "model": f"`{metrics['model']}` (base `{metrics['base_model']}`)",
+        "decode": f"`{metrics['decode']}`",
+        "inference": f"{metrics['inference']}, batch size {ns.batch_size}, "
+        f"{metrics['events_per_second']:.2f} events/s",
+        "commit": f"{metrics['git_commit']}" + (" (with changes)" if metrics["git_dirty"] else ""),
+        "machine": f"{metrics['machine']['cpu']}, {metrics['machine']['torch_threads']} threads",
+    }
+    plots = report.plot_fields(metrics, out)
+    if ns.run:
+        curve = report.plot_training(ns.run, out)
+        plots += [curve] if curve else []
+    text = report.markdown("Evaluation", facts, metrics, errors, show=ns.show)
+    text += "".join(f"\n![{p.stem}]({p.name})\n" for p in plots)
+    write_text(out / "report.md", text)
+    print(f"wrote {out}/metrics.json, report.md, predictions.jsonl and {len(plots)} plot(s)")
+
+
+def write_legacy_report(ns: Namespace, rows: list[dict], preds: list, metrics: dict) -> None:
+    """The ``--report`` JSON of earlier versions: flat scores and the wrong rows' fields."""
+    gold = [r["output"] for r in rows]
+    flat = score(preds, gold) | {
+        k: metrics[k] for k in ("events_per_second", "inference", "decode")
+    }
+    errors = [
+        {"line": r["line"], "event_text": r["event_text"], "fields": wrong, "gold": g, "pred": p}
+        for r, g, p in zip(rows, gold, preds)
+        if (wrong := field_errors(p, g))
+    ]
+    write_json(ns.report, {"data": ns.data, "rows": len(rows), "metrics": flat, "errors": errors})
+
+
+def main(args: list[str]) -> dict[str, Any]:
+    """Score a model with constrained decoding on labelled rows; print and save the metrics."""
+    return run(build_parser().parse_args(args))

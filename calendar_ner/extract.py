@@ -220,10 +220,7 @@ class CalendarExtractor:
 
 def add_model_args(parser: ArgumentParser) -> None:
     """The flags that pick a model and how it decodes: ``--model``, ``--dtype``, ``--device``
-    and ``--decode.<option>`` for every field of :class:`DecodeConfig` (its docstring is the
-    help; unset keeps the model's saved value)."""
-    from docstring_parser import parse_from_object
-
+    and ``--decode.<option>`` (:func:`add_decode_args`)."""
     parser.add_argument(
         "--model",
         default=None,
@@ -242,6 +239,14 @@ def add_model_args(parser: ArgumentParser) -> None:
         choices=DEVICE_CHOICES,
         help="Inference device (auto: CUDA if present, else CPU).",
     )
+    add_decode_args(parser)
+
+
+def add_decode_args(parser: ArgumentParser) -> None:
+    """``--decode.<option>`` for every field of :class:`DecodeConfig` (its docstring is the help;
+    unset keeps the model's saved value)."""
+    from docstring_parser import parse_from_object
+
     docs = {p.arg_name: p.description for p in parse_from_object(DecodeConfig).params}
     hints = typing.get_type_hints(DecodeConfig)
     for option in dataclasses.fields(DecodeConfig):

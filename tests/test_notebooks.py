@@ -1,5 +1,5 @@
 """The notebooks are committed without outputs (theirs would show real rows) and run end to end on
-a tiny random model and invented rows."""
+a tiny random model and invented rows (error_analysis: on an ``evaluate --out`` folder it makes)."""
 
 import contextlib
 import io
@@ -38,12 +38,18 @@ def run_notebook(path: Path, **parameters) -> str:
     return out.getvalue()
 
 
-def test_error_analysis_notebook(adapter_dir, raw_file):
+def test_error_analysis_notebook(adapter_dir, tmp_path):
+    from calendar_ner.data.io import write_jsonl
+    from calendar_ner.evaluate import main as evaluate
+    from tests.conftest import invented_rows
+
+    data, report = tmp_path / "rows.jsonl", tmp_path / "report"
+    write_jsonl(data, invented_rows(4))
+    evaluate(["--data", str(data), "--model", str(adapter_dir), "--out", str(report)])
     path = next(p for p in NOTEBOOKS if p.name == "error_analysis.ipynb")
-    printed = run_notebook(
-        path, MODEL=str(adapter_dir), OTHER=str(adapter_dir), DATA=str(raw_file), SHOW=2
-    )
-    assert "MODEL: 36 rows, exact match" in printed and "OTHER: 36 rows" in printed
-    assert "field" in printed and "missed" in printed and "invented" in printed
-    # The same model twice: nothing fixed, nothing broken.
+    printed = run_notebook(path, REPORT=str(report), OTHER=str(report), SHOW=2)
+    assert "REPORT: 4 rows, exact match" in printed and "OTHER: 4 rows" in printed
+    assert "null->value" in printed and "missed" in printed and "boundary" in printed
+    assert "plot: field_scores.png" in printed and "--- action missed: 4 row(s)" in printed
+    # The same folder twice: nothing fixed, nothing broken.
     assert "--- OTHER fixes: 0 row(s)" in printed and "--- OTHER breaks: 0 row(s)" in printed

@@ -30,7 +30,14 @@ from calendar_ner.data.io import (
     write_jsonl,
     write_text,
 )
-from calendar_ner.data.splits import SPLITS, dedup, drop_leaks, max_cross_similarity, split_rows
+from calendar_ner.data.splits import (
+    SPLITS,
+    dedup,
+    drop_leaks,
+    kfold,
+    max_cross_similarity,
+    split_rows,
+)
 from calendar_ner.schema import FIELDS
 
 PIPELINE_VERSION = "1"
@@ -73,6 +80,16 @@ class CorpusConfig:
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
+    folds: int = 0
+    """Cross-validation (``calendar_ner crossval``): with ``folds`` >= 2 the real rows outside the
+    test split (the lockbox, which is then left out entirely) are dealt into that many folds;
+    fold ``fold`` becomes the held-out ``test`` split and the other folds are split into train
+    and eval by ``split``'s train:eval ratio. Augmentation and the leak filter then work as
+    usual, on that fold's rows only. 0: no folds."""
+    fold: int = 0
+    """The held-out fold, 0 to ``folds - 1``."""
+    fold_seed: int | None = None
+    """Seed that deals the folds (None: ``seed``, which also fixes the lockbox)."""
 
     def __post_init__(self) -> None:
         if self.synth < 0:
@@ -85,6 +102,13 @@ class CorpusConfig:
         if self.raw is None and self.synth == 0:
             raise ValueError("no raw file and synth=0: nothing to build (give --raw or --synth)")
         self.split = tuple(float(f) for f in self.split)
+        if self.folds:
+            if self.folds < 2 or not 0 <= self.fold < self.folds:
+                raise ValueError(
+                    f"need folds >= 2 and 0 <= fold < folds, got {self.fold}/{self.folds}"
+                )
+            if self.raw is None or self.split[0] + self.split[1] == 0:
+                raise ValueError("folds need a raw file and rows outside the test split")
 
     @property
     def splits_dir(self) -> Path:
@@ -108,6 +132,9 @@ def _file_sha256(path: str) -> str:
 def cache_key(cfg: CorpusConfig) -> str:
     """Hash of everything the corpus depends on (raw file contents, config, pipeline version)."""
     inputs = {k: v for k, v in asdict(cfg).items() if k != "data_dir"}
+    if not cfg.folds:  # corpora built before folds existed keep their key
+        for name in ("folds", "fold", "fold_seed"):
+            del inputs[name]
     inputs["raw_sha256"] = _file_sha256(cfg.raw) if cfg.raw else None
     inputs["version"] = PIPELINE_VERSION
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
@@ -156,6 +183,8 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         n_read = 0
     base, near_dups = dedup(base, cfg.dedup_threshold)
     splits = split_rows(base, cfg.split, cfg.seed)
+    if cfg.folds:
+        splits = _fold_splits(splits["train"] + splits["eval"], cfg)
 
     generated: list[Row] = []
     leaks: list[Row] = []
@@ -183,6 +212,16 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
     write_text(cfg.processed_dir / "data_card.md", card_markdown(card))
     write_json(_manifest_path(cfg), {"key": key, "config": asdict(cfg)})
     return card
+
+
+def _fold_splits(rows: list[Row], cfg: CorpusConfig) -> dict[str, list[Row]]:
+    """Fold ``cfg.fold`` of ``rows`` (the real rows outside the lockbox) as ``test``; the other
+    folds split into train and eval by the train:eval ratio of ``cfg.split``."""
+    folds = kfold(rows, cfg.folds, cfg.seed if cfg.fold_seed is None else cfg.fold_seed)
+    rest = [row for i, fold in enumerate(folds) if i != cfg.fold for row in fold]
+    train, val = cfg.split[0], cfg.split[1]
+    inner = split_rows(rest, (train / (train + val), val / (train + val), 0.0), cfg.seed)
+    return {"train": inner["train"], "eval": inner["eval"], "test": folds[cfg.fold]}
 
 
 def _coverage(rows: list[Row]) -> dict[str, float]:

@@ -94,3 +94,20 @@ def split_rows(rows: Sequence[Row], fractions: Sequence[float], seed: int) -> di
         "eval": ordered[n_train : n_train + n_eval],
         "test": ordered[n_train + n_eval :],
     }
+
+
+def kfold(rows: Sequence[Row], folds: int, seed: int) -> list[list[Row]]:
+    """Deal ``rows`` into ``folds`` disjoint folds whose sizes differ by at most one.
+
+    Rows are ordered by a hash of their text before the seeded shuffle, as in :func:`split_rows`,
+    so the folds depend on the rows and the seed only.
+
+        >>> rows = [{"event_text": f"row {i}"} for i in range(7)]
+        >>> [len(f) for f in kfold(rows, 3, seed=42)]
+        [3, 2, 2]
+    """
+    if folds < 2:
+        raise ValueError(f"folds must be >= 2, got {folds}")
+    ordered = sorted(rows, key=lambda r: hashlib.sha1(r["event_text"].encode()).hexdigest())
+    random.Random(seed).shuffle(ordered)
+    return [ordered[i::folds] for i in range(folds)]

@@ -31,6 +31,12 @@ Metric definitions
   object is never a match.
 
 All metric states are summed count tensors, so they reduce correctly across DDP processes.
+
+Beyond the torchmetrics classes, the same counts give per-row scores (:func:`row_scores`) for
+bootstrap intervals (:func:`bootstrap`, :func:`paired_bootstrap`: resample rows with a fixed
+seed, 95% percentile interval), the per-field null-vs-value confusion
+(:func:`field_confusion`) and the kind of each wrong field (:func:`error_kinds`, which adds
+``boundary`` to :func:`field_errors`' kinds).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 from torchmetrics import Metric, MetricCollection
@@ -231,3 +238,140 @@ def score(preds: Sequence[Prediction], targets: Sequence[Event]) -> dict[str, fl
     metrics = ExtractionMetrics()
     metrics.update(preds, targets)
     return metrics.compute_flat()
+
+
+ROW_STATS = ("exact_match", "field_f1")
+"""The scores :func:`bootstrap` and :func:`paired_bootstrap` give intervals for."""
+
+
+def row_scores(preds: Sequence[Prediction], targets: Sequence[Event]) -> dict[str, np.ndarray]:
+    """Per-row scores: ``valid`` and ``exact`` (``[n]`` bool) and ``counts`` (``[n, fields, 3]``:
+    TP, FP, FN per field in :data:`FIELDS` order). Summed over rows they give :func:`score`."""
+    rows = _prepare(preds, targets)
+    counts = np.array([_row_counts(p, g) for p, g in rows], dtype=np.int64).reshape(
+        -1, len(FIELDS), 3
+    )
+    valid = np.array([p is not None for p, _ in rows], dtype=bool)
+    return {
+        "valid": valid,
+        "exact": valid & (counts[:, :, 1:].sum(axis=(1, 2)) == 0),
+        "counts": counts,
+    }
+
+
+def _stats(exact: np.ndarray, counts: np.ndarray, index: np.ndarray) -> dict[str, np.ndarray]:
+    """Exact match and micro field F1 of each resample (``index``: ``[samples, n]`` row picks);
+    ``exact`` is ``[n]`` (a row's share of exact answers), ``counts`` ``[n, 3]`` (TP, FP, FN)."""
+    tp, fp, fn = np.moveaxis(counts[index].sum(axis=1), -1, 0)
+    den = 2 * tp + fp + fn
+    return {
+        "exact_match": exact[index].mean(axis=1),
+        "field_f1": np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0),
+    }
+
+
+def _resamples(n: int, samples: int, seed: int) -> np.ndarray:
+    """``[samples + 1, n]`` row indices: the rows as they are, then ``samples`` resamples."""
+    rng = np.random.default_rng(seed)
+    return np.vstack([np.arange(n), rng.integers(0, n, size=(samples, n))])
+
+
+def _interval(values: np.ndarray, level: float) -> list[float]:
+    tail = (1 - level) / 2 * 100
+    return [float(v) for v in np.percentile(values, [tail, 100 - tail])]
+
+
+def bootstrap(
+    exact: np.ndarray, counts: np.ndarray, samples: int = 2000, seed: int = 0, level: float = 0.95
+) -> dict[str, dict[str, float | list[float]]]:
+    """Exact match and micro field F1 with a percentile bootstrap interval over rows.
+
+    ``exact``: ``[n]`` per-row exact match (0/1, or a row's share over seeds); ``counts``:
+    ``[n, 3]`` per-row TP, FP, FN summed over fields (and seeds). Returns
+    ``{"exact_match": {"value", "interval": [lo, hi]}, "field_f1": ...}``.
+
+        >>> out = bootstrap(np.array([1, 1, 0, 1]), np.array([[8, 0, 0]] * 3 + [[7, 1, 1]]))
+        >>> out["exact_match"]["value"], out["exact_match"]["interval"][1]
+        (0.75, 1.0)
+    """
+    stats = _stats(
+        np.asarray(exact, dtype=float), np.asarray(counts), _resamples(len(exact), samples, seed)
+    )
+    return {
+        k: {"value": float(v[0]), "interval": _interval(v[1:], level)} for k, v in stats.items()
+    }
+
+
+def paired_bootstrap(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    samples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, dict[str, float | list[float]]]:
+    """B minus A in exact match and micro field F1 on the same rows, each ``(exact, counts)`` as
+    in :func:`bootstrap`; both are resampled with the same row picks (a paired bootstrap).
+    Returns ``{"exact_match": {"a", "b", "difference", "interval": [lo, hi]}, "field_f1": ...}``."""
+    if len(a[0]) != len(b[0]):
+        raise ValueError(f"paired rows differ in number: {len(a[0])} and {len(b[0])}")
+    index = _resamples(len(a[0]), samples, seed)
+    sa = _stats(np.asarray(a[0], dtype=float), np.asarray(a[1]), index)
+    sb = _stats(np.asarray(b[0], dtype=float), np.asarray(b[1]), index)
+    return {
+        k: {
+            "a": float(sa[k][0]),
+            "b": float(sb[k][0]),
+            "difference": float(sb[k][0] - sa[k][0]),
+            "interval": _interval(sb[k][1:] - sa[k][1:], level),
+        }
+        for k in ROW_STATS
+    }
+
+
+CONFUSION = ("null_null", "null_value", "value_null", "value_right", "value_wrong")
+"""Keys of :func:`field_confusion`: gold null/value, then the prediction null/value; a value
+under a gold value is right or wrong."""
+
+
+def field_confusion(
+    preds: Sequence[Prediction], targets: Sequence[Event]
+) -> dict[str, dict[str, int]]:
+    """Per field, rows counted by gold null/value x prediction null/value, a value under a gold
+    value split into right and wrong (the metric comparison; attendee lists as multisets). An
+    unparsed prediction counts as all-null."""
+    table = {field: dict.fromkeys(CONFUSION, 0) for field in FIELDS}
+    for pred, gold in _prepare(preds, targets):
+        for field, (_, fp, fn) in zip(FIELDS, _row_counts(pred, gold)):
+            value = (pred or {}).get(field) is not None
+            if gold[field] is None:
+                key = "null_value" if value else "null_null"
+            elif not value:
+                key = "value_null"
+            else:
+                key = "value_wrong" if fp or fn else "value_right"
+            table[field][key] += 1
+    return table
+
+
+def _text(value: Any) -> str:
+    return ", ".join(_key(v) for v in value) if isinstance(value, list) else _key(value)
+
+
+def error_kinds(pred: Prediction, gold: Event) -> dict[str, str]:
+    """:func:`field_errors`, with a ``wrong`` value that contains, or is contained in, the gold
+    value (compared as the metric compares; attendee lists joined by commas) called
+    ``boundary``.
+
+        >>> gold = {"action": "Team lunch", "date": None, "time": None, "attendees": None,
+        ...         "location": None, "duration": None, "recurrence": None, "notes": None}
+        >>> error_kinds({**gold, "action": "lunch", "notes": "x"}, gold)
+        {'action': 'boundary', 'notes': 'invented'}
+    """
+    errors = field_errors(pred, gold)
+    ((parsed, target),) = _prepare([pred], [gold])
+    for field, kind in errors.items():
+        if kind == "wrong":
+            p, g = _text(parsed[field]), _text(target[field])
+            if p in g or g in p:
+                errors[field] = "boundary"
+    return errors
