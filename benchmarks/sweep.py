@@ -150,19 +150,19 @@ def execute(run: Run, recipe_args: list[str], ns: argparse.Namespace, env: dict)
             return run
     run.rc = 0
     for split, path in eval_sets(run, ns.probe).items():
-        report = d / f"eval-{split}.json"
-        if not report.is_file():
+        out = d / f"eval-{split}"
+        if not (out / "metrics.json").is_file():
             cmd = [sys.executable, "-m", "calendar_ner", "evaluate", "--model", str(adapter)]
-            cmd += ["--data", path, "--report", str(report), "--dtype", ns.eval_dtype]
+            cmd += ["--data", path, "--out", str(out), "--show", "0", "--dtype", ns.eval_dtype]
             cmd += ["--device", ns.eval_device]
             with open(d / f"eval-{split}.log", "w") as log:
                 proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
             if proc.returncode:
                 run.error = f"evaluate {split} failed:\n" + _tail(d / f"eval-{split}.log")
                 continue
-        saved = json.loads(report.read_text())
-        run.scores[split] = {"rows": saved["rows"]} | {
-            k: saved["metrics"][k] for k in ("json_validity", "field_f1", "exact_match")
+        saved = json.loads((out / "metrics.json").read_text())
+        run.scores[split] = {"rows": saved["count"]} | {
+            k: saved[k] for k in ("json_validity", "field_f1", "exact_match")
         }
     return run
 

@@ -86,9 +86,9 @@ def test_a_finished_run_is_not_fitted_or_scored_again(tmp_path, monkeypatch):
     (tmp_path / "a-42" / "adapter").mkdir(parents=True)
     (tmp_path / "a-42" / "adapter" / "calendar_ner.json").write_text("{}")
     for split, rows in (("eval", 90), ("probe", 20)):
-        metrics = {"json_validity": 1.0, "field_f1": 0.9, "exact_match": 0.5}
-        report = {"rows": rows, "metrics": metrics, "errors": []}
-        (tmp_path / "a-42" / f"eval-{split}.json").write_text(json.dumps(report))
+        metrics = {"count": rows, "json_validity": 1.0, "field_f1": 0.9, "exact_match": 0.5}
+        (tmp_path / "a-42" / f"eval-{split}").mkdir()
+        (tmp_path / "a-42" / f"eval-{split}" / "metrics.json").write_text(json.dumps(metrics))
 
     def refuse(*args, **kwargs):
         raise AssertionError("nothing should run")
