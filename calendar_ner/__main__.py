@@ -7,32 +7,94 @@ Commands:
     extract                           text or JSONL in, 8-key JSON out (shipped adapter by default)
     serve                             REST server (FastAPI) around the extractor
     evaluate                          score a model on a labelled JSONL (e.g. the test split)
+
+Inputs, output paths, --model and --device are checked before any model is loaded; a problem
+ends in one line (``calendar_ner: error: ...``, exit status 2) naming the file, line and
+column or flag. ``--debug`` (or ``CALENDAR_NER_DEBUG=1``) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from jsonargparse import ArgumentParser, set_parsing_settings
+from jsonargparse import ArgumentParser, Namespace, set_parsing_settings
+
+from calendar_ner import errors
 
 # The string under each dataclass field (CorpusConfig, AdapterConfig, ...) is its --help text.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
+SKIP_INVALID_HELP = "Skip bad rows (counted and listed on stderr as file:line: reason)."
+
+
+def check_model_args(ns: Namespace) -> None:
+    """Check ``--model`` and ``--device`` (the :func:`calendar_ner.extract.add_model_args`
+    flags) before loading: a folder with safetensors weights, a device that is present."""
+    import os
+
+    from calendar_ner.extract import default_model_path
+    from calendar_ner.models.weights import check_device, check_model_dir
+
+    if ns.model:
+        check_model_dir(ns.model, "--model")
+    else:
+        env = os.environ.get("CALENDAR_NER_MODEL")
+        check_model_dir(default_model_path(), "$CALENDAR_NER_MODEL" if env else "shipped adapter")
+    check_device(ns.device)
+
+
+def check_data_args(ns: Namespace) -> None:
+    """Check ``data``'s raw file (readable UTF-8) and its output folder before building."""
+    from calendar_ner.data.io import check_input_file, check_output_path
+
+    if ns.raw is not None:
+        check_input_file(ns.raw, "--raw")
+    check_output_path(Path(ns.data_dir) / "processed" / "data_card.json", "--data_dir")
+    check_output_path(Path(ns.data_dir) / "splits" / "train.jsonl", "--data_dir")
+
+
+def check_extract_args(ns: Namespace) -> list[dict] | None:
+    """Check ``extract``'s text or ``--input``/``--output`` and read the input rows (bad rows
+    are skipped and listed with ``--skip_invalid``, else the first ends the run)."""
+    from calendar_ner.data.io import (
+        check_input_file,
+        check_output_path,
+        parse_jsonl,
+        parse_request,
+        report_skipped,
+        unicode_text,
+    )
+
+    if ns.input is None:
+        if unicode_text(ns.text) != ns.text:
+            raise errors.UserError("TEXT: holds bytes that are not UTF-8")
+        return None
+    check_input_file(ns.input, "--input")
+    check_output_path(ns.output, "--output")
+    hint = "" if ns.skip_invalid else " (pass --skip_invalid to skip such rows)"
+    parsed, skipped = parse_jsonl(ns.input, parse_request, skip_invalid=ns.skip_invalid, hint=hint)
+    report_skipped(ns.input, skipped)
+    return [row for _, row in parsed]
 
 
 def data_main(args: list[str]) -> None:
     """Build the corpus alone and print the data card summary."""
+    from calendar_ner.data.io import report_skipped
     from calendar_ner.data.pipeline import CorpusConfig, build_corpus, card_markdown
 
     parser = ArgumentParser(prog="calendar_ner data", description=data_main.__doc__)
-    parser.add_class_arguments(CorpusConfig)
+    parser.add_class_arguments(CorpusConfig, skip={"skip_invalid"})
+    parser.add_argument("--skip_invalid", action="store_true", help=SKIP_INVALID_HELP)
     parser.add_argument("--force", action="store_true", help="Rebuild even if cached.")
     ns = parser.parse_args(args)
+    check_data_args(ns)
     force = ns.pop("force")
     cfg = CorpusConfig(**ns.as_dict())
     card = build_corpus(cfg, force=force)
+    report_skipped(cfg.raw, card["dropped"]["invalid"])
     print(card_markdown(card))
     print(f"Wrote {cfg.data_dir}/splits/{{train,eval,test}}.jsonl and {cfg.data_dir}/processed/")
 
@@ -41,7 +103,7 @@ def extract_main(args: list[str]) -> None:
     """Extract events: one text to stdout, or a JSONL file (rows with ``event_text``) to another."""
     from tqdm import tqdm
 
-    from calendar_ner.data.io import parse_jsonl, parse_request, write_jsonl
+    from calendar_ner.data.io import write_jsonl
     from calendar_ner.extract import add_model_args, load_extractor
 
     parser = ArgumentParser(prog="calendar_ner extract", description=extract_main.__doc__)
@@ -49,6 +111,7 @@ def extract_main(args: list[str]) -> None:
     parser.add_argument("--input", default=None, help="JSONL with an 'event_text' per row.")
     parser.add_argument("--output", default=None, help="JSONL written with 'output' added.")
     parser.add_argument("--batch_size", type=int, default=8, help="Texts decoded together.")
+    parser.add_argument("--skip_invalid", action="store_true", help=SKIP_INVALID_HELP)
     add_model_args(parser)
     ns = parser.parse_args(args)
     if (ns.text is None) == (ns.input is None):
@@ -58,7 +121,8 @@ def extract_main(args: list[str]) -> None:
     if ns.batch_size < 1:
         parser.error("--batch_size must be >= 1")
     # Bad input fails (naming file:line) before the model is loaded.
-    rows = [row for _, row in parse_jsonl(ns.input, parse_request)[0]] if ns.input else None
+    rows = check_extract_args(ns)
+    check_model_args(ns)
     extractor = load_extractor(ns)
     if rows is None:
         print(json.dumps(extractor.extract(ns.text), ensure_ascii=False))
@@ -87,6 +151,7 @@ def serve_main(args: list[str]) -> None:
     add_model_args(parser)
     ns = parser.parse_args(args)
     config = ServeConfig(**{f.name: ns[f.name] for f in dataclasses.fields(ServeConfig)})
+    check_model_args(ns)
     extractor = load_extractor(ns)
     app = create_app(extractor, config)
     uvicorn.run(app, host=config.host, port=config.port)
@@ -99,8 +164,6 @@ def quickstart_main(args: list[str]) -> None:
     Arguments go to ``fit`` unchanged (e.g. ``--trainer.max_epochs 1``,
     ``--data.corpus.raw null`` for a synthetic-only corpus, labelled so).
     """
-    from pathlib import Path
-
     from calendar_ner.cli import run_cli
     from calendar_ner.extract import RELEASE_ADAPTER, CalendarExtractor
 
@@ -133,7 +196,11 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
+    """Dispatch a command under :func:`calendar_ner.errors.run` (one-line user errors)."""
+    errors.run(_dispatch, sys.argv[1:] if argv is None else argv)
+
+
+def _dispatch(argv: list[str]) -> None:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from calendar_ner.data.io import unicode_text
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
 from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokenizer
 from calendar_ner.schema import Event, empty_event
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")  # what PEFT loads
+ADAPTER_WEIGHTS = ("adapter_model.safetensors",)  # safetensors only: models/weights.py
 
 # The shipped adapter: inside the package of an installed wheel (pyproject maps it there), else
 # in the source checkout this package runs from (an editable install, `python -m` in the repo).
@@ -171,10 +172,11 @@ class CalendarExtractor:
 
     def extract_batch(self, texts: list[str], batch_size: int = 8) -> list[Event]:
         """Many requests → events in the same order, decoded in batches of similar length.
-        Over-long texts are cut with a warning."""
+        Over-long texts are cut with a warning; a non-string counts as ``""`` and a lone
+        surrogate as U+FFFD (:func:`calendar_ner.data.io.unicode_text`)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = [unicode_text(t) for t in texts]
         before = self.decoder.prompt_truncated
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         events: list[Event] = [empty_event() for _ in texts]

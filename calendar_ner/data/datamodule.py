@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 
 import lightning as L
+import torch
 from torch.utils.data import DataLoader, Sampler
 from transformers import PreTrainedTokenizerBase
 
@@ -22,6 +23,9 @@ class LengthGroupedSampler(Sampler[int]):
 
     Indices are shuffled, cut into mega-batches of ``50 * batch_size``, each sorted by length and
     cut into batches, and the batches shuffled again: less padding, still random order.
+
+    The order depends only on ``seed`` and the epoch, so a run resumed mid-epoch replays it:
+    :meth:`skip_batches` drops the batches already trained on from the next pass only.
     """
 
     def __init__(self, lengths: list[int], batch_size: int, seed: int = 0) -> None:
@@ -29,6 +33,11 @@ class LengthGroupedSampler(Sampler[int]):
         self.batch_size = batch_size
         self.seed = seed
         self.epoch = 0
+        self._skip = 0
+
+    def skip_batches(self, batches: int) -> None:
+        """Start the next pass ``batches`` batches in (a resumed epoch); later passes are whole."""
+        self._skip = batches
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning at each epoch so the order changes between epochs."""
@@ -49,7 +58,9 @@ class LengthGroupedSampler(Sampler[int]):
                 chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
             ]
         rng.shuffle(batches)
-        return (index for batch in batches for index in batch)
+        order = [index for batch in batches for index in batch]
+        skip, self._skip = self._skip * self.batch_size, 0
+        return iter(order[skip:])
 
 
 class CalendarDataModule(L.LightningDataModule):
@@ -109,11 +120,20 @@ class CalendarDataModule(L.LightningDataModule):
             for name, rows in load_splits(self.corpus).items()
         }
 
+    def _batches_done(self) -> int:
+        """Training batches of the current epoch already run when ``fit`` resumes mid-epoch
+        (Lightning restores its loop counters from the checkpoint before asking for loaders)."""
+        trainer = self.trainer
+        if trainer is None or not trainer.fit_loop.restarting:
+            return 0
+        return trainer.fit_loop.epoch_loop.batch_progress.current.processed
+
     def _loader(self, name: str, batch_size: int, train: bool = False) -> DataLoader:
         dataset = self.datasets[name]
         sampler = None
         if train and self.group_by_length:
             sampler = LengthGroupedSampler(dataset.lengths(), batch_size, self.corpus.seed)
+            sampler.skip_batches(self._batches_done())
         return DataLoader(
             dataset,
             batch_size=batch_size,
@@ -121,6 +141,9 @@ class CalendarDataModule(L.LightningDataModule):
             sampler=sampler,
             collate_fn=make_collate(self.tokenizer.pad_token_id),
             num_workers=self.num_workers,
+            # Its own generator: starting an epoch never draws from the global RNG, so dropout
+            # after a resume sees the same random stream as an uninterrupted run.
+            generator=torch.Generator().manual_seed(self.corpus.seed),
         )
 
     def train_dataloader(self) -> DataLoader:
