@@ -7,7 +7,7 @@ python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl   
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lightning as L
 import torch
@@ -24,15 +24,23 @@ class LengthGroupedSampler(Sampler[int]):
     Indices are shuffled, cut into mega-batches of ``50 * batch_size``, each sorted by length and
     cut into batches, and the batches shuffled again: less padding, still random order.
 
-    The order depends only on ``seed`` and the epoch, so a run resumed mid-epoch replays it:
-    :meth:`skip_batches` drops the batches already trained on from the next pass only.
+    The order depends only on ``seed`` and the epoch, so a run resumed mid-epoch replays it: a
+    pass starts after the batches already trained on, as :meth:`skip_batches` or
+    ``batches_done()`` (asked at the start of each pass) say.
     """
 
-    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0) -> None:
+    def __init__(
+        self,
+        lengths: list[int],
+        batch_size: int,
+        seed: int = 0,
+        batches_done: Callable[[], int] | None = None,
+    ) -> None:
         self.lengths = lengths
         self.batch_size = batch_size
         self.seed = seed
         self.epoch = 0
+        self.batches_done = batches_done
         self._skip = 0
 
     def skip_batches(self, batches: int) -> None:
@@ -59,7 +67,9 @@ class LengthGroupedSampler(Sampler[int]):
             ]
         rng.shuffle(batches)
         order = [index for batch in batches for index in batch]
-        skip, self._skip = self._skip * self.batch_size, 0
+        skip = self._skip or (self.batches_done() if self.batches_done else 0)
+        self._skip = 0
+        skip *= self.batch_size
         return iter(order[skip:])
 
 
@@ -121,19 +131,19 @@ class CalendarDataModule(L.LightningDataModule):
         }
 
     def _batches_done(self) -> int:
-        """Training batches of the current epoch already run when ``fit`` resumes mid-epoch
-        (Lightning restores its loop counters from the checkpoint before asking for loaders)."""
+        """Batches of the current training epoch already run: after a mid-epoch resume, what the
+        checkpoint's loop counters say (read when the epoch's pass starts, once Lightning has
+        restored them), else 0."""
         trainer = self.trainer
-        if trainer is None or not trainer.fit_loop.restarting:
-            return 0
-        return trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        return 0 if trainer is None else trainer.fit_loop.epoch_loop.batch_progress.current.ready
 
     def _loader(self, name: str, batch_size: int, train: bool = False) -> DataLoader:
         dataset = self.datasets[name]
         sampler = None
         if train and self.group_by_length:
-            sampler = LengthGroupedSampler(dataset.lengths(), batch_size, self.corpus.seed)
-            sampler.skip_batches(self._batches_done())
+            sampler = LengthGroupedSampler(
+                dataset.lengths(), batch_size, self.corpus.seed, batches_done=self._batches_done
+            )
         return DataLoader(
             dataset,
             batch_size=batch_size,
