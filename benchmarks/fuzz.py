@@ -147,6 +147,12 @@ def _versions() -> dict[str, str | None]:
     return found
 
 
+def _relative(model: str) -> str:
+    """``model`` relative to the checkout when inside it (no machine-local paths in reports)."""
+    path = Path(model).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else model
+
+
 def _commit() -> str | None:
     try:
         done = subprocess.run(
@@ -184,9 +190,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, n in (("tiny", args.tiny_n), (args.model, args.n)):
         if n > 0:
             result = fuzz(load(name), n, args.seconds, args.seed, args.batch_size)
-            report["results"][name if name == "tiny" else "shipped"] = {"model": name, **result}
+            shown = _relative(name)
+            report["results"][name if name == "tiny" else "shipped"] = {"model": shown, **result}
             print(
-                f"{name}: {result['inputs']} inputs, {result['crashed_inputs']} crashed, "
+                f"{shown}: {result['inputs']} inputs, {result['crashed_inputs']} crashed, "
                 f"schema-valid {result['schema_valid']:.2%}, {result['seconds']} s"
             )
     args.out.parent.mkdir(parents=True, exist_ok=True)

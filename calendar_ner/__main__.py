@@ -166,7 +166,9 @@ def quickstart_main(args: list[str]) -> None:
     """
     from calendar_ner.cli import run_cli
     from calendar_ner.extract import RELEASE_ADAPTER, CalendarExtractor
+    from calendar_ner.models.weights import check_model_dir
 
+    check_model_dir(RELEASE_ADAPTER, "shipped adapter")  # answered last: checked first
     configs = Path(__file__).resolve().parents[1] / "configs"
     fit = ["fit", "--config", str(configs / "default.yaml")]
     cli = run_cli([*fit, "--config", str(configs / "quickstart.yaml"), *args])

@@ -154,11 +154,15 @@ class CalendarCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
-        check_run_paths(config, self.subcommand)
         trainer = config.trainer
         if trainer.precision in (None, "auto"):
             trainer.precision = default_precision(str(trainer.accelerator))
         rank_zero_info(f"accelerator {trainer.accelerator}, precision {trainer.precision}")
+
+    def instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        check_run_paths(config, self.subcommand)  # before the model is built
+        super().instantiate_classes()
 
     def instantiate_trainer(self, **kwargs: Any):
         trainer = super().instantiate_trainer(**kwargs)
