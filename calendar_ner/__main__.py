@@ -8,44 +8,90 @@ Commands:
     serve                             REST server (FastAPI) around the extractor
     evaluate                          score a model on a labelled JSONL (e.g. the test split)
     crossval                          k-fold cross-validation of a recipe outside the lockbox
+
+Inputs, output paths, --model and --device are checked before any model is loaded; a problem
+ends in one line (``calendar_ner: error: ...``, exit status 2) naming the file, line and
+column or flag. ``--debug`` (or ``CALENDAR_NER_DEBUG=1``) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from jsonargparse import ArgumentParser, set_parsing_settings
+from jsonargparse import ArgumentParser, Namespace, set_parsing_settings
+
+from calendar_ner import errors
 
 # The string under each dataclass field (CorpusConfig, AdapterConfig, ...) is its --help text.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
+SKIP_INVALID_HELP = "Skip bad rows (counted and listed on stderr as file:line: reason)."
+
+
+def check_data_args(ns: Namespace) -> None:
+    """Check ``data``'s raw file (readable UTF-8) and its output folder before building."""
+    from calendar_ner.data.io import check_input_file, check_output_path
+
+    if ns.raw is not None:
+        check_input_file(ns.raw, "--raw")
+    check_output_path(Path(ns.data_dir) / "processed" / "data_card.json", "--data_dir")
+    check_output_path(Path(ns.data_dir) / "splits" / "train.jsonl", "--data_dir")
+
+
+def check_extract_args(ns: Namespace) -> list[tuple[int, dict]] | None:
+    """Check ``extract``'s text or ``--input``/``--output`` and read the input rows as
+    ``(line, row)`` (bad rows are skipped and listed with ``--skip_invalid``, else the first
+    ends the run)."""
+    from calendar_ner.data.io import (
+        check_input_file,
+        check_output_path,
+        parse_jsonl,
+        parse_request,
+        report_skipped,
+        unicode_text,
+    )
+
+    if ns.input is None:
+        if unicode_text(ns.text) != ns.text:
+            raise errors.UserError("TEXT: holds bytes that are not UTF-8")
+        return None
+    check_input_file(ns.input, "--input")
+    check_output_path(ns.output, "--output")
+    hint = "" if ns.skip_invalid else " (pass --skip_invalid to skip such rows)"
+    parsed, skipped = parse_jsonl(ns.input, parse_request, skip_invalid=ns.skip_invalid, hint=hint)
+    report_skipped(ns.input, skipped)
+    return parsed
 
 
 def data_main(args: list[str]) -> None:
     """Build the corpus alone and print the data card summary."""
+    from calendar_ner.data.io import report_skipped
     from calendar_ner.data.pipeline import CorpusConfig, build_corpus, card_markdown
 
     parser = ArgumentParser(prog="calendar_ner data", description=data_main.__doc__)
-    parser.add_class_arguments(CorpusConfig)
+    parser.add_class_arguments(CorpusConfig, skip={"skip_invalid"})
+    parser.add_argument("--skip_invalid", action="store_true", help=SKIP_INVALID_HELP)
     parser.add_argument("--force", action="store_true", help="Rebuild even if cached.")
     ns = parser.parse_args(args)
+    check_data_args(ns)
     force = ns.pop("force")
     cfg = CorpusConfig(**ns.as_dict())
     card = build_corpus(cfg, force=force)
+    report_skipped(cfg.raw, card["dropped"]["invalid"])
     print(card_markdown(card))
     print(f"Wrote {cfg.data_dir}/splits/{{train,eval,test}}.jsonl and {cfg.data_dir}/processed/")
 
 
 def extract_main(args: list[str]) -> None:
     """Extract events: one text to stdout, or a JSONL file (rows with ``event_text``) to another."""
-    from pathlib import Path
 
     from tqdm import tqdm
 
-    from calendar_ner.data.io import parse_jsonl, parse_request, write_jsonl
-    from calendar_ner.extract import add_model_args, load_extractor
+    from calendar_ner.data.io import write_jsonl, write_text
+    from calendar_ner.extract import add_model_args, check_model_args, load_extractor
 
     parser = ArgumentParser(prog="calendar_ner extract", description=extract_main.__doc__)
     parser.add_argument("text", nargs="?", default=None, help="One calendar request.")
@@ -69,6 +115,7 @@ def extract_main(args: list[str]) -> None:
         choices=("json", "ics"),
         help="ics: an iCalendar (one VEVENT per event with a start) instead of JSON.",
     )
+    parser.add_argument("--skip_invalid", action="store_true", help=SKIP_INVALID_HELP)
     add_model_args(parser)
     ns = parser.parse_args(args)
     if (ns.text is None) == (ns.input is None):
@@ -85,8 +132,9 @@ def extract_main(args: list[str]) -> None:
         parser.error(f"--reference/--timezone: {err}")
     details = ns.details or ns.format == "ics"
     # Bad input fails (naming file:line) before the model is loaded.
-    parsed = parse_jsonl(ns.input, parse_request)[0] if ns.input else None
+    parsed = check_extract_args(ns)
     rows = [row for _, row in parsed] if parsed is not None else None
+    check_model_args(ns)
     extractor = load_extractor(ns)
     options = {"details": details, "reference": when[0], "timezone": when[1]}
     if rows is None:
@@ -110,7 +158,7 @@ def extract_main(args: list[str]) -> None:
         for position, reason in calendar.skipped:
             line = parsed[position][0]
             print(f"{ns.input}:{line}: no VEVENT, no start ({reason})", file=sys.stderr)
-        Path(ns.output).write_text(calendar.text)
+        write_text(ns.output, calendar.text)
         written = len(outputs) - len(calendar.skipped)
         print(f"wrote {written} events to {ns.output}", file=sys.stderr)
         return
@@ -127,7 +175,7 @@ def serve_main(args: list[str]) -> None:
 
     import uvicorn
 
-    from calendar_ner.extract import add_model_args, load_extractor
+    from calendar_ner.extract import add_model_args, check_model_args, load_extractor
     from calendar_ner.serve import ServeConfig, create_app
 
     parser = ArgumentParser(prog="calendar_ner serve", description=serve_main.__doc__)
@@ -135,6 +183,7 @@ def serve_main(args: list[str]) -> None:
     add_model_args(parser)
     ns = parser.parse_args(args)
     config = ServeConfig(**{f.name: ns[f.name] for f in dataclasses.fields(ServeConfig)})
+    check_model_args(ns)
     extractor = load_extractor(ns)
     app = create_app(extractor, config)
     uvicorn.run(app, host=config.host, port=config.port)
@@ -147,11 +196,11 @@ def quickstart_main(args: list[str]) -> None:
     Arguments go to ``fit`` unchanged (e.g. ``--trainer.max_epochs 1``,
     ``--data.corpus.raw null`` for a synthetic-only corpus, labelled so).
     """
-    from pathlib import Path
-
     from calendar_ner.cli import run_cli
     from calendar_ner.extract import RELEASE_ADAPTER, CalendarExtractor
+    from calendar_ner.models.weights import check_model_dir
 
+    check_model_dir(RELEASE_ADAPTER, "shipped adapter")  # answered last: checked first
     configs = Path(__file__).resolve().parents[1] / "configs"
     fit = ["fit", "--config", str(configs / "default.yaml")]
     cli = run_cli([*fit, "--config", str(configs / "quickstart.yaml"), *args])
@@ -189,7 +238,11 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
+    """Dispatch a command under :func:`calendar_ner.errors.run` (one-line user errors)."""
+    errors.run(_dispatch, sys.argv[1:] if argv is None else argv)
+
+
+def _dispatch(argv: list[str]) -> None:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return

@@ -24,11 +24,19 @@ from jsonargparse import ArgumentParser, Namespace
 from tqdm import tqdm
 
 from calendar_ner import report
-from calendar_ner.data.io import DataError, read_rows, write_json, write_jsonl, write_text
+from calendar_ner.data.io import (
+    DataError,
+    check_input_file,
+    read_rows,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 from calendar_ner.decode import postprocess
 from calendar_ner.extract import (
     CalendarExtractor,
     add_model_args,
+    check_model_args,
     default_model_path,
     load_extractor,
 )
@@ -103,9 +111,11 @@ def run(ns: Namespace) -> dict[str, Any]:
         check_writable(Path(ns.report).parent, "--report")
         print("note: --report is deprecated; use --out DIR (metrics.json, report.md, plots)")
     try:
+        check_input_file(ns.data, "--data")
         rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
-    except DataError as err:  # names file:line, or an empty file
+    except DataError as err:  # names the flag and file, or file:line, or an empty file
         fail(str(err))
+    check_model_args(ns)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
 

@@ -7,6 +7,7 @@ calendar_ner extract --model checkpoints/mine/adapter "Lunch with Sam at 1pm"
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
+from calendar_ner.data.io import write_json, write_text
 from calendar_ner.models.card import model_card
 from calendar_ner.models.module import CalendarNER
 from calendar_ner.prompt import PROMPT_HEAD, PROMPT_TAIL, PROMPT_VERSION
@@ -27,6 +29,9 @@ class ExportAdapter(L.Callback):
     decoding options, best checkpoint's file name, final metrics), the resolved ``config.yaml``
     and a model card (``README.md``, :mod:`calendar_ner.models.card`), so the run reloads
     with ``PeftModel.from_pretrained`` or ``calendar_ner extract --model <run>/adapter``.
+
+    The folder is written beside the target and swapped in by renames (:func:`publish_dir`):
+    a kill mid-export leaves the previous ``adapter/`` (or none), never a partial one.
     """
 
     def __init__(self, run_dir: str = "checkpoints/run") -> None:
@@ -47,7 +52,9 @@ class ExportAdapter(L.Callback):
         if best:
             state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             pl_module.load_state_dict(state, strict=False)
-        out = self.run_dir / "adapter"
+        target = self.run_dir / "adapter"
+        out = target.with_name(f".adapter.tmp{os.getpid()}")
+        shutil.rmtree(out, ignore_errors=True)
         # adapter_config.json names the base model by its spec (``bundled:…``, a hub id), not by
         # the local cache folder it was loaded from, so the adapter is portable.
         for peft_config in pl_module.model.peft_config.values():
@@ -65,7 +72,7 @@ class ExportAdapter(L.Callback):
             "best_checkpoint": Path(best).name if best else "",
             "metrics": {k: float(v) for k, v in trainer.callback_metrics.items()},
         }
-        (out / "calendar_ner.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_json(out / "calendar_ner.json", meta)
         config = Path(log_dir or "") / "config.yaml"
         if config.is_file():
             shutil.copy(config, out / "config.yaml")
@@ -77,7 +84,8 @@ class ExportAdapter(L.Callback):
             self._data_card(trainer),
             pl_module.hparams.val_generate_rows,
         )
-        (out / "README.md").write_text(card)  # replaces PEFT's template card
+        write_text(out / "README.md", card)  # replaces PEFT's template card
+        publish_dir(out, target)
 
     @staticmethod
     def _data_card(trainer: L.Trainer) -> dict | None:
@@ -85,3 +93,13 @@ class ExportAdapter(L.Callback):
         corpus = getattr(datamodule, "corpus", None)
         path = corpus.processed_dir / "data_card.json" if corpus is not None else None
         return json.loads(path.read_text()) if path is not None and path.is_file() else None
+
+
+def publish_dir(staged: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``staged`` (same parent) with renames only: the old
+    folder is moved aside, the new one renamed in, then the old one deleted."""
+    old = target.with_name(f".{target.name}.old{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staged, target)
+    shutil.rmtree(old, ignore_errors=True)

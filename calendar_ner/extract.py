@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from calendar_ner.data.io import unicode_text
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
 from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokenizer
 from calendar_ner.schema import Event, empty_event
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")  # what PEFT loads
+ADAPTER_WEIGHTS = ("adapter_model.safetensors",)  # safetensors only: models/weights.py
 
 # The shipped adapter: inside the package of an installed wheel (pyproject maps it there), else
 # in the source checkout this package runs from (an editable install, `python -m` in the repo).
@@ -193,14 +194,16 @@ class CalendarExtractor:
         timezone: str | None = None,
     ) -> list[Event] | list[EventDetails]:
         """Many requests → events in the same order, decoded in batches of similar length.
-        Over-long texts are cut with a warning. ``details``: see :meth:`extract`."""
+        Over-long texts are cut with a warning; a non-string counts as ``""`` and a lone
+        surrogate as U+FFFD (:func:`calendar_ner.data.io.unicode_text`). ``details``: see
+        :meth:`extract`."""
         if details:
             from calendar_ner.details import extract_details
 
             return extract_details(self, texts, batch_size, reference, timezone)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = [unicode_text(t) for t in texts]
         before = self.decoder.prompt_truncated
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         events: list[Event] = [empty_event() for _ in texts]
@@ -256,6 +259,19 @@ def add_decode_args(parser: ArgumentParser) -> None:
             default=None,
             help=f"{docs.get(option.name, '')} Unset: as saved in the model's calendar_ner.json.",
         )
+
+
+def check_model_args(ns: Namespace) -> None:
+    """Check ``--model`` and ``--device`` (the :func:`calendar_ner.extract.add_model_args`
+    flags) before loading: a folder with safetensors weights, a device that is present."""
+    from calendar_ner.models.weights import check_device, check_model_dir
+
+    if ns.model:
+        check_model_dir(ns.model, "--model")
+    else:
+        env = os.environ.get("CALENDAR_NER_MODEL")
+        check_model_dir(default_model_path(), "$CALENDAR_NER_MODEL" if env else "shipped adapter")
+    check_device(ns.device)
 
 
 def load_extractor(ns: Namespace) -> CalendarExtractor:

@@ -144,7 +144,7 @@ def test_every_shipped_config_parses(path):
         ("--trainer.precision=banana", "precision"),
         ("--model.base_model=./no/such/dir", "neither a local directory"),
         ("--model.base_model=NoSuchOrg/no-such-model", "bundled:smollm2-135m-instruct"),
-        ("--data.corpus.raw=/no/such/file.jsonl", "data file not found"),
+        ("--data.corpus.raw=/no/such/file.jsonl", "--data.corpus.raw /no/such/file.jsonl: file"),
         ("--model.decode.copy_fields=[venue]", "unknown field(s) ['venue']"),
         ("--data.surface_datetime=false", "data.surface_datetime is false"),
         ("--data.corpus.undated=1.5", "undated must be in [0, 1)"),

