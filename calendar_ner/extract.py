@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ RELEASE_ADAPTER = _PACKAGED_ADAPTER if _PACKAGED_ADAPTER.is_dir() else _CHECKOUT
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 DTYPE_CHOICES = ("auto", *DTYPES)
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -147,6 +149,12 @@ class CalendarExtractor:
         self.decoder = ConstrainedDecoder(
             model, tokenizer, config=self.config, cache_prompt_head=True
         )
+        # Most texts decoded together (None: any number). Batch shape and padding change how
+        # matmuls round, which in bfloat16 flips near-tied tokens: a text's answer would depend
+        # on its batch neighbours. So below float32 each text is decoded alone, which costs
+        # little on CPU (benchmarks/invariance.py).
+        dtype = next(model.parameters()).dtype
+        self.max_batch_size: int | None = None if dtype == torch.float32 else 1
 
     @classmethod
     def from_pretrained(
@@ -170,11 +178,14 @@ class CalendarExtractor:
         return self.extract_batch([text], batch_size=1)[0]
 
     def extract_batch(self, texts: list[str], batch_size: int = 8) -> list[Event]:
-        """Many requests → events in the same order, decoded in batches of similar length.
-        Over-long texts are cut with a warning."""
+        """Many requests → events in the same order, decoded in batches of similar length (at
+        most :attr:`max_batch_size`, so a text's event does not depend on its neighbours).
+        Over-long texts are cut with a warning; a non-string counts as ``""`` and a lone
+        surrogate (not valid Unicode) as U+FFFD."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        batch_size = min(batch_size, self.max_batch_size or batch_size)
+        texts = [_valid_unicode(t) if isinstance(t, str) else "" for t in texts]
         before = self.decoder.prompt_truncated
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         events: list[Event] = [empty_event() for _ in texts]
@@ -190,6 +201,11 @@ class CalendarExtractor:
                 self.decoder.max_prompt_tokens,
             )
         return events
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (the tokenizer rejects them)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def add_model_args(parser: ArgumentParser) -> None:
