@@ -15,7 +15,8 @@ Starts ``calendar_ner`` serving in a subprocess on 127.0.0.1 (a free port), then
 3. head-of-line blocking: a small request's latency alone, then while a maximal request
    (``--big_texts`` texts of ``--big_chars`` characters) is decoded;
 4. a client that gives up on a maximal request (timeout): its texts must be dropped, so the
-   next small request waits at most about one micro-batch.
+   next small request waits at most about one micro-batch and the server then idles (its CPU
+   time over the next 2 s is reported).
 
 Reports p50/p95 latency, the server's resident memory (``VmRSS``; Linux) before, during (peak)
 and after, and writes JSON with the commit, date, versions, machine and command line to
@@ -129,6 +130,12 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
     """Samples a process's resident memory every ``every`` s; ``peak`` is the largest seen."""
 
@@ -216,9 +223,11 @@ def _pct(values: list[float], q: float) -> float:
     return sorted(values)[min(int(q * len(values)), len(values) - 1)]
 
 
-async def head_of_line(base: str, small: bytes, big: bytes, samples: int) -> dict:
+async def head_of_line(base: str, pid: int, small: bytes, big: bytes, samples: int) -> dict:
     """A small request's latency alone, then while a maximal request is being decoded; then
-    the latency of a small request right after a client gave up on a maximal one."""
+    the latency of a small request right after a client gave up on a maximal one, and the CPU
+    time the server (``pid``) spends in the 2 s after it (~0 once the abandoned texts are
+    dropped)."""
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(1800.0)) as http:
         alone = [(await _post(http, small))[1] for _ in range(samples)]
         big_task = asyncio.create_task(_post(http, big))
@@ -240,6 +249,9 @@ async def head_of_line(base: str, small: bytes, big: bytes, samples: int) -> dic
         except httpx.TimeoutException:
             pass
         _, after_cancel = await _post(http, small)
+        cpu = cpu_seconds(pid)
+        await asyncio.sleep(2.0)
+        cpu_after_cancel = cpu_seconds(pid) - cpu
     return {
         "small_alone_s_p50": statistics.median(alone),
         "small_alone_s_p95": _pct(alone, 0.95),
@@ -250,6 +262,7 @@ async def head_of_line(base: str, small: bytes, big: bytes, samples: int) -> dic
         "big_request_s": big_seconds,
         "big_request_still_running_after_small_ones_s": big_left,
         "small_after_cancelled_big_s": after_cancel,
+        "server_cpu_s_in_2s_after_cancelled_big": cpu_after_cancel,
     }
 
 
@@ -335,7 +348,7 @@ def main() -> None:
         text = clean_text(" ".join(invented_texts(args.distinct)))
         long_text = (text + " ") * (args.big_chars // (len(text) + 1) + 1)
         big = json.dumps({"texts": [long_text[: args.big_chars]] * args.big_texts}).encode()
-        blocking = asyncio.run(head_of_line(base, small, big, args.samples))
+        blocking = asyncio.run(head_of_line(base, server.pid, small, big, args.samples))
         sampler.stop.set()
         rss |= {"after_all_mb": rss_mb(server.pid), "peak_mb": sampler.peak}
     finally:

@@ -173,6 +173,7 @@ class _Batcher:
         self.max_batch_tokens = max_batch_tokens
         self.wait_s = wait_s
         self.requests: deque[deque[_Item]] = deque()  # waiting requests, in turn order
+        self.served_front = False  # the first request has just had its turn
         self.ready = asyncio.Event()
 
     def cost(self, text: str) -> int:
@@ -204,6 +205,9 @@ class _Batcher:
         batch: list[_Item] = []
         tokens = 0
         while self.requests and len(batch) < self.max_batch:
+            if self.served_front:  # its turn is over: behind every request waiting, new ones too
+                self.requests.rotate(-1)
+                self.served_front = False
             items = self.requests[0]
             while items and items[0].future.done():  # cancelled: its request is gone
                 items.popleft()
@@ -214,7 +218,7 @@ class _Batcher:
                 break
             batch.append(items.popleft())
             tokens += batch[-1].tokens
-            self.requests.rotate(-1)  # the next request's turn
+            self.served_front = True
         return batch
 
     def _decode(self, texts: list[str]) -> list[EventDict | Exception]:
@@ -299,6 +303,7 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
     async def lifespan(_: FastAPI):
         batcher.ready = asyncio.Event()  # bound to this server's event loop
         batcher.requests.clear()
+        batcher.served_front = False
         task = asyncio.create_task(batcher.run())
         scope = "this machine only" if config.host in LOOPBACK else "reachable from the network"
         print(

@@ -9,7 +9,7 @@ import random
 from calendar_ner.extract import CalendarExtractor
 from tests.conftest import invented_rows
 
-TEXTS = [r["event_text"] for r in invented_rows(4)] + ["word " * 300]  # the last one is cut
+TEXTS = [r["event_text"] for r in invented_rows(3)] + ["word " * 300]  # the last one is cut
 
 
 def test_same_text_same_event_in_any_batch_bfloat16(adapter_dir, monkeypatch):
