@@ -152,6 +152,12 @@ class CalendarExtractor:
         self.decoder = ConstrainedDecoder(
             model, tokenizer, config=self.config, cache_prompt_head=True
         )
+        # Most texts decoded together (None: any number). Batch shape and padding change how
+        # matmuls round, which in bfloat16 flips near-tied tokens: a text's answer would depend
+        # on its batch neighbours. So below float32 each text is decoded alone, which costs
+        # little on CPU (benchmarks/invariance.py).
+        dtype = next(model.parameters()).dtype
+        self.max_batch_size: int | None = None if dtype == torch.float32 else 1
 
     @classmethod
     def from_pretrained(
@@ -193,16 +199,18 @@ class CalendarExtractor:
         reference: str | datetime | None = None,
         timezone: str | None = None,
     ) -> list[Event] | list[EventDetails]:
-        """Many requests → events in the same order, decoded in batches of similar length.
+        """Many requests → events in the same order, decoded in batches of similar length (at
+        most :attr:`max_batch_size`, so a text's event does not depend on its neighbours).
         Over-long texts are cut with a warning; a non-string counts as ``""`` and a lone
         surrogate as U+FFFD (:func:`calendar_ner.data.io.unicode_text`). ``details``: see
         :meth:`extract`."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        batch_size = min(batch_size, self.max_batch_size or batch_size)
         if details:
             from calendar_ner.details import extract_details
 
             return extract_details(self, texts, batch_size, reference, timezone)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         texts = [unicode_text(t) for t in texts]
         before = self.decoder.prompt_truncated
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

@@ -5,13 +5,26 @@
          -d '{"text": "Lunch with Sam on 3rd, Feb 2025 at 1pm"}'
 
 Concurrent requests are micro-batched: texts that arrive within ``batch_wait_ms`` of each other
-(up to ``max_batch`` texts) share one decoding batch, run off the event loop in one worker thread.
+share one decoding batch, run off the event loop in one worker thread. Each micro-batch takes one
+text from each waiting request in turn, up to ``max_batch`` texts and ``max_batch_tokens`` prompt
+tokens, so a long request cannot hold up a short one for more than one micro-batch.
+
+Isolation: a text that is not valid Unicode (a lone surrogate such as ``"\\ud800"``) gets 422
+naming the field and index, before any decoding; control characters other than tab, newline and
+carriage return are replaced by a space and the text is put in Unicode NFC form
+(:func:`clean_text`). A text whose decoding fails fails only its own request (500 naming the
+text); the other texts of its micro-batch are decoded again one by one and answered. A client
+that disconnects has its texts not yet decoded dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import sys
+import unicodedata
+from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,11 +33,15 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
-from calendar_ner.details import check_when, extract_details, ics
+from calendar_ner.details import check_when, ics
+from calendar_ner.prompt import encode_segment
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
+from calendar_ner.schema import Event as EventDict
 from calendar_ner.web import add_web_routes
 
 log = logging.getLogger(__name__)
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
@@ -43,8 +60,35 @@ class ServeConfig:
     """Most texts in one request; more get 422."""
     max_batch: int = 16
     """Most texts decoded together."""
+    max_batch_tokens: int = 1024
+    """Most prompt tokens in one micro-batch (a text costs at most the model's prompt budget,
+    192 tokens): bounds how long one micro-batch, and so a waiting request, takes."""
     batch_wait_ms: float = 5.0
     """How long the batcher waits for more texts before decoding."""
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc less \t \n \r
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` in NFC with control characters (other than tab, newline, carriage return) as
+    spaces; ValueError naming the character for text that is not valid Unicode.
+
+    >>> clean_text("Lunch\\x00at noon")
+    'Lunch at noon'
+    >>> clean_text("Lunch \\ud800")
+    Traceback (most recent call last):
+    ...
+    ValueError: holds a lone surrogate U+D800 at character 6: not valid Unicode
+    """
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        raise ValueError(
+            f"holds a lone surrogate U+{ord(surrogate.group()):04X} at character "
+            f"{surrogate.start()}: not valid Unicode"
+        )
+    return unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
 
 
 class ExtractRequest(BaseModel):
@@ -121,48 +165,114 @@ class Health(BaseModel):
     model: ModelInfo
 
 
+class TextFailed(Exception):
+    """Decoding one text failed (the other texts of its micro-batch are still answered)."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.index = index
+
+
+@dataclass(eq=False)
+class _Item:
+    """One text of a request, waiting to be decoded."""
+
+    index: int  # its place in the request
+    text: str
+    tokens: int  # prompt tokens it costs (cut to the model's prompt budget)
+    future: asyncio.Future
+
+
 class _Batcher:
-    """Collects texts from concurrent requests and decodes them in shared batches."""
+    """Decodes the texts of concurrent requests in shared micro-batches, taking one text from
+    each waiting request in turn (round-robin), so a 64-text request delays a 1-text one by
+    at most one micro-batch. A micro-batch holds at most ``max_batch`` texts and
+    ``max_batch_tokens`` prompt tokens (at least one text), and no more texts than the extractor
+    decodes together (:attr:`~calendar_ner.extract.CalendarExtractor.max_batch_size`).
+    A text whose request is gone (its future cancelled) is dropped before it is decoded."""
 
-    def __init__(self, extractor, max_batch: int, wait_s: float) -> None:
+    def __init__(self, extractor, max_batch: int, max_batch_tokens: int, wait_s: float) -> None:
         self.extractor = extractor
-        self.max_batch = max_batch
+        self.max_batch = min(max_batch, extractor.max_batch_size or max_batch)
+        self.max_batch_tokens = max_batch_tokens
         self.wait_s = wait_s
-        self.queue: asyncio.Queue = asyncio.Queue()
+        self.requests: deque[deque[_Item]] = deque()  # waiting requests, in turn order
+        self.served_front = False  # the first request has just had its turn
+        self.ready = asyncio.Event()
 
-    async def submit(self, texts: list[str]) -> list[dict]:
+    def cost(self, text: str) -> int:
+        """Prompt tokens of ``text`` after the decoder cuts it to its prompt budget."""
+        decoder = self.extractor.decoder
+        budget = decoder.max_prompt_tokens
+        # A token is rarely over 8 characters: counting past that would only cost time.
+        head = " " + " ".join(text[: 8 * budget].split())
+        return min(len(encode_segment(decoder.tokenizer, head)), budget)
+
+    async def submit(self, texts: list[str]) -> list[EventDict]:
+        """The events of ``texts``, in order; cancelling this drops the texts not yet decoded.
+        Raises :class:`TextFailed` for the first text that failed (the rest are dropped)."""
         loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in texts]
-        for text, future in zip(texts, futures):
-            self.queue.put_nowait((text, future))
-        return list(await asyncio.gather(*futures))
+        items = deque(
+            _Item(i, text, self.cost(text), loop.create_future()) for i, text in enumerate(texts)
+        )
+        futures = [item.future for item in items]
+        self.requests.append(items)
+        self.ready.set()
+        try:
+            return list(await asyncio.gather(*futures))
+        finally:
+            for future in futures:
+                future.cancel()  # no-op for those answered; drops the rest
+
+    def _take(self) -> list[_Item]:
+        """The next micro-batch: one text per waiting request in turn, within the limits."""
+        batch: list[_Item] = []
+        tokens = 0
+        while self.requests and len(batch) < self.max_batch:
+            if self.served_front:  # its turn is over: behind every request waiting, new ones too
+                self.requests.rotate(-1)
+                self.served_front = False
+            items = self.requests[0]
+            while items and items[0].future.done():  # cancelled: its request is gone
+                items.popleft()
+            if not items:
+                self.requests.popleft()
+                continue
+            if batch and tokens + items[0].tokens > self.max_batch_tokens:
+                break
+            batch.append(items.popleft())
+            tokens += batch[-1].tokens
+            self.served_front = True
+        return batch
+
+    def _decode(self, texts: list[str]) -> list[EventDict | Exception]:
+        """Events for ``texts``; if the batch fails, each text is retried alone, so one bad
+        text fails only itself."""
+        try:
+            return list(self.extractor.extract_batch(texts, len(texts)))
+        except Exception as err:  # noqa: BLE001 - isolated below
+            if len(texts) == 1:
+                log.exception("decoding a text failed")
+                return [err]
+        return [self._decode([text])[0] for text in texts]
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            items = [await self.queue.get()]
-            deadline = loop.time() + self.wait_s
-            while len(items) < self.max_batch:
-                try:
-                    items.append(await asyncio.wait_for(self.queue.get(), deadline - loop.time()))
-                except asyncio.TimeoutError:
-                    break
-            items = [(text, future) for text, future in items if not future.done()]  # cancelled
-            if not items:
+            if not self.requests:
+                self.ready.clear()
+                await self.ready.wait()
+                await asyncio.sleep(self.wait_s)  # let concurrent requests join the batch
+            batch = self._take()
+            if not batch:
                 continue
-            try:
-                events = await asyncio.to_thread(
-                    self.extractor.extract_batch, [text for text, _ in items], len(items)
-                )
-            except Exception as err:  # noqa: BLE001 - reported to every waiting request
-                log.exception("extraction failed")
-                for _, future in items:
-                    if not future.done():
-                        future.set_exception(err)
-                continue
-            for (_, future), event in zip(items, events):
-                if not future.done():  # the client may have gone away meanwhile
-                    future.set_result(event)
+            results = await asyncio.to_thread(self._decode, [item.text for item in batch])
+            for item, result in zip(batch, results):
+                if item.future.done():  # the client went away meanwhile
+                    continue
+                if isinstance(result, Exception):
+                    item.future.set_exception(TextFailed(item.index, result))
+                else:
+                    item.future.set_result(result)
 
 
 class _BodyLimit:
@@ -199,15 +309,31 @@ class _BodyLimit:
         await self.app(scope, replay, send)
 
 
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has disconnected (the body is already read: the next ASGI
+    message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
     """The FastAPI app around a :class:`~calendar_ner.extract.CalendarExtractor`."""
     config = config or ServeConfig()
-    batcher = _Batcher(extractor, config.max_batch, config.batch_wait_ms / 1000)
+    batcher = _Batcher(
+        extractor, config.max_batch, config.max_batch_tokens, config.batch_wait_ms / 1000
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        batcher.queue = asyncio.Queue()  # bound to this server's event loop
+        batcher.ready = asyncio.Event()  # bound to this server's event loop
+        batcher.requests.clear()
+        batcher.served_front = False
         task = asyncio.create_task(batcher.run())
+        scope = "this machine only" if config.host in LOOPBACK else "reachable from the network"
+        print(
+            f"calendar_ner: serving on http://{config.host}:{config.port} ({scope})",
+            file=sys.stderr,
+        )
         yield
         task.cancel()
 
@@ -248,22 +374,43 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
             raise HTTPException(
                 422, f"'texts' holds {len(texts)} items; at most {config.max_texts}"
             )
+        cleaned = []
         for i, text in enumerate(texts):
+            where = "'text'" if body.text is not None else f"'texts'[{i}]"
             if len(text) > config.max_text_chars:
-                where = "'text'" if body.text is not None else f"'texts'[{i}]"
                 raise HTTPException(
                     422, f"{where} has {len(text)} characters; at most {config.max_text_chars}"
                 )
+            try:
+                cleaned.append(clean_text(text))
+            except ValueError as err:
+                raise HTTPException(422, f"{where} {err}") from None
         as_ics = body.format == "ics" or "text/calendar" in request.headers.get("accept", "")
         if body.details or as_ics:  # decoded with scores, off the batcher
-            events = await asyncio.to_thread(
-                extract_details, extractor, texts, config.max_batch, body.reference, body.timezone
+            found = await asyncio.to_thread(
+                extractor.extract_batch,
+                cleaned,
+                config.max_batch,
+                details=True,
+                reference=body.reference,
+                timezone=body.timezone,
             )
             if as_ics:
-                return Response(ics(events).text, media_type="text/calendar")
-            events = [d.to_dict() for d in events]
-        else:
-            events = await batcher.submit(texts)
+                return Response(ics(found).text, media_type="text/calendar")
+            events = [d.to_dict() for d in found]
+            return {"event": events[0]} if body.text is not None else {"events": events}
+        work = asyncio.ensure_future(batcher.submit(cleaned))
+        gone = asyncio.ensure_future(_disconnected(request))
+        await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not work.done():  # the client went away: drop its texts not yet decoded
+            work.cancel()
+            raise HTTPException(499, "client disconnected")
+        try:
+            events = work.result()
+        except TextFailed as err:
+            where = "'text'" if body.text is not None else f"'texts'[{err.index}]"
+            raise HTTPException(500, f"decoding {where} failed ({err})") from None
         return {"event": events[0]} if body.text is not None else {"events": events}
 
     return app

@@ -1,4 +1,5 @@
-"""Python API, `extract` CLI and REST server on a tiny random Llama (no real model needed)."""
+"""Python API and `extract` CLI on a tiny random Llama (no real model needed; the REST server
+is tests/test_serve.py)."""
 
 import json
 import shutil
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 import torch
-from fastapi.testclient import TestClient
 
 from calendar_ner import extract
 from calendar_ner.__main__ import main
@@ -16,7 +16,6 @@ from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_
 from calendar_ner.models.weights import load_model
 from calendar_ner.prompt import render_target
 from calendar_ner.schema import FIELDS, empty_event
-from calendar_ner.serve import ServeConfig, create_app
 from tests.conftest import TINY
 
 
@@ -207,77 +206,3 @@ def test_cli_bad_jsonl_names_line(tmp_path, monkeypatch):
     src.write_text('{"event_text": "ok"}\n{"text": "wrong key"}\n')
     with pytest.raises(DataError, match=r"in\.jsonl:2: .*event_text"):
         main(["extract", "--input", str(src), "--output", str(tmp_path / "o.jsonl")])
-
-
-@pytest.fixture(scope="module")
-def client(extractor):
-    config = ServeConfig(max_text_chars=500, max_texts=4, max_body_bytes=20_000)
-    with TestClient(create_app(extractor, config)) as test_client:
-        yield test_client
-
-
-def test_server_health_and_docs(client):
-    health = client.get("/health").json()
-    assert health["fields"] == list(FIELDS)
-    assert health["model"]["base_model"] == TINY and health["model"]["device"] == "cpu"
-    assert health["model"]["decode"] == DecodeConfig().to_dict()
-    assert "/extract" in client.get("/openapi.json").json()["paths"]
-
-
-def test_server_single_and_batch(client):
-    event = client.post("/extract", json={"text": "Lunch at noon"}).json()["event"]
-    assert list(event) == list(FIELDS)
-    events = client.post("/extract", json={"texts": ["a", "b", "c"]}).json()["events"]
-    assert len(events) == 3
-
-
-@pytest.mark.parametrize(
-    "body, status, message",
-    [
-        ({"text": "x" * 501}, 422, "at most 500"),
-        ({"texts": ["a"] * 5}, 422, "at most 4"),
-        ({"text": "a", "texts": ["b"]}, 422, "exactly one"),
-        ({}, 422, "exactly one"),
-        ({"texts": ["ok", "y" * 600]}, 422, "'texts'[1]"),
-    ],
-)
-def test_server_limits(client, body, status, message):
-    response = client.post("/extract", json=body)
-    assert response.status_code == status
-    assert message in response.text
-
-
-def test_server_body_too_large(client):
-    response = client.post(
-        "/extract", content=b"x" * 30_000, headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 413
-
-
-def test_server_chunked_body_too_large(client):
-    chunks = (b"x" * 1000 for _ in range(30))  # no content-length: chunked upload
-    response = client.post("/extract", content=chunks, headers={"content-type": "application/json"})
-    assert response.status_code == 413
-
-
-def test_server_micro_batches_concurrent_requests(extractor):
-    from concurrent.futures import ThreadPoolExecutor
-
-    calls = []
-    original = extractor.extract_batch
-
-    def spy(texts, batch_size=8):
-        calls.append(len(texts))
-        return original(texts, batch_size)
-
-    extractor.extract_batch = spy
-    try:
-        app = create_app(extractor, ServeConfig(batch_wait_ms=100))
-        with TestClient(app) as http, ThreadPoolExecutor(6) as pool:
-            responses = list(
-                pool.map(lambda i: http.post("/extract", json={"text": f"call {i}"}), range(6))
-            )
-    finally:
-        extractor.extract_batch = original
-    assert all(r.status_code == 200 for r in responses)
-    assert sum(calls) == 6 and max(calls) > 1
