@@ -244,6 +244,10 @@ def audit(rows: list[Row]) -> dict:
         "conventions": probes,
         "minority_rows": len(minority_rows),
         "minority_share": len(minority_rows) / len(rows),
+        # The label-consistency ceiling: the share of rows whose label follows the majority
+        # convention for each of its wordings, the exact match a model that follows the
+        # majority everywhere (and is otherwise perfect) would reach on these rows.
+        "consistency_ceiling": 1 - len(minority_rows) / len(rows),
         "conventions_by_style": by_style(texts, rows),
         "typed_rules": typed_rules(texts, rows),
     }

@@ -55,6 +55,7 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
     # Minority rows: the dropped verb (row 2), the spelled-out 45min (row 1), and one "mtg"
     # way (a tie picks "kept", row 2): rows 1 and 2.
     assert report["minority_rows"] == 2
+    assert report["consistency_ceiling"] == 1 - 2 / report["rows"]
     assert report["verbatim_targets"]["action"] == {"labelled": 6, "verbatim": 5}
     assert report["verbatim_targets"]["duration"] == {"labelled": 4, "verbatim": 3}
     assert report["verbatim_targets"]["date"] == {"labelled": 6, "verbatim": 6}
