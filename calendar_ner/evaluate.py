@@ -2,6 +2,7 @@
 
 calendar_ner evaluate --data data/splits/test.jsonl            # the shipped adapter
 calendar_ner evaluate --model checkpoints/quickstart/adapter --report runs/eval.json
+calendar_ner evaluate --data benchmarks/data/probe.jsonl --baselines   # calendar_ner.baselines
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 
 from jsonargparse import ArgumentParser
 
+from calendar_ner.baselines import add_baseline_args, check_baselines, run_baselines
 from calendar_ner.data.io import read_rows, write_json
 from calendar_ner.extract import add_model_args, load_extractor
 from calendar_ner.models.metrics import field_errors, score
@@ -25,7 +27,9 @@ def main(args: list[str]) -> None:
     )
     parser.add_argument("--skip_invalid", action="store_true", help="Skip bad rows, count them.")
     add_model_args(parser)
+    add_baseline_args(parser)
     ns = parser.parse_args(args)
+    check_baselines(ns)
     rows, skipped = read_rows(ns.data, skip_invalid=ns.skip_invalid)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
@@ -56,3 +60,5 @@ def main(args: list[str]) -> None:
         write_json(
             ns.report, {"data": ns.data, "rows": len(rows), "metrics": metrics, "errors": errors}
         )
+    if ns.baselines:
+        run_baselines(ns, rows, extractor)

@@ -20,6 +20,7 @@ from transformers import get_cosine_with_min_lr_schedule_with_warmup
 
 from calendar_ner.data.tokens import IGNORE_INDEX
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
+from calendar_ner.decode.free import generate_free
 from calendar_ner.models.metrics import ExtractionMetrics
 from calendar_ner.models.weights import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
 from calendar_ner.prompt import encode_prompt
@@ -218,23 +219,10 @@ class CalendarNER(L.LightningModule):
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
 
-    @torch.no_grad()
     def generate_free(self, texts: list[str]) -> list[str]:
-        """Greedy free-form decoding of the JSON for each text (left-padded batch)."""
+        """Greedy free-form decoding of the JSON for each text (the training prompt)."""
         prompts = [encode_prompt(self.tokenizer, t, 192)[0] for t in texts]
-        longest = max(map(len, prompts))
-        pad = self.tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (longest - len(p)) + p for p in prompts])
-        attention = torch.tensor([[0] * (longest - len(p)) + [1] * len(p) for p in prompts])
-        out = self.model.generate(
-            input_ids=input_ids.to(self.device),
-            attention_mask=attention.to(self.device),
-            max_new_tokens=self.hparams.max_new_tokens,
-            do_sample=False,
-            pad_token_id=pad,
-            eos_token_id=self.tokenizer.eos_token_id,
-        )
-        return self.tokenizer.batch_decode(out[:, longest:], skip_special_tokens=True)
+        return generate_free(self.model, self.tokenizer, prompts, self.hparams.max_new_tokens)
 
     def _parse(self, raw: str, text: str) -> dict[str, Any] | None:
         """The event in ``raw`` JSON, post-processed as ``extract`` does."""
