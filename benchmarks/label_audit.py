@@ -11,7 +11,7 @@ and how many copied actions start and end where the decoder lets an action start
 (:func:`calendar_ner.decode.action_starts`, :func:`calendar_ner.decode.action_ends`), and how
 many labelled durations are a span of the request or a spelling of an amount it states, and are
 left as they are by :func:`calendar_ner.schema.ground_duration`. Prints counts only, never row
-text.
+text, and writes them, stamped, to ``benchmarks/results/label_audit.json``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.copy import action_ends, action_starts
 from calendar_ner.schema import FIELDS, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
+
+try:  # `python benchmarks/label_audit.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
 # "changed"), or None where the row does not have the wording.
@@ -121,9 +126,14 @@ def audit(rows: list[Row]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="Labelled JSONL ({event_text, output}).")
+    parser.add_argument(
+        "--output", default=None, help="Result JSON (default: benchmarks/results/label_audit.json)."
+    )
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
-    print(json.dumps(audit(rows), indent=2))
+    result = audit(rows)
+    print(json.dumps(result, indent=2))
+    print(f"wrote {write_result('label_audit', result, path=args.output)}")
 
 
 if __name__ == "__main__":
