@@ -186,8 +186,9 @@ def throughput(
         task_type="CAUSAL_LM",
     )
     plain = get_peft_model(load_model(base_model), lora).to(device)
-    lightning_round(module, batches[:warmup], device)
-    plain_round(plain, batches[:warmup], device, optim)
+    if warmup:
+        lightning_round(module, batches[:warmup], device)
+        plain_round(plain, batches[:warmup], device, optim)
     tokens, seconds = [], {"lightning": [], "plain": []}
     memory: dict[str, float | None] = {}
     for r in range(rounds):
