@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from calendar_ner.data.io import Row, write_json
-from calendar_ner.decode import parse_event, postprocess
+from calendar_ner.decode import postprocess
 from calendar_ner.decode.free import generate_free
 from calendar_ner.models.metrics import score
 from calendar_ner.prompt import encode_prompt
@@ -174,9 +174,8 @@ def methods(extractor: CalendarExtractor) -> dict[str, Callable[[str], Event | s
     base = _zero_shot_model(extractor)
 
     def zero_shot(text: str) -> str:
-        return generate_free(base, tokenizer, [zero_shot_prompt(tokenizer, text)], MAX_NEW_TOKENS)[
-            0
-        ]
+        prompt = zero_shot_prompt(tokenizer, text)
+        return generate_free(base, tokenizer, [prompt], MAX_NEW_TOKENS)[0]
 
     def adapter_free(text: str) -> Event | None:
         prompt = encode_prompt(tokenizer, text, decoder.max_prompt_tokens)[0]
@@ -191,24 +190,18 @@ def methods(extractor: CalendarExtractor) -> dict[str, Callable[[str], Event | s
     }
 
 
-def measure(
-    predict: Callable[[str], Any], rows: list[Row], warmup: bool = True
-) -> tuple[dict[str, float], list[Any]]:
-    """Scores, mean wall-clock and process CPU ms per event of ``predict`` on ``rows``, one
-    request at a time (after one untimed warm-up call), and the predictions. CPU time is the
-    steadier figure on a shared machine; it counts every thread of the process."""
+def measure(predict: Callable[[str], Event | str | None], rows: list[Row]) -> dict[str, float]:
+    """Scores (raw text parsed by :func:`calendar_ner.decode.parse_event`), mean wall-clock and
+    process CPU ms per event of ``predict`` on ``rows``, one request at a time after one untimed
+    warm-up call. CPU time is the steadier figure on a shared machine; it counts every thread."""
     texts = [r["event_text"] for r in rows]
-    if warmup:
-        predict(texts[0])
+    predict(texts[0])
     start, cpu = time.perf_counter(), time.process_time()
     preds = [predict(text) for text in texts]
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    metrics = score(
-        [p if p is None or isinstance(p, dict) else parse_event(p) for p in preds],
-        [r["output"] for r in rows],
-    )
     per_event = {"ms_per_event": seconds, "cpu_ms_per_event": cpu_seconds}
-    return metrics | {k: 1000 * v / len(rows) for k, v in per_event.items()}, preds
+    metrics = score(preds, [r["output"] for r in rows])
+    return metrics | {k: 1000 * v / len(rows) for k, v in per_event.items()}
 
 
 def sample_rows(rows: list[Row], n: int, seed: int = SEED) -> list[Row]:
@@ -256,7 +249,7 @@ def check_baselines(ns: Namespace) -> None:
 def baseline_report(extractor: CalendarExtractor, rows: list[Row], n: int) -> dict[str, Any]:
     """Every baseline on the same ``n`` sampled rows: scores, ms/event and the setting."""
     sample = sample_rows(rows, n)
-    table = {name: measure(fn, sample)[0] for name, fn in methods(extractor).items()}
+    table = {name: measure(fn, sample) for name, fn in methods(extractor).items()}
     return {
         "rows": len(sample),
         "of_rows": len(rows),
