@@ -12,19 +12,16 @@ Scores, on benchmarks/data/calendar_hard.jsonl (conventions in calendar_hard.md)
     library a user might pick instead (start only: it gives no end, duration or rule);
 (c) with ``--model``, the resolver on the model's outputs instead of the gold ones.
 
-Times are compared as instants, all-day starts as dates. Writes a JSON report (commit, date,
-versions, platform, command line) and prints a small table.
+Times are compared as instants, all-day starts as dates. Writes a JSON report stamped with the
+commit, date, versions, machine and command line (``benchmarks/stamp.py``) and prints a small
+table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
-import sys
-from datetime import date, datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +30,16 @@ from dateutil.rrule import rrulestr
 from calendar_ner.calendar import Resolved, resolve
 from calendar_ner.calendar.resolve import iso, parse_duration
 
+try:  # `python benchmarks/calendar_hard.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "calendar_hard.jsonl"
 OUT = ROOT / "benchmarks" / "results" / "calendar_hard.json"
 _TAIL_CAP = 1000  # occurrences counted for a rule that ends
+PACKAGES = ("python-dateutil", "icalendar", "dateparser", "tzdata")
 
 
 def read_rows(path: Path = DATA) -> list[dict[str, Any]]:
@@ -134,26 +137,6 @@ def model_outputs(path: str, texts: list[str]) -> list[dict]:
     return CalendarExtractor.from_pretrained(path).extract_batch(texts)
 
 
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("python-dateutil", "icalendar", "dateparser", "tzdata"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
-
-
-def _commit() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -162,12 +145,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     rows = read_rows(args.data)
     report: dict[str, Any] = {
-        "commit": _commit(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["python", *sys.argv]) if argv is None else " ".join(argv),
-        "versions": _versions(),
-        "platform": platform.platform(),
-        "cpu": platform.processor() or platform.machine(),
+        "data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT) else args.data),
         "rows": len(rows),
         "resolver_on_gold": score_resolver(rows),
         "dateparser_search_dates": score_dateparser(rows),
@@ -175,8 +153,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.model:
         outputs = model_outputs(args.model, [r["event_text"] for r in rows])
         report["resolver_on_model"] = score_resolver(rows, outputs) | {"model": args.model}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    command = None if argv is None else ["benchmarks/calendar_hard.py", *argv]
+    write_result("calendar_hard", report, command, path=args.out, packages=PACKAGES)
     print(f"{'method':<26}{'start':>8}{'end/dur':>9}{'rrule':>8}{'row':>8}")
     for name in ("resolver_on_gold", "resolver_on_model", "dateparser_search_dates"):
         if name in report:

@@ -9,7 +9,7 @@ empty), and the grounding of durations in the request's own amounts
 (:func:`calendar_ner.schema.ground_duration`). Prints, per variant, exact match and field F1,
 how many answers differ from the full decoder's, and how many of those rows are right under
 each (as exact match counts it: case-insensitively). One model load, one process; prints
-counts only, never row text.
+counts only, never row text, and writes them, stamped, to ``benchmarks/results/constraints.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from calendar_ner.data.io import read_rows
 from calendar_ner.decode import DecodeConfig
 from calendar_ner.extract import DTYPE_CHOICES, CalendarExtractor
 from calendar_ner.models.metrics import score
+
+try:  # `python benchmarks/constraints.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
 
 
 def variants(config: DecodeConfig) -> dict[str, DecodeConfig]:
@@ -65,12 +70,17 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="Adapter or merged model (default: shipped).")
     parser.add_argument("--dtype", default="float32", choices=DTYPE_CHOICES)
     parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument(
+        "--output", default=None, help="Result JSON (default: benchmarks/results/constraints.json)."
+    )
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
     extractor = CalendarExtractor.from_pretrained(args.model, dtype=args.dtype, device="cpu")
     full = extractor.config.to_dict()
-    result = {"rows": len(rows), "full": full, **compare(extractor, rows, args.batch_size)}
+    result = {"data": args.data, "rows": len(rows), "full": full}
+    result |= compare(extractor, rows, args.batch_size)
     print(json.dumps(result, indent=2))
+    print(f"wrote {write_result('constraints', result, path=args.output)}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges``
 ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
 labels it allows, and each exception by line number, field and a short category. And per request
 style (compact ``w/ A + B`` notes, ISO or dashed dates, sentences) which way the labels go for
-each convention. Prints counts, line numbers and field names only, never row text.
+each convention. Prints counts, line numbers and field names only, never row text, and writes
+them, stamped, to ``benchmarks/results/label_audit.json``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
+
+try:  # `python benchmarks/label_audit.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
 
 # A probe looks at one row and says which way its label went for that wording ("kept" or
 # "changed"), or None where the row does not have the wording.
@@ -256,9 +262,14 @@ def audit(rows: list[Row]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="Labelled JSONL ({event_text, output}).")
+    parser.add_argument(
+        "--output", default=None, help="Result JSON (default: benchmarks/results/label_audit.json)."
+    )
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
-    print(json.dumps(audit(rows), indent=2))
+    result = audit(rows)
+    print(json.dumps(result, indent=2))
+    print(f"wrote {write_result('label_audit', result, path=args.output)}")
 
 
 if __name__ == "__main__":

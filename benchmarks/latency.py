@@ -7,14 +7,14 @@ Reports, per dtype: p50/p90 ms per event at batch 1 for both methods, the speed-
 normalization, batched throughput (events/s), and the floor any decoder of this model faces:
 the throughput of a single teacher-forced forward over every prompt + answer token, less the
 prompt head the decoder computes once (``one_forward_events_per_s``; the constrained decoder
-needs at least that work, plus rejected draft positions). Numbers depend on the machine: say which.
+needs at least that work, plus rejected draft positions). Writes the stamped result (commit,
+date, versions, machine: ``benchmarks/stamp.py``) to ``benchmarks/results/latency.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 
@@ -22,8 +22,14 @@ import torch
 
 from calendar_ner.data.io import read_rows
 from calendar_ner.decode import ConstrainedDecoder, parse_event
+from calendar_ner.decode.free import generate_free
 from calendar_ner.extract import CalendarExtractor, load_for_inference
 from calendar_ner.prompt import encode_prompt, encode_segment
+
+try:  # `python benchmarks/latency.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
 
 
 class ForwardCounter:
@@ -37,20 +43,6 @@ class ForwardCounter:
         self.count += 1
         ids, mask = kwargs["input_ids"], kwargs.get("attention_mask")
         self.tokens += ids.numel() if mask is None else int(mask[:, -ids.size(1) :].sum())
-
-
-def _free_form(model, tokenizer, text: str, max_new_tokens: int) -> str:
-    prompt, _ = encode_prompt(tokenizer, text, 192)
-    ids = torch.tensor([prompt])
-    out = model.generate(
-        input_ids=ids,
-        attention_mask=torch.ones_like(ids),
-        max_new_tokens=max_new_tokens,
-        do_sample=False,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    return tokenizer.decode(out[0, ids.size(1) :], skip_special_tokens=True)
 
 
 def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size) -> float:
@@ -99,7 +91,8 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
         forwards.append(counter.count - before)
         fed.append(counter.tokens - tokens)
         start = time.perf_counter()
-        free_raw = _free_form(model, tokenizer, text, max_new_tokens=120)
+        prompt = encode_prompt(tokenizer, text, decoder.max_prompt_tokens)[0]
+        free_raw = generate_free(model, tokenizer, [prompt], max_new_tokens=120)[0]
         free.append(time.perf_counter() - start)
         agree += parse_event(raw) == parse_event(free_raw)
     start = time.perf_counter()
@@ -129,19 +122,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30, help="Events to time.")
     parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
     parser.add_argument("--batch_size", type=int, default=8)
-    parser.add_argument("--output", default=None, help="Write the results as JSON here.")
+    parser.add_argument(
+        "--output", default=None, help="Result JSON (default: benchmarks/results/latency.json)."
+    )
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
     texts = [r["event_text"] for r in rows[: args.n]]
     results = {
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
-        f"torch {torch.__version__}",
+        "data": args.data,
+        "model": args.model or "checkpoints/release/adapter",
         "runs": [bench(args.model, texts, dtype, args.batch_size) for dtype in args.dtypes],
     }
     print(json.dumps(results, indent=2))
-    if args.output:
-        with open(args.output, "w") as handle:
-            json.dump(results, handle, indent=2)
+    print(f"wrote {write_result('latency', results, path=args.output)}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ also makes each select run's seed its corpus seed (its own eval rows and generat
 selection score averages over data as well, like cross-validation.
 
 Runs go in parallel (``--parallel``), each in ``<out>/<recipe>-<seed|final>/`` with its own data
-folder, logs, adapter and evaluation reports; ``<out>/summary.json`` is rewritten after each run.
+folder, logs, adapter and evaluation reports; ``<out>/summary.json`` (stamped with the commit,
+date, versions and machine: ``benchmarks/stamp.py``) is rewritten after each run.
 Finished fits and evaluations are skipped when the sweep is run again, so an interrupted sweep
 resumes (``--eval_device cpu`` re-scores on the CPU). On 2 CPU cores one release fit takes about
 an hour, so there it is an overnight job with ``--parallel 1``.
@@ -45,6 +46,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from calendar_ner.data.pipeline import CorpusConfig
+
+try:  # `python benchmarks/sweep.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = "../shared/data/event_text_mapping.dev.jsonl"
@@ -216,8 +222,8 @@ def _cell(scores: dict, key: str) -> str:
 
 
 def write_summary(out: Path, summary: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    """``<out>/summary.json``, stamped (commit, date, versions, machine, command)."""
+    write_result("sweep", summary, path=out / "summary.json")
 
 
 def markdown(summary: dict) -> str:

@@ -3,6 +3,7 @@
     calendar_ner evaluate --data data/splits/eval.jsonl --out runs/eval      # the shipped adapter
     calendar_ner evaluate --model checkpoints/quickstart/adapter --data FILE --out DIR \
         --run checkpoints/quickstart
+    calendar_ner evaluate --data benchmarks/data/probe.jsonl --baselines   # calendar_ner.baselines
 
 ``--out DIR`` gets ``metrics.json`` (scores, per-field scores and confusion, speed, model,
 decoding options, git commit, package versions, machine), ``report.md`` (tables and the wrong
@@ -24,6 +25,7 @@ from jsonargparse import ArgumentParser, Namespace
 from tqdm import tqdm
 
 from calendar_ner import report
+from calendar_ner.baselines import add_baseline_args, check_baselines, run_baselines
 from calendar_ner.data.io import (
     DataError,
     check_input_file,
@@ -65,6 +67,7 @@ def build_parser() -> ArgumentParser:
     )
     parser.add_argument("--skip_invalid", action="store_true", help="Skip bad rows, count them.")
     add_model_args(parser)
+    add_baseline_args(parser)
     return parser
 
 
@@ -116,6 +119,7 @@ def run(ns: Namespace) -> dict[str, Any]:
     except DataError as err:  # names the flag and file, or file:line, or an empty file
         fail(str(err))
     check_model_args(ns)
+    check_baselines(ns)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
 
@@ -144,6 +148,8 @@ def run(ns: Namespace) -> dict[str, Any]:
         write_outputs(out, rows, preds, metrics, ns)
     if ns.report:
         write_legacy_report(ns, rows, preds, metrics)
+    if ns.baselines:
+        run_baselines(ns, rows, extractor)
     return metrics
 
 

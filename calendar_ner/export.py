@@ -18,6 +18,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from calendar_ner.data.io import write_json, write_text
 from calendar_ner.models.card import model_card
 from calendar_ner.models.module import CalendarNER
+from calendar_ner.models.tracking import log_adapter
 from calendar_ner.prompt import PROMPT_HEAD, PROMPT_TAIL, PROMPT_VERSION
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
 
@@ -34,12 +35,15 @@ class ExportAdapter(L.Callback):
     a kill mid-export leaves the previous ``adapter/`` (or none), never a partial one.
     """
 
-    def __init__(self, run_dir: str = "checkpoints/run") -> None:
+    def __init__(self, run_dir: str = "checkpoints/run", wandb_artifact: bool = False) -> None:
         """
         Args:
             run_dir: Run folder: best/last checkpoints and the exported ``adapter/``.
+            wandb_artifact: Also log the exported adapter folder to the W&B run as a ``model``
+                artifact (with a ``WandbLogger``; other loggers ignore it).
         """
         self.run_dir = Path(run_dir)
+        self.wandb_artifact = wandb_artifact
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: CalendarNER) -> None:
         log_dir = trainer.log_dir  # a collective call under DDP: every rank must make it
@@ -86,6 +90,8 @@ class ExportAdapter(L.Callback):
         )
         write_text(out / "README.md", card)  # replaces PEFT's template card
         publish_dir(out, target)
+        if self.wandb_artifact:
+            log_adapter(trainer.loggers, target, meta)
 
     @staticmethod
     def _data_card(trainer: L.Trainer) -> dict | None:

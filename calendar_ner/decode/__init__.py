@@ -5,7 +5,8 @@
 * :mod:`~calendar_ner.decode.copy` — which fields are copied and where an action may start/end;
 * :mod:`~calendar_ner.decode.drafts` — rule-based guesses the decoder verifies in one forward;
 * :mod:`~calendar_ner.decode.decoder` — :class:`ConstrainedDecoder`, the batched decoding loop;
-* :mod:`~calendar_ner.decode.postprocess` — decoded text → the event a user gets.
+* :mod:`~calendar_ner.decode.postprocess` — decoded text → the event a user gets;
+* :mod:`~calendar_ner.decode.free` — plain greedy ``generate``, the free-form comparison.
 """
 
 from calendar_ner.decode.config import DecodeConfig

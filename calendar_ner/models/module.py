@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import lightning as L
@@ -20,7 +21,9 @@ from transformers import get_cosine_with_min_lr_schedule_with_warmup
 
 from calendar_ner.data.tokens import IGNORE_INDEX
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
+from calendar_ner.decode.free import generate_free
 from calendar_ner.models.metrics import ExtractionMetrics
+from calendar_ner.models.tracking import log_predictions, prediction_rows, save_run_files
 from calendar_ner.models.weights import DEFAULT_BUNDLED, TINY_PREFIX, load_model, load_tokenizer
 from calendar_ner.prompt import encode_prompt
 
@@ -119,6 +122,7 @@ class CalendarNER(L.LightningModule):
         self._decoder: ConstrainedDecoder | None = None
         self.val_metrics = ExtractionMetrics()
         self.test_metrics = ExtractionMetrics()
+        self._val_rows: list[list[str]] = []  # the decoded val rows, for the logger
         # Checkpoints store only trainable (adapter) weights; the frozen base comes from disk.
         self.strict_loading = False
 
@@ -170,6 +174,10 @@ class CalendarNER(L.LightningModule):
         # from_pretrained returns eval mode and Lightning does not call .train(): without this,
         # LoRA dropout would silently stay off.
         self.model.train()
+        config_dir = self.trainer.log_dir  # a collective call under DDP: every rank makes it
+        corpus = getattr(self.trainer.datamodule, "corpus", None)
+        card = [corpus.processed_dir / "data_card.json"] if corpus is not None else []
+        save_run_files(self.loggers, [Path(config_dir or ".") / "config.yaml", *card])
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, logits_to_keep: int = 0
@@ -218,23 +226,10 @@ class CalendarNER(L.LightningModule):
             return self._decoder.decode_batch(texts)
         return self.generate_free(texts)
 
-    @torch.no_grad()
     def generate_free(self, texts: list[str]) -> list[str]:
-        """Greedy free-form decoding of the JSON for each text (left-padded batch)."""
+        """Greedy free-form decoding of the JSON for each text (the training prompt)."""
         prompts = [encode_prompt(self.tokenizer, t, 192)[0] for t in texts]
-        longest = max(map(len, prompts))
-        pad = self.tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (longest - len(p)) + p for p in prompts])
-        attention = torch.tensor([[0] * (longest - len(p)) + [1] * len(p) for p in prompts])
-        out = self.model.generate(
-            input_ids=input_ids.to(self.device),
-            attention_mask=attention.to(self.device),
-            max_new_tokens=self.hparams.max_new_tokens,
-            do_sample=False,
-            pad_token_id=pad,
-            eos_token_id=self.tokenizer.eos_token_id,
-        )
-        return self.tokenizer.batch_decode(out[:, longest:], skip_special_tokens=True)
+        return generate_free(self.model, self.tokenizer, prompts, self.hparams.max_new_tokens)
 
     def _parse(self, raw: str, text: str) -> dict[str, Any] | None:
         """The event in ``raw`` JSON, post-processed as ``extract`` does."""
@@ -247,6 +242,8 @@ class CalendarNER(L.LightningModule):
             texts = batch["event_text"]
             preds = [self._parse(raw, text) for raw, text in zip(self.generate(texts), texts)]
             getattr(self, f"{stage}_metrics").update(preds, batch["output"])
+            if stage == "val":
+                self._val_rows += prediction_rows(texts, batch["output"], preds)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         seen = batch_idx * batch["input_ids"].size(0)
@@ -263,6 +260,9 @@ class CalendarNER(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         self._log_metrics("val")
+        if self._val_rows and not self.trainer.sanity_checking:
+            log_predictions(self.loggers, self._val_rows, self.global_step)
+        self._val_rows = []
 
     def on_test_epoch_end(self) -> None:
         self._log_metrics("test")
