@@ -47,8 +47,11 @@ def test_tiny_model_overfits_to_exact_match():
         ),
         optim=OptimConfig(lr=0.01, warmup_ratio=0.0, min_lr_ratio=1.0),
         max_new_tokens=100,
-        # The dates below are canonical, not as written: only names and places are copied.
-        decode=DecodeConfig(copy_fields=["attendees", "location"]),
+        # The dates and times below are canonical, not as written: only names and places are
+        # copied, and dates and times are not kept to the request's own expressions.
+        decode=DecodeConfig(
+            copy_fields=["attendees", "location"], typed_dates=False, typed_times=False
+        ),
     )
     loader = DataLoader(
         # Canonical targets: a random 2-layer model memorizes them in 150-200 steps (the step

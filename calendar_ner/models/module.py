@@ -160,12 +160,15 @@ class CalendarNER(L.LightningModule):
 
     def setup(self, stage: str) -> None:
         data = self.trainer.datamodule if self._trainer is not None else None
-        copied = sorted({"date", "time"} & set(self.decode_config.copy_fields))
+        config = self.decode_config
+        copied = sorted({"date", "time"} & set(config.copy_fields))
+        copied += [f"typed_{f}s" for f in ("date", "time") if getattr(config, f"typed_{f}s")]
         if copied and data is not None and not getattr(data, "surface_datetime", True):
             raise ValueError(
-                f"model.decode.copy_fields has {copied} but data.surface_datetime is false: the "
-                "targets hold canonical dates and times, which need not appear in the text; drop "
-                "them, e.g. --model.decode.copy_fields '[attendees, location]'"
+                f"model.decode has {copied} but data.surface_datetime is false: the targets "
+                "hold canonical dates and times, which need not appear in the text; turn them "
+                "off, e.g. --model.decode.copy_fields '[attendees, location]' "
+                "--model.decode.typed_dates false --model.decode.typed_times false"
             )
 
     # --- training ------------------------------------------------------------------------------
