@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import socket
 import statistics
@@ -37,11 +36,14 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import httpx
+
+try:  # run as a script (benchmarks/ on sys.path) or imported as benchmarks.load
+    from stamp import stamp
+except ImportError:
+    from benchmarks.stamp import stamp
 
 from calendar_ner.schema import FIELDS
 from calendar_ner.serve import ExtractResponse, ServeConfig, clean_text
@@ -266,36 +268,6 @@ async def head_of_line(base: str, pid: int, small: bytes, big: bytes, samples: i
     }
 
 
-def stamp(argv: list[str]) -> dict:
-    """Commit, UTC date, package versions, machine and command line of a result."""
-
-    def git(*command: str) -> str:
-        return subprocess.run(
-            ["git", *command], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD") + ("-dirty" if git("status", "--porcelain") else "")
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    cpu = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        info = cpuinfo.read_text()
-        cpu = next(ln.split(":", 1)[1].strip() for ln in info.splitlines() if "model name" in ln)
-        cpu += " (native bf16)" if "avx512_bf16" in info or "amx_bf16" in info else ""
-    packages = ("torch", "transformers", "peft", "fastapi", "uvicorn", "httpx")
-    return {
-        "commit": commit,
-        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"python": platform.python_version()}
-        | {name: metadata.version(name) for name in packages},
-        "platform": platform.platform(),
-        "cpu": f"{cpu}, {os.cpu_count()} cores",
-        "command": " ".join(["python", *argv]),
-    }
-
-
 def _wait_ready(base: str, server: subprocess.Popen, limit: float = 600.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -354,7 +326,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
-    result = stamp(sys.argv) | {
+    result = {
         "model": args.model,
         "server_model": model,
         "clients": args.clients,
@@ -363,6 +335,7 @@ def main() -> None:
         "head_of_line": blocking,
         "server_rss": rss,
     }
+    result = stamp(result, packages=("fastapi", "uvicorn", "httpx"))
     print(json.dumps(result, indent=2))
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
