@@ -202,7 +202,7 @@ def run_fold(
     """Fit the fold (``user_args``; None: only decode) unless done, then decode its held-out rows
     with ``adapter`` unless done; returns ``fold.json``."""
     from calendar_ner.decode import DecodeConfig
-    from calendar_ner.evaluate import predict
+    from calendar_ner.evaluate import predict_scored
     from calendar_ner.extract import CalendarExtractor
 
     record_path = fold.path / "fold.json"
@@ -226,7 +226,7 @@ def run_fold(
         adapter, dtype=options["dtype"], device=options["device"], **options["decode"]
     )
     start = time.perf_counter()
-    preds = predict(
+    preds, scores = predict_scored(
         extractor,
         [r["event_text"] for r in rows],
         options["batch_size"],
@@ -243,8 +243,14 @@ def run_fold(
     write_jsonl(
         fold.predictions,
         [
-            {"line": r["line"], "event_text": r["event_text"], "gold": r["output"], "pred": p}
-            for r, p in zip(rows, preds)
+            {
+                "line": r["line"],
+                "event_text": r["event_text"],
+                "gold": r["output"],
+                "pred": p,
+                "confidence": c,
+            }
+            for r, p, c in zip(rows, preds, scores)
         ],
     )
     write_json(record_path, record)

@@ -19,23 +19,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from calendar_ner.calendar import IcsResult, Resolved, resolve, to_ics
 from calendar_ner.calendar.resolve import reference_in, zone
-from calendar_ner.decode import postprocess
 from calendar_ner.schema import (
     CANONICAL_DATE,
     CANONICAL_TIME,
     FIELDS,
     Event,
     duration_minutes,
-    empty_event,
 )
 from calendar_ner.spans import date_spans, time_spans, word_spans
-
-if TYPE_CHECKING:
-    from calendar_ner.extract import CalendarExtractor
 
 SpanList = list[int] | None
 
@@ -194,28 +189,6 @@ def describe(
         spans=find_spans(text, event),
         confidence=confidence(logprobs),
     )
-
-
-def extract_details(
-    extractor: CalendarExtractor,
-    texts: list[str],
-    batch_size: int = 8,
-    reference: str | datetime | None = None,
-    timezone: str | None = None,
-) -> list[EventDetails]:
-    """:meth:`CalendarExtractor.extract_batch` with details: the same outputs, in order."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    when, name = check_when(reference, timezone)
-    texts = [t if isinstance(t, str) else "" for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    details: list[EventDetails | None] = [None] * len(texts)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        for i, decoded in zip(chunk, extractor.decoder.decode_scored([texts[i] for i in chunk])):
-            event = postprocess(decoded.raw, texts[i], extractor.config) or empty_event()
-            details[i] = describe(texts[i], event, decoded.logprobs, when, name)
-    return details  # type: ignore[return-value]
 
 
 def ics(details: list[EventDetails]) -> IcsResult:

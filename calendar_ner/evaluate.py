@@ -91,16 +91,28 @@ def predict(
     """The extractor's answer to each text, batched as :meth:`CalendarExtractor.extract_batch`
     batches them, but None (scored as invalid) where the decoded text holds no JSON object
     instead of an all-null event. A progress bar shows on a terminal."""
+    return predict_scored(extractor, texts, batch_size, desc)[0]
+
+
+def predict_scored(
+    extractor: CalendarExtractor, texts: list[str], batch_size: int = 8, desc: str = "decode"
+) -> tuple[list[Event | None], list[dict[str, float]]]:
+    """:func:`predict` and each answer's per-field confidence
+    (:func:`calendar_ner.details.confidence`)."""
+    from calendar_ner.details import confidence
+
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     preds: list[Event | None] = [None] * len(texts)
+    scores: list[dict[str, float]] = [{} for _ in texts]
     with tqdm(total=len(texts), unit="event", desc=desc, disable=None) as bar:
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            raws = extractor.decoder.decode_batch([texts[i] for i in chunk])
-            for i, raw in zip(chunk, raws):
-                preds[i] = postprocess(raw, texts[i], extractor.config)
+            found = extractor.decoder.decode_scored([texts[i] for i in chunk])
+            for i, decoded in zip(chunk, found):
+                preds[i] = postprocess(decoded.raw, texts[i], extractor.config)
+                scores[i] = confidence(decoded.logprobs)
             bar.update(len(chunk))
-    return preds
+    return preds, scores
 
 
 def run(ns: Namespace) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from calendar_ner.data.io import unicode_text
-from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, postprocess
+from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, Steps, postprocess, run_steps
 from calendar_ner.models.weights import DEFAULT_BUNDLED, load_model, load_tokenizer
 from calendar_ner.schema import Event, empty_event
 
@@ -207,18 +207,20 @@ class CalendarExtractor:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         batch_size = min(batch_size, self.max_batch_size or batch_size)
+        when = None
         if details:
-            from calendar_ner.details import extract_details
+            from calendar_ner.details import check_when
 
-            return extract_details(self, texts, batch_size, reference, timezone)
+            when = check_when(reference, timezone)
         texts = [unicode_text(t) for t in texts]
         before = self.decoder.prompt_truncated
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        events: list[Event] = [empty_event() for _ in texts]
+        events: list[Any] = [None] * len(texts)
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            for i, raw in zip(chunk, self.decoder.decode_batch([texts[i] for i in chunk])):
-                events[i] = postprocess(raw, texts[i], self.config) or empty_event()
+            steps = self.extract_steps([texts[i] for i in chunk], [when] * len(chunk))
+            for i, event in zip(chunk, run_steps(steps)):
+                events[i] = event
         if self.decoder.prompt_truncated > before:
             log.warning(
                 "%d request text(s) were longer than the model's prompt budget (%d tokens) and "
@@ -226,6 +228,26 @@ class CalendarExtractor:
                 self.decoder.prompt_truncated - before,
                 self.decoder.max_prompt_tokens,
             )
+        return events
+
+    def extract_steps(
+        self, texts: list[str], when: list[tuple[datetime, str] | None] | None = None
+    ) -> Steps[list[Event | EventDetails]]:
+        """One batch of ``texts`` (at most :attr:`max_batch_size`) decoded a forward per step
+        (:meth:`ConstrainedDecoder.decode_steps`): a generator that returns each text's event,
+        or its :class:`~calendar_ner.details.EventDetails` where ``when[i]`` is the
+        ``(reference, zone name)`` of :func:`calendar_ner.details.check_when`."""
+        texts = [unicode_text(t) for t in texts]
+        when = when or [None] * len(texts)
+        decoded = yield from self.decoder.decode_steps(texts)
+        events: list[Event | EventDetails] = []
+        for text, found, at in zip(texts, decoded, when):
+            event = postprocess(found.raw, text, self.config) or empty_event()
+            if at is not None:
+                from calendar_ner.details import describe
+
+                event = describe(text, event, found.logprobs, *at)
+            events.append(event)
         return events
 
 

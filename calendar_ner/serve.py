@@ -5,16 +5,18 @@
          -d '{"text": "Lunch with Sam on 3rd, Feb 2025 at 1pm"}'
 
 Concurrent requests are micro-batched: texts that arrive within ``batch_wait_ms`` of each other
-share one decoding batch, run off the event loop in one worker thread. Each micro-batch takes one
+share one decoding batch, run off the event loop in a worker thread. Each micro-batch takes one
 text from each waiting request in turn, up to ``max_batch`` texts and ``max_batch_tokens`` prompt
-tokens, so a long request cannot hold up a short one for more than one micro-batch.
+tokens, and up to ``max_active`` micro-batches take turns forward by forward, so a short request
+that arrives while a long one is decoding starts at the next forward (:class:`_Batcher`).
 
 Isolation: a text that is not valid Unicode (a lone surrogate such as ``"\\ud800"``) gets 422
 naming the field and index, before any decoding; control characters other than tab, newline and
 carriage return are replaced by a space and the text is put in Unicode NFC form
 (:func:`clean_text`). A text whose decoding fails fails only its own request (500 naming the
 text); the other texts of its micro-batch are decoded again one by one and answered. A client
-that disconnects has its texts not yet decoded dropped.
+that disconnects has its texts not yet decoded dropped, and its micro-batch stopped between two
+forwards when no other request shares it.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import unicodedata
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
+from calendar_ner.decode import Steps
+from calendar_ner.details import EventDetails as Details
 from calendar_ner.details import check_when, ics
 from calendar_ner.prompt import encode_segment
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION
@@ -65,6 +70,9 @@ class ServeConfig:
     192 tokens): bounds how long one micro-batch, and so a waiting request, takes."""
     batch_wait_ms: float = 5.0
     """How long the batcher waits for more texts before decoding."""
+    max_active: int = 4
+    """Most micro-batches decoded at once, taking turns forward by forward: a new request starts
+    at the next forward while fewer are decoding, else when one finishes."""
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc less \t \n \r
@@ -181,24 +189,62 @@ class _Item:
     text: str
     tokens: int  # prompt tokens it costs (cut to the model's prompt budget)
     future: asyncio.Future
+    when: tuple[datetime, str] | None = None  # details at (reference, zone); None: the event
+
+
+@dataclass(eq=False)
+class _Request:
+    """A request's texts not yet taken into a micro-batch."""
+
+    items: deque[_Item]
+
+
+@dataclass(eq=False)
+class _Job:
+    """A micro-batch being decoded, one forward per turn."""
+
+    items: list[_Item]
+    owners: set[_Request]  # the requests its texts come from
+    steps: Steps[list]  # CalendarExtractor.extract_steps
+
+    @property
+    def abandoned(self) -> bool:
+        """Every request it decodes for is gone (or answered)."""
+        return all(item.future.done() for item in self.items)
 
 
 class _Batcher:
-    """Decodes the texts of concurrent requests in shared micro-batches, taking one text from
-    each waiting request in turn (round-robin), so a 64-text request delays a 1-text one by
-    at most one micro-batch. A micro-batch holds at most ``max_batch`` texts and
-    ``max_batch_tokens`` prompt tokens (at least one text), and no more texts than the extractor
-    decodes together (:attr:`~calendar_ner.extract.CalendarExtractor.max_batch_size`).
-    A text whose request is gone (its future cancelled) is dropped before it is decoded."""
+    """Decodes the texts of concurrent requests in micro-batches, interleaved forward by forward.
 
-    def __init__(self, extractor, max_batch: int, max_batch_tokens: int, wait_s: float) -> None:
+    A micro-batch takes one text from each waiting request in turn (round-robin), skipping
+    requests that already have a micro-batch being decoded, up to ``max_batch`` texts and
+    ``max_batch_tokens`` prompt tokens (at least one text) and no more texts than the extractor
+    decodes together (:attr:`~calendar_ner.extract.CalendarExtractor.max_batch_size`).
+    Up to ``max_active`` micro-batches are decoded at once, each advancing by one forward per
+    turn (:meth:`~calendar_ner.extract.CalendarExtractor.extract_steps`), so a one-text request
+    that arrives while a 64-text one is decoding starts at the next forward and shares the CPU
+    with it forward by forward, instead of waiting for whole micro-batches.
+    A text whose request is gone (its future cancelled) is dropped before it is decoded, and a
+    micro-batch whose requests are all gone is dropped between two forwards. A micro-batch that
+    fails is split into one micro-batch per text, so one bad text fails only itself."""
+
+    def __init__(
+        self, extractor, max_batch: int, max_batch_tokens: int, wait_s: float, max_active: int = 4
+    ) -> None:
         self.extractor = extractor
         self.max_batch = min(max_batch, extractor.max_batch_size or max_batch)
         self.max_batch_tokens = max_batch_tokens
         self.wait_s = wait_s
-        self.requests: deque[deque[_Item]] = deque()  # waiting requests, in turn order
-        self.served_front = False  # the first request has just had its turn
+        self.max_active = max_active
+        self.requests: deque[_Request] = deque()  # waiting requests, in turn order
+        self.active: deque[_Job] = deque()  # micro-batches being decoded, in turn order
         self.ready = asyncio.Event()
+
+    def reset(self) -> None:
+        """Forget all work (a new server's event loop)."""
+        self.ready = asyncio.Event()
+        self.requests.clear()
+        self.active.clear()
 
     def cost(self, text: str) -> int:
         """Prompt tokens of ``text`` after the decoder cuts it to its prompt budget."""
@@ -208,15 +254,19 @@ class _Batcher:
         head = " " + " ".join(text[: 8 * budget].split())
         return min(len(encode_segment(decoder.tokenizer, head)), budget)
 
-    async def submit(self, texts: list[str]) -> list[EventDict]:
-        """The events of ``texts``, in order; cancelling this drops the texts not yet decoded.
+    async def submit(
+        self, texts: list[str], when: tuple[datetime, str] | None = None
+    ) -> list[EventDict | Details]:
+        """The events of ``texts``, in order (with ``when``, their details resolved at that
+        ``(reference, zone)``); cancelling this drops the texts not yet decoded.
         Raises :class:`TextFailed` for the first text that failed (the rest are dropped)."""
         loop = asyncio.get_running_loop()
         items = deque(
-            _Item(i, text, self.cost(text), loop.create_future()) for i, text in enumerate(texts)
+            _Item(i, text, self.cost(text), loop.create_future(), when)
+            for i, text in enumerate(texts)
         )
         futures = [item.future for item in items]
-        self.requests.append(items)
+        self.requests.append(_Request(items))
         self.ready.set()
         try:
             return list(await asyncio.gather(*futures))
@@ -224,55 +274,92 @@ class _Batcher:
             for future in futures:
                 future.cancel()  # no-op for those answered; drops the rest
 
-    def _take(self) -> list[_Item]:
-        """The next micro-batch: one text per waiting request in turn, within the limits."""
-        batch: list[_Item] = []
-        tokens = 0
-        while self.requests and len(batch) < self.max_batch:
-            if self.served_front:  # its turn is over: behind every request waiting, new ones too
-                self.requests.rotate(-1)
-                self.served_front = False
-            items = self.requests[0]
-            while items and items[0].future.done():  # cancelled: its request is gone
-                items.popleft()
-            if not items:
-                self.requests.popleft()
-                continue
-            if batch and tokens + items[0].tokens > self.max_batch_tokens:
-                break
-            batch.append(items.popleft())
-            tokens += batch[-1].tokens
-            self.served_front = True
-        return batch
+    def _job(self, items: list[_Item], owners: set[_Request]) -> _Job:
+        steps = self.extractor.extract_steps([i.text for i in items], [i.when for i in items])
+        return _Job(items, owners, steps)
 
-    def _decode(self, texts: list[str]) -> list[EventDict | Exception]:
-        """Events for ``texts``; if the batch fails, each text is retried alone, so one bad
-        text fails only itself."""
+    def _take(self, new: list[_Job]) -> _Job | None:
+        """The next micro-batch, or None when every waiting request already has one (being
+        decoded, or in ``new``)."""
+        busy = set().union(*(job.owners for job in [*self.active, *new]))
+        batch: list[_Item] = []
+        owners: set[_Request] = set()
+        tokens = 0
+        full = False
+        while not full:
+            took = False
+            for request in list(self.requests):
+                items = request.items
+                while items and items[0].future.done():  # cancelled: its request is gone
+                    items.popleft()
+                if not items:
+                    self.requests.remove(request)
+                    continue
+                if request in busy:
+                    continue
+                if len(batch) == self.max_batch or (
+                    batch and tokens + items[0].tokens > self.max_batch_tokens
+                ):
+                    full = True
+                    break
+                batch.append(items.popleft())
+                tokens += batch[-1].tokens
+                owners.add(request)
+                took = True
+            full = full or not took
+        if not batch:
+            return None
+        for request in owners:  # their turn is over: behind every request waiting
+            if request in self.requests:
+                self.requests.remove(request)
+                self.requests.append(request)
+        return self._job(batch, owners)
+
+    @staticmethod
+    def _step(job: _Job) -> list | None:
+        """One forward of ``job``; its results once it is done, else None."""
         try:
-            return list(self.extractor.extract_batch(texts, len(texts)))
-        except Exception as err:  # noqa: BLE001 - isolated below
-            if len(texts) == 1:
-                log.exception("decoding a text failed")
-                return [err]
-        return [self._decode([text])[0] for text in texts]
+            next(job.steps)
+        except StopIteration as done:
+            return done.value
+        return None
+
+    def _answer(self, items: list[_Item], results: list) -> None:
+        for item, result in zip(items, results):
+            if not item.future.done():  # else the client went away meanwhile
+                item.future.set_result(result)
 
     async def run(self) -> None:
         while True:
-            if not self.requests:
+            if not self.requests and not self.active:
                 self.ready.clear()
                 await self.ready.wait()
                 await asyncio.sleep(self.wait_s)  # let concurrent requests join the batch
-            batch = self._take()
-            if not batch:
+            new: list[_Job] = []  # these go first: a new request starts at the next forward
+            while len(self.active) + len(new) < self.max_active and (job := self._take(new)):
+                new.append(job)
+            self.active.extendleft(reversed(new))
+            if not self.active:
                 continue
-            results = await asyncio.to_thread(self._decode, [item.text for item in batch])
-            for item, result in zip(batch, results):
-                if item.future.done():  # the client went away meanwhile
+            job = self.active.popleft()
+            if job.abandoned:
+                job.steps.close()
+                continue
+            try:
+                results = await asyncio.to_thread(self._step, job)
+            except Exception as err:  # noqa: BLE001 - isolated below
+                if len(job.items) > 1:  # find the bad text: each goes on alone
+                    self.active.extendleft(self._job([i], job.owners) for i in job.items)
                     continue
-                if isinstance(result, Exception):
-                    item.future.set_exception(TextFailed(item.index, result))
-                else:
-                    item.future.set_result(result)
+                log.error("decoding a text failed", exc_info=err)
+                item = job.items[0]
+                if not item.future.done():
+                    item.future.set_exception(TextFailed(item.index, err))
+                continue
+            if results is None:
+                self.active.append(job)
+            else:
+                self._answer(job.items, results)
 
 
 class _BodyLimit:
@@ -320,14 +407,16 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
     """The FastAPI app around a :class:`~calendar_ner.extract.CalendarExtractor`."""
     config = config or ServeConfig()
     batcher = _Batcher(
-        extractor, config.max_batch, config.max_batch_tokens, config.batch_wait_ms / 1000
+        extractor,
+        config.max_batch,
+        config.max_batch_tokens,
+        config.batch_wait_ms / 1000,
+        config.max_active,
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        batcher.ready = asyncio.Event()  # bound to this server's event loop
-        batcher.requests.clear()
-        batcher.served_front = False
+        batcher.reset()  # bound to this server's event loop
         task = asyncio.create_task(batcher.run())
         scope = "this machine only" if config.host in LOOPBACK else "reachable from the network"
         print(
@@ -386,20 +475,9 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
             except ValueError as err:
                 raise HTTPException(422, f"{where} {err}") from None
         as_ics = body.format == "ics" or "text/calendar" in request.headers.get("accept", "")
-        if body.details or as_ics:  # decoded with scores, off the batcher
-            found = await asyncio.to_thread(
-                extractor.extract_batch,
-                cleaned,
-                config.max_batch,
-                details=True,
-                reference=body.reference,
-                timezone=body.timezone,
-            )
-            if as_ics:
-                return Response(ics(found).text, media_type="text/calendar")
-            events = [d.to_dict() for d in found]
-            return {"event": events[0]} if body.text is not None else {"events": events}
-        work = asyncio.ensure_future(batcher.submit(cleaned))
+        # details: resolved at the request's reference (default: now, when it arrives)
+        when = check_when(body.reference, body.timezone) if body.details or as_ics else None
+        work = asyncio.ensure_future(batcher.submit(cleaned, when))
         gone = asyncio.ensure_future(_disconnected(request))
         await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
         gone.cancel()
@@ -411,6 +489,10 @@ def create_app(extractor, config: ServeConfig | None = None) -> FastAPI:
         except TextFailed as err:
             where = "'text'" if body.text is not None else f"'texts'[{err.index}]"
             raise HTTPException(500, f"decoding {where} failed ({err})") from None
+        if as_ics:
+            return Response(ics(events).text, media_type="text/calendar")
+        if when is not None:
+            events = [found.to_dict() for found in events]
         return {"event": events[0]} if body.text is not None else {"events": events}
 
     return app

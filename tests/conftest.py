@@ -77,6 +77,20 @@ def invented_rows(n: int = 36) -> list[dict]:
     return rows
 
 
+def answer_with(decoder, answer) -> None:
+    """Make ``decoder`` answer ``answer(texts)`` (a list of
+    :class:`~calendar_ner.decode.decoder.Decoded`) in one step, to check what happens around
+    decoding; ``decoder.calls`` records each batch's size."""
+    decoder.calls = []
+
+    def decode_steps(texts):
+        decoder.calls.append(len(texts))
+        yield
+        return answer(texts)
+
+    decoder.decode_steps = decode_steps
+
+
 @pytest.fixture
 def raw_file(tmp_path: Path) -> Path:
     path = tmp_path / "raw.jsonl"

@@ -24,6 +24,7 @@ from calendar_ner.decode.decoder import Decoded
 from calendar_ner.extract import RELEASE_ADAPTER, CalendarExtractor
 from calendar_ner.schema import FIELDS
 from calendar_ner.serve import create_app
+from tests.conftest import answer_with
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +94,7 @@ def _ask(browser, url: str, text: str):
     return browser.find_element(By.ID, "card")
 
 
-def test_page_highlights_card_and_ics_download(adapter_dir, tmp_path, monkeypatch):
+def test_page_highlights_card_and_ics_download(adapter_dir, tmp_path):
     """The tiny adapter serves; its decoder is scripted so the answer (and the page) is known."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -112,11 +113,8 @@ def test_page_highlights_card_and_ics_download(adapter_dir, tmp_path, monkeypatc
     text = "Design review on 3rd, Feb 2025 at 4pm with Priya and Omar at Room 4B for 1hr, weekly"
     extractor = CalendarExtractor.from_pretrained(adapter_dir, dtype="float32", device="cpu")
     scores = dict.fromkeys(FIELDS, -0.05)
-    monkeypatch.setattr(
-        extractor.decoder,
-        "decode_scored",
-        lambda texts: [Decoded(json.dumps(event), scores) for _ in texts],
-    )
+    raw = json.dumps(event)
+    answer_with(extractor.decoder, lambda texts: [Decoded(raw, scores) for _ in texts])
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     browser = _browser(downloads)

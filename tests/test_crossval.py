@@ -16,6 +16,7 @@ from calendar_ner import crossval
 from calendar_ner.data.io import load_jsonl, write_jsonl
 from calendar_ner.data.pipeline import CorpusConfig, build_corpus, load_splits
 from calendar_ner.models.metrics import bootstrap, paired_bootstrap
+from calendar_ner.schema import FIELDS
 from tests.conftest import invented_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,8 @@ def test_report_holds_pooled_scores_inside_their_intervals(cv):
     # The random tiny model gets rows wrong; the report lists them.
     assert metrics["exact_match"] < 1 and "## Wrong rows by field and kind" in report
     for row in load_jsonl(cv["folds"][0] / "predictions.jsonl"):
-        assert set(row) == {"line", "event_text", "gold", "pred"}
+        assert set(row) == {"line", "event_text", "gold", "pred", "confidence"}
+        assert set(row["confidence"]) == set(FIELDS)
 
 
 def test_resume_fits_and_decodes_nothing(cv, monkeypatch):

@@ -4,6 +4,7 @@ loads; calibration on synthetic data. Tiny random model: the values are noise, t
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 
@@ -19,7 +20,7 @@ from calendar_ner.details import EventDetails, check_when, find_spans, local_tim
 from calendar_ner.extract import CalendarExtractor
 from calendar_ner.schema import FIELDS
 from calendar_ner.serve import create_app
-from tests.conftest import invented_rows
+from tests.conftest import answer_with, invented_rows
 
 WHEN = {"reference": "2026-11-25T09:00", "timezone": "Europe/Berlin"}
 TEXT = "Design review  on 3rd, Feb 2025 at 4pm with Priya at Room 4B for 1hr"
@@ -45,9 +46,8 @@ def scripted(extractor, monkeypatch) -> CalendarExtractor:
     """The extractor with its decoder answering EVENT for every text (for iCalendar checks)."""
     raw = json.dumps(EVENT)
     scores = dict.fromkeys(FIELDS, -0.1)
-    monkeypatch.setattr(
-        extractor.decoder, "decode_scored", lambda texts: [Decoded(raw, scores) for _ in texts]
-    )
+    monkeypatch.setattr(extractor, "decoder", copy.copy(extractor.decoder))
+    answer_with(extractor.decoder, lambda texts: [Decoded(raw, scores) for _ in texts])
     return extractor
 
 

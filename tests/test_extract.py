@@ -12,11 +12,12 @@ from calendar_ner import extract
 from calendar_ner.__main__ import main
 from calendar_ner.data.io import DataError
 from calendar_ner.decode import COPY_FIELDS, DecodeConfig
+from calendar_ner.decode.decoder import Decoded
 from calendar_ner.extract import CalendarExtractor, load_for_inference, resolve_dtype
 from calendar_ner.models.weights import load_model
 from calendar_ner.prompt import render_target
 from calendar_ner.schema import FIELDS, empty_event
-from tests.conftest import TINY
+from tests.conftest import TINY, answer_with
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +30,11 @@ def _echo_extractor(tokenizer) -> CalendarExtractor:
     amount spelled out as the duration), to see what extract_batch does around the decoder."""
     extractor = CalendarExtractor(load_model(TINY).eval(), tokenizer)
 
-    def decode_batch(texts: list[str]) -> list[str]:
-        return [
-            render_target(empty_event() | {"action": t, "duration": "1 hour and a half"})
-            for t in texts
-        ]
+    def echo(texts: list[str]) -> list[Decoded]:
+        event = empty_event() | {"duration": "1 hour and a half"}
+        return [Decoded(render_target(event | {"action": t}), {}) for t in texts]
 
-    extractor.decoder.decode_batch = decode_batch
+    answer_with(extractor.decoder, echo)
     return extractor
 
 

@@ -15,9 +15,9 @@ TEXTS = [r["event_text"] for r in invented_rows(3)] + ["word " * 300]  # the las
 def test_same_text_same_event_in_any_batch_bfloat16(adapter_dir, monkeypatch):
     extractor = CalendarExtractor.from_pretrained(adapter_dir, dtype="bfloat16")
     sizes = []
-    original = extractor.decoder.decode_batch
+    original = extractor.decoder.decode_steps
     monkeypatch.setattr(
-        extractor.decoder, "decode_batch", lambda texts: sizes.append(len(texts)) or original(texts)
+        extractor.decoder, "decode_steps", lambda texts: sizes.append(len(texts)) or original(texts)
     )
     alone = [extractor.extract(text) for text in TEXTS]
     order = list(range(len(TEXTS)))

@@ -109,15 +109,34 @@ def test_server_chunked_body_too_large(client):
     assert response.status_code == 413
 
 
-def test_server_micro_batches_concurrent_requests(extractor, monkeypatch):
+def _spy_batches(extractor, monkeypatch) -> list[int]:
+    """The size of each micro-batch the extractor decodes from here on."""
     calls = []
-    original = extractor.extract_batch
+    original = extractor.extract_steps
 
-    def spy(texts, batch_size=8):
+    def spy(texts, when=None):
         calls.append(len(texts))
-        return original(texts, batch_size)
+        return original(texts, when)
 
-    monkeypatch.setattr(extractor, "extract_batch", spy)
+    monkeypatch.setattr(extractor, "extract_steps", spy)
+    return calls
+
+
+def test_details_and_plain_requests_share_micro_batches(extractor, monkeypatch):
+    calls = _spy_batches(extractor, monkeypatch)
+    when = {"reference": "2026-11-25T09:00", "timezone": "Europe/Berlin"}
+    bodies = [{"text": "Lunch with Sam tomorrow at 1pm", "details": True, **when}] + [
+        {"text": f"call {i}"} for i in range(3)
+    ]
+    responses = _post_together(extractor, bodies)
+    assert all(r.status_code == 200 for r in responses)
+    assert list(responses[0].json()["event"]) == ["output", "resolved", "spans", "confidence"]
+    assert all(list(r.json()["event"]) == list(FIELDS) for r in responses[1:])
+    assert sum(calls) == 4 and max(calls) > 1
+
+
+def test_server_micro_batches_concurrent_requests(extractor, monkeypatch):
+    calls = _spy_batches(extractor, monkeypatch)
     responses = _post_together(extractor, [{"text": f"call {i}"} for i in range(6)])
     assert all(r.status_code == 200 for r in responses)
     assert sum(calls) == 6 and max(calls) > 1
@@ -132,15 +151,15 @@ def test_poison_body_gets_422_and_its_batch_neighbours_are_answered(extractor):
 
 def test_decode_failure_fails_only_its_request(extractor, monkeypatch):
     calls = []
-    original = extractor.decoder.decode_batch
+    original = extractor.decoder.decode_steps
 
-    def decode_batch(texts):
+    def decode_steps(texts):
         calls.append(len(texts))
         if any("POISON" in t for t in texts):
             raise RuntimeError("injected failure")
-        return original(texts)
+        return (yield from original(texts))
 
-    monkeypatch.setattr(extractor.decoder, "decode_batch", decode_batch)
+    monkeypatch.setattr(extractor.decoder, "decode_steps", decode_steps)
     bodies = [{"text": f"Lunch #{i}"} for i in range(3)] + [{"texts": ["fine", "POISON"]}]
     responses = _post_together(extractor, bodies)
     assert max(calls) > 1  # the poison text did share a batch before being isolated
@@ -152,27 +171,33 @@ def test_decode_failure_fails_only_its_request(extractor, monkeypatch):
 
 
 class _FakeExtractor:
-    """Answers each text with it as the action after ``delay`` s; records each micro-batch."""
+    """Answers each text with it as the action after ``steps`` forwards of ``delay`` s each;
+    records each micro-batch when it starts, and each forward as ``(its texts, step)``."""
 
-    def __init__(self, tokenizer, delay: float = 0.0) -> None:
+    def __init__(self, tokenizer, delay: float = 0.0, steps: int = 1) -> None:
         self.decoder = SimpleNamespace(tokenizer=tokenizer, max_prompt_tokens=192)
         self.max_batch_size = None
         self.delay = delay
+        self.steps = steps
         self.calls: list[list[str]] = []
+        self.forwards: list[tuple[str, int]] = []
 
-    def extract_batch(self, texts, batch_size=8):
+    def extract_steps(self, texts, when=None):
         self.calls.append(list(texts))
-        time.sleep(self.delay)
+        for step in range(self.steps):
+            time.sleep(self.delay)
+            self.forwards.append((" ".join(texts), step))
+            yield
         if "POISON" in texts:
             raise RuntimeError("injected failure")
         return [empty_event() | {"action": t} for t in texts]
 
 
-def _run_batcher(fake, scenario, max_batch=4, max_batch_tokens=1024):
+def _run_batcher(fake, scenario, max_batch=4, max_batch_tokens=1024, max_active=4):
     """Run ``scenario(batcher)`` (a coroutine function) with the batcher's loop going."""
 
     async def main():
-        batcher = _Batcher(fake, max_batch, max_batch_tokens, wait_s=0.0)
+        batcher = _Batcher(fake, max_batch, max_batch_tokens, wait_s=0.0, max_active=max_active)
         task = asyncio.create_task(batcher.run())
         try:
             return await scenario(batcher)
@@ -231,6 +256,58 @@ def test_cancelled_request_drops_its_pending_texts(tokenizer):
     decoded = sum(len(c) for c in fake.calls)
     assert answer[0]["action"] == "after" and not waiting
     assert decoded <= 4 + 4 + 1  # the batch in flight, at most one more, then "after"
+
+
+def test_small_request_starts_between_the_forwards_of_a_large_one(tokenizer):
+    fake = _FakeExtractor(tokenizer, delay=0.005, steps=20)  # a micro-batch of 20 forwards
+
+    async def scenario(batcher):
+        big = asyncio.create_task(batcher.submit(["large 0", "large 1"]))
+        await _started(fake)
+        while not fake.forwards:  # the large micro-batch's first forward is done
+            await asyncio.sleep(0.001)
+        at = len(fake.forwards)
+        small = await batcher.submit(["small"])
+        return at, small, await big
+
+    at, small, big = _run_batcher(fake, scenario, max_batch=1)
+    assert small[0]["action"] == "small" and [e["action"] for e in big] == ["large 0", "large 1"]
+    order = [texts for texts, _ in fake.forwards]
+    # It starts at most one forward after it arrives, then the two take turns.
+    assert order.index("small") <= at + 1 and order.index("small") < order.index("large 1")
+
+    def last(texts: str) -> int:
+        return len(order) - 1 - order[::-1].index(texts)
+
+    # One micro-batch per request at a time; the two take turns, forward by forward.
+    assert order.count("large 0") == 20 and order.index("large 1") > last("large 0")
+    assert last("small") - order.index("small") <= 2 * 19 + 1
+
+
+def test_at_most_max_active_micro_batches_take_turns(tokenizer):
+    fake = _FakeExtractor(tokenizer, steps=3)
+
+    async def scenario(batcher):
+        return await asyncio.gather(*(batcher.submit([f"r{i}"]) for i in range(3)))
+
+    _run_batcher(fake, scenario, max_batch=1, max_active=2)
+    order = [texts for texts, _ in fake.forwards]
+    assert order[:6] == ["r0", "r1"] * 3 and order[6:] == ["r2"] * 3
+
+
+def test_abandoned_micro_batch_stops_between_forwards(tokenizer):
+    fake = _FakeExtractor(tokenizer, delay=0.005, steps=50)
+
+    async def scenario(batcher):
+        big = asyncio.create_task(batcher.submit(["large"]))
+        while len(fake.forwards) < 3:
+            await asyncio.sleep(0.001)
+        big.cancel()
+        return await batcher.submit(["after"])
+
+    answer = _run_batcher(fake, scenario, max_batch=1)
+    assert answer[0]["action"] == "after"
+    assert [texts for texts, _ in fake.forwards].count("large") < 10  # not all 50
 
 
 def test_failing_text_fails_only_its_request(tokenizer):

@@ -11,7 +11,15 @@
 
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import COPY_FIELDS
-from calendar_ner.decode.decoder import ConstrainedDecoder
+from calendar_ner.decode.decoder import ConstrainedDecoder, Steps, run_steps
 from calendar_ner.decode.postprocess import parse_event, postprocess
 
-__all__ = ["COPY_FIELDS", "ConstrainedDecoder", "DecodeConfig", "parse_event", "postprocess"]
+__all__ = [
+    "COPY_FIELDS",
+    "ConstrainedDecoder",
+    "DecodeConfig",
+    "Steps",
+    "parse_event",
+    "postprocess",
+    "run_steps",
+]

@@ -43,7 +43,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
 from transformers import DynamicCache, PreTrainedTokenizerBase
@@ -56,6 +58,19 @@ from calendar_ner.decode.types import Candidates, allows, candidates, continuati
 from calendar_ner.prompt import PROMPT_HEAD, encode_prompt, encode_segment, fixed_text, value_text
 from calendar_ner.schema import FIELDS, LIST_FIELDS, Event
 from calendar_ner.spans import copied, fold
+
+T = TypeVar("T")
+Steps = Generator[None, None, T]  # work done one step (a forward) per next(), then its result
+
+
+def run_steps(steps: Steps[T]) -> T:
+    """Run ``steps`` to the end and return its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
 
 # Copied fields that may not overlap a date, time or duration of the request (typed_copies).
 _OFF_TYPED = frozenset({"action", "attendees", "location"})
@@ -429,18 +444,23 @@ class ConstrainedDecoder:
 
     def decode_batch(self, texts: list[str]) -> list[str]:
         """Raw JSON text for each request (always valid, exactly the 8 keys)."""
-        return [self._render(row) for row in self._decode_rows(texts)]
+        return [decoded.raw for decoded in self.decode_scored(texts)]
 
     def decode_scored(self, texts: list[str]) -> list[Decoded]:
         """:meth:`decode_batch` with each value's log-probability (the same raw text)."""
-        return [
-            Decoded(self._render(row), dict(zip(FIELDS, row.logprobs)))
-            for row in self._decode_rows(texts)
-        ]
+        return run_steps(self.decode_steps(texts))
+
+    def decode_steps(self, texts: list[str]) -> Steps[list[Decoded]]:
+        """:meth:`decode_scored` one forward at a time: a generator that yields after each
+        forward and returns the decoded events, so a scheduler can run other work between the
+        forwards of a long batch (the server interleaves its micro-batches this way)."""
+        rows = yield from self._decode_rows(texts)
+        return [Decoded(self._render(row), dict(zip(FIELDS, row.logprobs))) for row in rows]
 
     @torch.no_grad()
-    def _decode_rows(self, texts: list[str]) -> list[_Row]:
-        """Decode each request; its rows hold the values and their scores."""
+    def _decode_rows(self, texts: list[str]) -> Steps[list[_Row]]:
+        """Decode each request, yielding after each forward; its rows hold the values and their
+        scores."""
         rows = []
         head_len, head_states = self._prompt_head() if self.cache_prompt_head else (0, [])
         for text in texts:
@@ -514,6 +534,7 @@ class ConstrainedDecoder:
                 cache.batch_select_indices(index)
                 mask = mask[index]
                 active = [active[b] for b in still]
+            yield
         return rows
 
     def _prompt_head(self) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]:
