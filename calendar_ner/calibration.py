@@ -73,6 +73,51 @@ def calibration(rows: Iterable[dict], bins: int = 10, threshold: float = 0.9) ->
     }
 
 
+def of_predictions(
+    preds: list[Event | None], confidences: list[dict[str, float]], golds: list[Event]
+) -> dict[str, Any]:
+    """:func:`calibration` of every value of ``preds`` (an invalid answer, None, has none)."""
+    rows = [
+        row
+        for pred, conf, gold in zip(preds, confidences, golds)
+        if pred is not None and conf
+        for row in field_rows(pred, conf, gold)
+    ]
+    return calibration(rows)
+
+
+def markdown(report: dict[str, Any], plot: str | None = None) -> str:
+    """A report section: ECE and what the confidence threshold buys, overall and per field."""
+    overall = report["overall"]
+    high = overall["high_confidence"]
+    if not overall["n"]:
+        return "\n## Calibration\n\nNo values to calibrate (no answer parsed).\n"
+    bar = f"p ≥ {high['threshold']}"
+    found = (
+        f"Values with confidence {bar} are {high['share']:.1%} of all and right "
+        f"{high['accuracy']:.1%} of the time."
+        if high["n"]
+        else f"No value has confidence {bar}."
+    )
+    lines = [
+        "\n## Calibration\n",
+        f"Expected calibration error over {overall['n']} values ({report['bins']} bins): "
+        f"**{overall['ece']:.3f}**. {found}\n",
+        f"| field | values | accuracy | ECE | share {bar} | accuracy there |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, summary in {"overall": overall, **report["fields"]}.items():
+        h = summary["high_confidence"]
+        there = "–" if h["accuracy"] is None else f"{h['accuracy']:.3f}"
+        lines.append(
+            f"| {name} | {summary['n']} | {summary['accuracy']:.3f} | {summary['ece']:.3f} "
+            f"| {h['share']:.3f} | {there} |"
+        )
+    if plot:
+        lines.append(f"\n![reliability]({plot})")
+    return "\n".join(lines) + "\n"
+
+
 def plot_reliability(report: dict[str, Any], path: str | Path) -> Path:
     """A reliability diagram of a :func:`calibration` report (accuracy against confidence per
     bin, overall and per field, with the diagonal of perfect calibration) saved to ``path``.

@@ -42,7 +42,7 @@ import numpy as np
 import yaml
 from jsonargparse import ArgumentParser, Namespace
 
-from calendar_ner import report
+from calendar_ner import calibration, report
 from calendar_ner.data.io import load_jsonl, write_json, write_jsonl, write_text
 from calendar_ner.models.metrics import ROW_STATS, bootstrap, paired_bootstrap, row_scores
 from calendar_ner.schema import FIELDS
@@ -315,6 +315,10 @@ def summarize(out: Path, samples: int, facts: dict[str, Any]) -> dict[str, Any]:
         )
         for seed in seeds
     }
+    if all(r.get("confidence") for r in rows):
+        pooled["calibration"] = calibration.of_predictions(
+            [r["pred"] for r in rows], [r["confidence"] for r in rows], [r["gold"] for r in rows]
+        )
     folds = [json.loads(p.read_text()) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
     env = report.environment(folds[0].get("inference", {}).get("device") if folds else None)
     metrics = (
@@ -354,6 +358,9 @@ def summarize(out: Path, samples: int, facts: dict[str, Any]) -> dict[str, Any]:
     text = report.markdown(
         "Cross-validation", facts, metrics, errors, show=None, intervals=intervals
     )
+    if "calibration" in metrics:
+        plot = calibration.plot_reliability(metrics["calibration"], out / "reliability.png")
+        text += calibration.markdown(metrics["calibration"], plot.name)
     write_text(out / "report.md", text)
     report.plot_fields(metrics, out)
     return metrics

@@ -24,7 +24,7 @@ from typing import Any
 from jsonargparse import ArgumentParser, Namespace
 from tqdm import tqdm
 
-from calendar_ner import report
+from calendar_ner import calibration, report
 from calendar_ner.baselines import add_baseline_args, check_baselines, run_baselines
 from calendar_ner.data.io import (
     DataError,
@@ -85,20 +85,13 @@ def check_writable(folder: Path, flag: str) -> None:
         fail(f"{flag} {folder} is not writable ({err.strerror or err})")
 
 
-def predict(
-    extractor: CalendarExtractor, texts: list[str], batch_size: int = 8, desc: str = "decode"
-) -> list[Event | None]:
-    """The extractor's answer to each text, batched as :meth:`CalendarExtractor.extract_batch`
-    batches them, but None (scored as invalid) where the decoded text holds no JSON object
-    instead of an all-null event. A progress bar shows on a terminal."""
-    return predict_scored(extractor, texts, batch_size, desc)[0]
-
-
 def predict_scored(
     extractor: CalendarExtractor, texts: list[str], batch_size: int = 8, desc: str = "decode"
 ) -> tuple[list[Event | None], list[dict[str, float]]]:
-    """:func:`predict` and each answer's per-field confidence
-    (:func:`calendar_ner.details.confidence`)."""
+    """The extractor's answer to each text, batched as :meth:`CalendarExtractor.extract_batch`
+    batches them, but None (scored as invalid) where the decoded text holds no JSON object
+    instead of an all-null event; and each answer's per-field confidence
+    (:func:`calendar_ner.details.confidence`). A progress bar shows on a terminal."""
     from calendar_ner.details import confidence
 
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -137,7 +130,7 @@ def run(ns: Namespace) -> dict[str, Any]:
 
     extractor = load_extractor(ns)
     start = time.perf_counter()
-    preds = predict(extractor, [r["event_text"] for r in rows], ns.batch_size)
+    preds, confidences = predict_scored(extractor, [r["event_text"] for r in rows], ns.batch_size)
     seconds = time.perf_counter() - start
     gold = [r["output"] for r in rows]
     inference = extractor.meta.get("inference", {})
@@ -151,13 +144,14 @@ def run(ns: Namespace) -> dict[str, Any]:
         "decode": extractor.config.to_dict(),
         "inference": inference,
         "batch_size": ns.batch_size,
+        "calibration": calibration.of_predictions(preds, confidences, gold),
     }
     print(f"{len(rows)} rows, {inference}, batch size {ns.batch_size}")
     for key in ("json_validity", "field_f1", "exact_match", "events_per_second"):
         print(f"{key:>18}: {metrics[key]:.3f}")
     if out is not None:
         metrics |= report.environment(inference.get("device"))
-        write_outputs(out, rows, preds, metrics, ns)
+        write_outputs(out, rows, preds, confidences, metrics, ns)
     if ns.report:
         write_legacy_report(ns, rows, preds, metrics)
     if ns.baselines:
@@ -166,7 +160,12 @@ def run(ns: Namespace) -> dict[str, Any]:
 
 
 def write_outputs(
-    out: Path, rows: list[dict], preds: list[Event | None], metrics: dict, ns: Namespace
+    out: Path,
+    rows: list[dict],
+    preds: list[Event | None],
+    confidences: list[dict[str, float]],
+    metrics: dict,
+    ns: Namespace,
 ) -> None:
     """metrics.json, predictions.jsonl, report.md and the plots in ``out``."""
     errors = report.wrong_rows(rows, preds)
@@ -176,8 +175,8 @@ def write_outputs(
         out / "predictions.jsonl",
         [
             {"line": r["line"], "event_text": r["event_text"], "gold": r["output"], "pred": p}
-            | {"errors": kinds.get(r["line"], {})}
-            for r, p in zip(rows, preds)
+            | {"confidence": c, "errors": kinds.get(r["line"], {})}
+            for r, p, c in zip(rows, preds, confidences)
         ],
     )
     facts = {
@@ -193,7 +192,9 @@ def write_outputs(
     if ns.run:
         curve = report.plot_training(ns.run, out)
         plots += [curve] if curve else []
+    reliability = calibration.plot_reliability(metrics["calibration"], out / "reliability.png")
     text = report.markdown("Evaluation", facts, metrics, errors, show=ns.show)
+    text += calibration.markdown(metrics["calibration"], reliability.name)
     text += "".join(f"\n![{p.stem}]({p.name})\n" for p in plots)
     write_text(out / "report.md", text)
     print(f"wrote {out}/metrics.json, report.md, predictions.jsonl and {len(plots)} plot(s)")

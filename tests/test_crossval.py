@@ -101,6 +101,11 @@ def test_report_holds_pooled_scores_inside_their_intervals(cv):
     assert "# Cross-validation" in report and "| exact_match |" in report
     # The random tiny model gets rows wrong; the report lists them.
     assert metrics["exact_match"] < 1 and "## Wrong rows by field and kind" in report
+    # Calibration of the held-out values' confidences: 8 per parsed answer.
+    assert metrics["calibration"]["overall"]["n"] == 8 * round(
+        metrics["json_validity"] * metrics["count"]
+    )
+    assert "## Calibration" in report and (cv["out"] / "reliability.png").is_file()
     for row in load_jsonl(cv["folds"][0] / "predictions.jsonl"):
         assert set(row) == {"line", "event_text", "gold", "pred", "confidence"}
         assert set(row["confidence"]) == set(FIELDS)

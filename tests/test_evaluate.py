@@ -106,7 +106,8 @@ def test_scores_and_report_with_every_kind_of_answer(adapter_dir, tmp_path, monk
         {**golds[4], "time": "11:59 PM"},  # wrong value
         {**golds[5], "attendees": ["Somebody"]},
     ]
-    monkeypatch.setattr(evaluate, "predict", lambda extractor, texts, *a, **k: preds)
+    sure = [dict.fromkeys(FIELDS, 0.95) for _ in preds]
+    monkeypatch.setattr(evaluate, "predict_scored", lambda extractor, texts, *a: (preds, sure))
     data, out = tmp_path / "rows.jsonl", tmp_path / "out"
     write_jsonl(data, rows)
     metrics = evaluate.main(["--data", str(data), "--model", str(adapter_dir), "--out", str(out)])
@@ -120,6 +121,11 @@ def test_scores_and_report_with_every_kind_of_answer(adapter_dir, tmp_path, monk
     report = (out / "report.md").read_text()
     assert "### action: boundary (1)" in report and "(answer did not parse)" in report
     assert metrics["per_field"]["time"]["confusion"]["value_wrong"] == 1
+    # Calibration over the 5 parsed answers' 40 values, all at p = 0.95: 5 of them wrong.
+    overall = metrics["calibration"]["overall"]
+    assert overall["n"] == 40 and overall["accuracy"] == pytest.approx(35 / 40)
+    assert overall["ece"] == pytest.approx(abs(35 / 40 - 0.95), abs=1e-4)
+    assert "## Calibration" in report and (out / "reliability.png").is_file()
 
 
 def test_empty_data_fails_before_the_model_loads(tmp_path, monkeypatch):
