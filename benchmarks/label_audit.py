@@ -16,8 +16,9 @@ Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges``
 ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
 labels it allows, and each exception by line number, field and a short category. And per request
 style (compact ``w/ A + B`` notes, ISO or dashed dates, sentences) which way the labels go for
-each convention. Prints counts, line numbers and field names only, never row text, and writes
-them, stamped, to ``benchmarks/results/label_audit.json``.
+each convention, and with ``--predictions`` (a crossval folder) how many of those labels the
+held-out predictions reproduce. Prints counts, line numbers and field names only, never row
+text, and writes them, stamped, to ``benchmarks/results/label_audit.json``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
@@ -127,6 +129,29 @@ def by_style(texts: list[str], rows: list[Row]) -> dict:
                 counts = table[label].setdefault(style, {"kept": 0, "changed": 0})
                 counts[way] += 1
     return table
+
+
+def learned(predictions: list[dict]) -> dict:
+    """For each convention and style, on held-out predictions (``{event_text, gold, pred}``):
+    how many labels have the wording, and how many predictions go the label's way."""
+    table: dict[str, dict[str, dict[str, int]]] = {}
+    for label, probe in PROBES.items():
+        table[label] = {}
+        for row in predictions:
+            text = row["event_text"]
+            way = probe(text, row["gold"])
+            got = probe(text, row["pred"]) if row["pred"] else None
+            for style in styles(text) if way else ():
+                counts = table[label].setdefault(style, {"labels": 0, "reproduced": 0})
+                counts["labels"] += 1
+                counts["reproduced"] += got == way
+    return table
+
+
+def load_predictions(path: Path) -> list[dict]:
+    """The rows of a predictions.jsonl, or of every fold of a ``calendar_ner crossval`` folder."""
+    files = sorted(path.glob("seed-*/fold-*/predictions.jsonl")) if path.is_dir() else [path]
+    return [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
 
 
 def _overlap(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -265,9 +290,18 @@ def main() -> None:
     parser.add_argument(
         "--output", default=None, help="Result JSON (default: benchmarks/results/label_audit.json)."
     )
+    parser.add_argument(
+        "--predictions",
+        default=None,
+        help="Held-out predictions to check against the conventions: a `calendar_ner crossval` "
+        "folder or an `evaluate --out` predictions.jsonl (adds conventions_learned).",
+    )
     args = parser.parse_args()
     rows, _ = read_rows(args.data)
     result = audit(rows)
+    if args.predictions:
+        predictions = load_predictions(Path(args.predictions))
+        result["conventions_learned"] = {"rows": len(predictions)} | learned(predictions)
     print(json.dumps(result, indent=2))
     print(f"wrote {write_result('label_audit', result, path=args.output)}")
 

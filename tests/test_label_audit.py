@@ -98,3 +98,21 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
     ]
     assert report["time_ranges"] == {"applies": 1, "agrees": 1}
     assert report["typed_times"]["allowed"] == 4
+
+
+def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -> None:
+    text = "Sync 3rd, Feb 2025 3pm w/ Omar 45min"
+    gold = _row(text, action="Sync", duration="45 minutes")["output"]
+    rows = [
+        {"event_text": text, "gold": gold, "pred": gold},  # spelled out, as the label
+        {"event_text": text, "gold": gold, "pred": {**gold, "duration": "45min"}},  # copied
+        {"event_text": text, "gold": gold, "pred": None},  # did not parse
+    ]
+    fold = tmp_path / "cv" / "seed-42" / "fold-0"
+    fold.mkdir(parents=True)
+    (fold / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = label_audit.learned(label_audit.load_predictions(tmp_path / "cv"))
+    assert table["glued duration unit (45min, 1hr)"] == {
+        "compact (w/, +)": {"labels": 3, "reproduced": 1}
+    }
+    assert table["article before the location"] == {}
