@@ -4,11 +4,13 @@
 
 Reports, per dtype: p50/p90 ms per event at batch 1 for both methods, the speed-up ratio
 (free-form mean / constrained mean), forwards per event, agreement of the two outputs after
-normalization, batched throughput (events/s), and the floor any decoder of this model faces:
-the throughput of a single teacher-forced forward over every prompt + answer token, less the
-prompt head the decoder computes once (``one_forward_events_per_s``; the constrained decoder
-needs at least that work, plus rejected draft positions). Writes the stamped result (commit,
-date, versions, machine: ``benchmarks/stamp.py``) to ``benchmarks/results/latency.json``.
+normalization, the p50 of the same decoder with every typed-value option off
+(``untyped_ms_p50``, timed text by text beside it: the cost of typed values is
+``typed_over_untyped_p50``), batched throughput (events/s), and the floor any decoder of this
+model faces: the throughput of a single teacher-forced forward over every prompt + answer token,
+less the prompt head the decoder computes once (``one_forward_events_per_s``; the constrained
+decoder needs at least that work, plus rejected draft positions). Writes the stamped result
+(commit, date, versions, machine: ``benchmarks/stamp.py``) to ``benchmarks/results/latency.json``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,13 @@ def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size
     return seconds
 
 
+# The decoder without typed values (every typed option off), timed beside it on the same texts.
+UNTYPED = dict.fromkeys(
+    ("typed_dates", "typed_times", "typed_durations", "typed_copies", "time_ranges", "bare_hours"),
+    False,
+)
+
+
 def _pct(values: list[float], q: float) -> float:
     return sorted(values)[min(int(q * len(values)), len(values) - 1)]
 
@@ -81,7 +90,9 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
     counter = ForwardCounter(model)
     for text in texts[:2]:  # warm-up
         decoder.decode_batch([text])
+    untyped = CalendarExtractor(model, tokenizer, dict(meta), extractor.config.replace(**UNTYPED))
     constrained, free, forwards, fed, agree, answers = [], [], [], [], 0, []
+    plain, same_untyped = [], 0
     for text in texts:
         before, tokens = counter.count, counter.tokens
         start = time.perf_counter()
@@ -90,6 +101,9 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
         constrained.append(time.perf_counter() - start)
         forwards.append(counter.count - before)
         fed.append(counter.tokens - tokens)
+        start = time.perf_counter()
+        same_untyped += untyped.decoder.decode_batch([text])[0] == raw
+        plain.append(time.perf_counter() - start)
         start = time.perf_counter()
         prompt = encode_prompt(tokenizer, text, decoder.max_prompt_tokens)[0]
         free_raw = generate_free(model, tokenizer, [prompt], max_new_tokens=120)[0]
@@ -107,6 +121,9 @@ def bench(model_path: str | None, texts: list[str], dtype: str, batch_size: int)
         "free_form_ms_p50": 1000 * statistics.median(free),
         "free_form_ms_p90": 1000 * _pct(free, 0.9),
         "speedup_mean": statistics.mean(free) / statistics.mean(constrained),
+        "untyped_ms_p50": 1000 * statistics.median(plain),
+        "typed_over_untyped_p50": statistics.median(constrained) / statistics.median(plain),
+        "same_output_untyped_rate": same_untyped / len(texts),
         "forwards_per_event": statistics.mean(forwards),
         "tokens_per_event": statistics.mean(fed),
         "same_output_rate": agree / len(texts),

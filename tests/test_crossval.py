@@ -197,3 +197,18 @@ def test_bootstrap_intervals():
     assert lo < 0.75 < hi
     same = paired_bootstrap((exact, counts), (exact, counts), samples=200)
     assert same["exact_match"]["difference"] == 0 and same["exact_match"]["interval"] == [0, 0]
+
+
+def test_crossval_result_keeps_totals_and_the_ceiling_of_the_held_out_rows(cv, tmp_path):
+    from benchmarks import crossval_result
+
+    out = tmp_path / "crossval_cpu.json"
+    result = crossval_result.main(
+        ["--run", str(cv["out"]), "--data", str(cv["raw"]), "--output", str(out)]
+    )
+    saved = json.loads(out.read_text())
+    assert saved["metrics"] == {k: cv["metrics"][k] for k in crossval_result.HEADLINE}
+    assert saved["rows"] == cv["metrics"]["rows"] and 0 < saved["consistency_ceiling"] <= 1
+    assert saved["command"].startswith("python benchmarks/crossval_result.py --run")
+    assert "event_text" not in out.read_text()  # totals only
+    assert result["fit_args"] and len(result["folds"]) == 2
