@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from calendar_ner.data.augment.style import styles
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
@@ -103,19 +104,6 @@ PROBES: dict[str, Probe] = {
     '"sess." in the action': shorthand_session,
     "article before the location": location_article,
 }
-
-# Request styles: a request may have several; "plain" when it has none of them.
-STYLES: dict[str, re.Pattern[str]] = {
-    "compact (w/, +)": re.compile(r"\bw/|\s\+\s"),
-    "ISO date": re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
-    "dashed date": re.compile(r"\b\d{1,2}\s*-\s*[A-Za-z]{3,}\s*-\s*\d{4}\b"),
-    "sentence": re.compile(r"^(?:please|can|could|i|we|let's|would)\b|[.?!]$", re.I),
-}
-
-
-def styles(text: str) -> list[str]:
-    """The styles of a request (:data:`STYLES`), or ["plain"]."""
-    return [name for name, pattern in STYLES.items() if pattern.search(text)] or ["plain"]
 
 
 def by_style(texts: list[str], rows: list[Row]) -> dict:

@@ -268,6 +268,27 @@ def test_restyle_keeps_labels_verbatim():
     assert changed > len(FIXTURE)
 
 
+def test_style_conventions_spell_out_glued_minutes_where_the_style_does():
+    compact = "Budget sync 3rd, Feb 2025 3pm w/ Ana + Joe 45 minutes"
+    iso = "Budget sync 2025-02-03 15:00 w/ Ana + Joe 45 minutes"
+    event = canonicalize({**dict.fromkeys(FIELDS), "action": "Budget sync", "date": "03/02/2025",
+                          "time": "3:00 PM", "attendees": ["Ana", "Joe"],
+                          "duration": "45 minutes"})  # fmt: skip
+    labels = {}
+    for text in (compact, iso):
+        for conventions in (False, True):
+            for seed in range(200):
+                result = restyle(text, event, random.Random(seed), conventions)
+                if result and re.search(r"\b45(?:min|mins|m)\b", result[0]):
+                    assert missing_in_text(*result) == []
+                    key = (text == compact, conventions)
+                    labels.setdefault(key, set()).add(result[1]["duration"])
+    # Compact with an am/pm time: the label stays spelled out (with conventions); ISO: copied.
+    assert labels[(True, True)] == {"45 minutes"}
+    assert "45 minutes" not in labels[(True, False)]
+    assert "45 minutes" not in labels[(False, True)]
+
+
 def test_missing_in_text_catches_wrong_labels():
     text = "Budget sync 4th, Mar 2025 at 2:30 pm w/ Ana & Joe on Zoom for 45 mins"
     good = canonicalize({**dict.fromkeys(FIELDS), "action": "Budget sync", "date": "04/03/2025",
@@ -278,7 +299,8 @@ def test_missing_in_text_catches_wrong_labels():
     assert missing_in_text(text, {**good, "time": "2:30 AM"}) == ["time"]
     assert missing_in_text(text, {**good, "attendees": ["Ana", "Jo", "Max"]}) == ["attendees"]
     assert missing_in_text(text, {**good, "location": "Teams"}) == ["location"]
-    assert missing_in_text(text, {**good, "duration": "45 minutes"}) == ["duration"]
+    assert missing_in_text(text, {**good, "duration": "30 minutes"}) == ["duration"]
+    assert missing_in_text(text, {**good, "duration": "45 minutes"}) == []  # spells "45 mins"
     assert missing_in_text(text, {**good, "notes": "bring slides"}) == ["notes"]
     assert missing_in_text("Call 2025-03-04 14:30", {**good, "attendees": None, "location": None,
                            "duration": None, "action": "Call"}) == []  # fmt: skip

@@ -50,6 +50,7 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
     }
     assert report["conventions_by_style"]["glued duration unit (45min, 1hr)"] == {
         "compact (w/, +)": {"kept": 0, "changed": 1},
+        "compact with am/pm time": {"kept": 0, "changed": 1},
         "plain": {"kept": 2, "changed": 0},
     }
     # Minority rows: the dropped verb (row 2), the spelled-out 45min (row 1), and one "mtg"
@@ -113,6 +114,7 @@ def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -
     (fold / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     table = label_audit.learned(label_audit.load_predictions(tmp_path / "cv"))
     assert table["glued duration unit (45min, 1hr)"] == {
-        "compact (w/, +)": {"labels": 3, "reproduced": 1}
+        "compact (w/, +)": {"labels": 3, "reproduced": 1},
+        "compact with am/pm time": {"labels": 3, "reproduced": 1},
     }
     assert table["article before the location"] == {}

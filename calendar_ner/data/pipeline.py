@@ -47,7 +47,8 @@ from calendar_ner.data.splits import (
 )
 from calendar_ner.schema import FIELDS
 
-PIPELINE_VERSION = "2"  # 2: label validation, conflicting labels dropped
+PIPELINE_VERSION = "3"  # 2: label validation, conflicting labels dropped; 3: spelled-out
+# durations of a stated amount count as expressed (variants of such rows are kept)
 
 
 @dataclass
@@ -84,6 +85,11 @@ class CorpusConfig:
     train rows mostly leave it unlabelled there: they label "Weekly sync" weekly but leave most
     "Quarterly review" rows null (words no action holds, and ties, are still labelled;
     ``configs/release.yaml``: true)."""
+    style_conventions: bool = False
+    """Style variants follow the label conventions of the request style they end up in
+    (:func:`calendar_ner.data.augment.style.spells_out_glued_minutes`: a minute amount glued in
+    a compact am/pm request stays spelled out in its label) instead of copying every shorthand
+    into the label."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
@@ -207,6 +213,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
             rare_min_frac=cfg.rare_min_frac,
             seed=cfg.seed,
             match_action_recurrence=cfg.match_action_recurrence,
+            style_conventions=cfg.style_conventions,
             **dates,
         )
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)

@@ -37,7 +37,12 @@ def _row(text: str, event: Event, source: str, parent: int | None) -> Row | None
 
 
 def _variant(
-    index: int, text: str, event: Event, pools: EntityPools, rng: random.Random
+    index: int,
+    text: str,
+    event: Event,
+    pools: EntityPools,
+    rng: random.Random,
+    style_conventions: bool = False,
 ) -> Row | None:
     """One swap, template or style variant of a real row (kinds tried in random order)."""
     for kind in rng.sample(_VARIANT_KINDS, len(_VARIANT_KINDS)):
@@ -48,7 +53,7 @@ def _variant(
         elif kind == "template":
             result = (render(event, rng), event)
         else:
-            result = restyle(text, event, rng)
+            result = restyle(text, event, rng, style_conventions)
         if result is not None and result[0] != text:
             row = _row(*result, kind, index)
             if row is not None:
@@ -85,6 +90,7 @@ def augment(
     undated: float = 0.0,
     untimed: float = 0.0,
     match_action_recurrence: bool = False,
+    style_conventions: bool = False,
 ) -> list[Row]:
     """Generated rows for ``train_rows`` (the real rows themselves are not included).
 
@@ -92,8 +98,8 @@ def augment(
     ``synth`` synthetic rows. Synthetic rows then get a recurrence or note until such rows are at
     least ``rare_min_frac`` of real plus generated rows; when every synthetic row has one, more
     rare synthetic rows are added. ``relative_dates``, ``undated`` and ``untimed`` go to the
-    :class:`Synthesizer`; ``match_action_recurrence`` to :meth:`EntityPools.from_rows`. Same inputs
-    and seed, same list.
+    :class:`Synthesizer`; ``match_action_recurrence`` to :meth:`EntityPools.from_rows`;
+    ``style_conventions`` to :func:`restyle`. Same inputs and seed, same list.
     """
     if variants_per_row not in (0, 1):
         raise ValueError(f"variants_per_row must be 0 or 1, got {variants_per_row}")
@@ -109,7 +115,7 @@ def augment(
     generated = []
     if variants_per_row:
         for index, (text, event) in enumerate(real):
-            row = _variant(index, text, event, pools, rng)
+            row = _variant(index, text, event, pools, rng, style_conventions)
             if row is not None:
                 generated.append(row)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calendar_ner.schema import FIELDS
+from calendar_ner.schema import FIELDS, is_stated_duration
 from calendar_ner.spans import date_spans, time_spans
 
 
@@ -16,8 +16,8 @@ def missing_in_text(text: str, event: dict[str, Any]) -> list[str]:
     """Fields whose non-null value is not expressed in ``text``.
 
     A date or time is expressed when it occurs verbatim or some span of the text normalizes to
-    it; each attendee name must occur (case-insensitive); any other value must occur
-    case-insensitively.
+    it; each attendee name must occur (case-insensitive); a duration must occur or spell an amount
+    the text states ("45 minutes" for "45min"); any other value must occur case-insensitively.
     """
     flat = _squash(text)
     missing = []
@@ -34,6 +34,8 @@ def missing_in_text(text: str, event: dict[str, Any]) -> list[str]:
             ok = bool(date_spans(text, value))
         elif field == "time":
             ok = bool(time_spans(text, value))
+        elif field == "duration":  # a label spelling of an amount the text states
+            ok = is_stated_duration(value, text)
         else:
             ok = False
         if not ok:
