@@ -87,9 +87,9 @@ class CorpusConfig:
     ``configs/release.yaml``: true)."""
     style_conventions: bool = False
     """Style variants follow the label conventions of the request style they end up in
-    (:func:`calendar_ner.data.augment.style.spells_out_glued_minutes`: a minute amount glued in
-    a compact am/pm request stays spelled out in its label) instead of copying every shorthand
-    into the label."""
+    (:func:`calendar_ner.data.augment.style.spells_out_glued_units`: an amount glued in a
+    compact am/pm request, "45min", stays spelled out in its label) instead of copying every
+    shorthand into the label."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""

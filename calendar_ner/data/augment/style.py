@@ -3,7 +3,7 @@
 Every rewrite is applied to the text and, identically, to each copied label (never to the
 normalized date and time), so the labels stay verbatim copies of the text; except, with
 ``conventions``, where the labels of the style the text ends up in spell a shorthand out
-(:func:`spells_out_glued_minutes`).
+(:func:`spells_out_glued_units`).
 
 Request styles (:data:`STYLES`) are small text features that the labels' conventions follow;
 ``python benchmarks/label_audit.py`` counts each convention per style.
@@ -40,10 +40,11 @@ def styles(text: str) -> list[str]:
     return [name for name, pattern in STYLES.items() if pattern.search(text)] or ["plain"]
 
 
-def spells_out_glued_minutes(text: str) -> bool:
-    """Whether the labels of a request in this style spell a glued minute amount out ("45min" →
-    "45 minutes"): compact requests with an am/pm time and no ISO date. On the 600 dev labels
-    that style spells it out in 14 of 17 rows, and every other style copies it (61 of 61 rows;
+def spells_out_glued_units(text: str) -> bool:
+    """Whether the labels of a request in this style spell a glued amount out ("45min" →
+    "45 minutes", "2hr" → "2 hours"): compact requests with an am/pm time and no ISO date. Of
+    the 600 dev labels with a glued amount, that style spells out 17 of 20 glued minute amounts
+    and 6 of 10 glued hours; every other style copies them (47 of 47;
     ``benchmarks/label_audit.py``, ``conventions_by_style``)."""
     found = styles(text)
     return "compact with am/pm time" in found and "ISO date" not in found
@@ -51,7 +52,7 @@ def spells_out_glued_minutes(text: str) -> bool:
 
 _MINUTES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:minutes|minute|mins|min)\b")
 _HOURS = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:hours|hour|hrs|hr)\b")
-_GLUED_MINUTES = re.compile(r"\d+(?:\.\d+)?(?:min|mins|m)")
+_GLUED = re.compile(r"\d+(?:\.\d+)?(?:min|mins|m|hr|hrs|h)")
 _MINUTE_FORMS = ("{} mins", "{}min", "{}m", "{} min", "{}mins")
 _HOUR_FORMS = ("{}hr", "{} hr", "{}h", "{}hrs", "{} hrs")
 _ONE_HOUR_FORMS = ("{}hr", "{} hr", "{}h")
@@ -123,7 +124,7 @@ def restyle(
 ) -> tuple[str, Event] | None:
     """Apply one to three applicable style ops (and maybe toggle the final period); with
     ``conventions``, labels follow the style of the text they end up in
-    (:func:`spells_out_glued_minutes`).
+    (:func:`spells_out_glued_units`).
 
     None when no op applies: punctuation alone does not make a new row.
     """
@@ -141,8 +142,8 @@ def restyle(
             break
     if not applied:
         return None
-    glued = event["duration"] != spelled and re.fullmatch(_GLUED_MINUTES, event["duration"] or "")
-    if conventions and glued and spells_out_glued_minutes(text):
+    glued = event["duration"] != spelled and _GLUED.fullmatch(event["duration"] or "")
+    if conventions and glued and spells_out_glued_units(text):
         event = {**event, "duration": spelled}  # as the labels of this style write it
     toggled = _toggle_period(text, event, rng) if rng.random() < 0.3 else None
     return toggled or (text, event)
