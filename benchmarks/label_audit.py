@@ -29,7 +29,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from calendar_ner.data.augment.style import styles
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
@@ -38,6 +37,7 @@ from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
+from calendar_ner.styles import styles
 
 try:  # `python benchmarks/label_audit.py` puts benchmarks/ on the path; tests import benchmarks.*
     from stamp import write_result

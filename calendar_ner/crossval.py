@@ -6,6 +6,7 @@ the lockbox, and paired comparison of two cross-validations.
     calendar_ner crossval --decode_only runs/crossval/cpu-release \
         --out runs/crossval/cpu-release-noexact --decode.exact_copy false
     calendar_ner crossval compare runs/crossval/cpu-release runs/crossval/cpu-release-noexact
+    calendar_ner crossval report runs/crossval/cpu-release      # rewrite the pooled report
 
 The config stack and every ``--trainer.*``, ``--model.*``, ``--data.*`` ... flag go to ``fit``
 unchanged. The lockbox is the test split of the stack's corpus config (``data.corpus``: seed 42
@@ -378,9 +379,12 @@ def discover(source: Path) -> list[Fold]:
 
 
 def main(args: list[str]) -> dict[str, Any]:
-    """Cross-validate a recipe (or decode existing folds again); ``compare`` compares two."""
+    """Cross-validate a recipe (or decode existing folds again); ``compare`` compares two;
+    ``report`` writes a folder's pooled report again."""
     if args[:1] == ["compare"]:
         return compare_main(args[1:])
+    if args[:1] == ["report"]:
+        return report_main(args[1:])
     own, fit_args = split_argv(args)
     ns = build_parser().parse_args(own)
     return run(ns, fit_args)
@@ -439,6 +443,24 @@ def run(ns: Namespace, fit_args: list[str]) -> dict[str, Any]:
         f"{f1['value']:.3f} [{f1['interval'][0]:.3f}, {f1['interval'][1]:.3f}]; {out}/report.md"
     )
     return metrics
+
+
+def report_main(args: list[str]) -> dict[str, Any]:
+    """``crossval report DIR``: write DIR's pooled report (metrics.json, report.md, plots) again
+    from its folds' predictions, fitting and decoding nothing (after the report or the scorer
+    changed, or to change ``--bootstrap``)."""
+    parser = ArgumentParser(prog=f"{PROG} report", description=report_main.__doc__)
+    parser.add_argument("dir", help="A crossval --out folder.")
+    parser.add_argument("--bootstrap", type=int, default=2000, help="Bootstrap resamples.")
+    ns = parser.parse_args(args)
+    out = Path(ns.dir).resolve()
+    records = [json.loads(p.read_text()) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
+    if not list(out.glob("seed-*/fold-*/predictions.jsonl")):
+        fail(f"{ns.dir}: no seed-*/fold-*/predictions.jsonl")
+    facts = {"decode options": f"`{records[0].get('decode')}`"}
+    if records[0].get("fit_args"):
+        facts = {"fit arguments": f"`{' '.join(records[0]['fit_args'])}`"} | facts
+    return summarize(out, ns.bootstrap, facts)
 
 
 def compare_main(args: list[str]) -> dict[str, Any]:

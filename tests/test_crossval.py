@@ -128,6 +128,20 @@ def test_resume_fits_and_decodes_nothing(cv, monkeypatch):
     assert stamps == {p: p.stat().st_mtime_ns for p in stamps}
 
 
+def test_report_rewrites_the_pooled_report_from_predictions_alone(cv, tmp_path, monkeypatch):
+    copy = tmp_path / "copy"
+    shutil.copytree(cv["out"], copy)
+    (copy / "metrics.json").unlink()
+    (copy / "report.md").unlink()
+    monkeypatch.setattr(crossval, "lightning", lambda args: pytest.fail("fitted"))
+    metrics = crossval.main(["report", str(copy), "--bootstrap", "300"])
+    assert metrics["exact_match"] == cv["metrics"]["exact_match"]
+    assert metrics["intervals"] == cv["metrics"]["intervals"]
+    assert "fit arguments" in (copy / "report.md").read_text()
+    with pytest.raises(SystemExit, match="no seed-"):
+        crossval.main(["report", str(tmp_path)])
+
+
 def test_other_fit_arguments_in_the_same_folder_are_refused(cv):
     with pytest.raises(SystemExit, match="fitted with other fit arguments"):
         crossval.main([*_args(cv["raw"], cv["out"]), "--trainer.max_steps=1"])

@@ -3,10 +3,7 @@
 Every rewrite is applied to the text and, identically, to each copied label (never to the
 normalized date and time), so the labels stay verbatim copies of the text; except, with
 ``conventions``, where the labels of the style the text ends up in spell a shorthand out
-(:func:`spells_out_glued_units`).
-
-Request styles (:data:`STYLES`) are small text features that the labels' conventions follow;
-``python benchmarks/label_audit.py`` counts each convention per style.
+(:func:`calendar_ner.styles.spells_out_glued_units`).
 """
 
 from __future__ import annotations
@@ -16,43 +13,12 @@ import re
 from collections.abc import Callable
 
 from calendar_ner.schema import Event
+from calendar_ner.styles import GLUED, spells_out_glued_units
 
 StyleOp = Callable[[str, Event, random.Random], tuple[str, Event] | None]
 
-# Request styles: a request may have several; "plain" when it has none of them.
-STYLES: dict[str, re.Pattern[str]] = {
-    "compact (w/, +)": re.compile(r"\bw/|\s\+\s"),
-    "compact with am/pm time": re.compile(
-        r"^(?=.*(?:\bw/|\s\+\s))(?=.*\b\d{1,2}(?::\d\d)?\s?[ap]m\b)", re.I
-    ),
-    "ISO date": re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
-    "dashed date": re.compile(r"\b\d{1,2}\s*-\s*[A-Za-z]{3,}\s*-\s*\d{4}\b"),
-    "sentence": re.compile(r"^(?:please|can|could|i|we|let's|would)\b|[.?!]$", re.I),
-}
-
-
-def styles(text: str) -> list[str]:
-    """The styles of a request (:data:`STYLES`), or ["plain"].
-
-    >>> styles("Budget sync 3rd, Feb 2025 3pm w/ Omar + Li 45min")
-    ['compact (w/, +)', 'compact with am/pm time']
-    """
-    return [name for name, pattern in STYLES.items() if pattern.search(text)] or ["plain"]
-
-
-def spells_out_glued_units(text: str) -> bool:
-    """Whether the labels of a request in this style spell a glued amount out ("45min" →
-    "45 minutes", "2hr" → "2 hours"): compact requests with an am/pm time and no ISO date. Of
-    the 600 dev labels with a glued amount, that style spells out 17 of 20 glued minute amounts
-    and 6 of 10 glued hours; every other style copies them (47 of 47;
-    ``benchmarks/label_audit.py``, ``conventions_by_style``)."""
-    found = styles(text)
-    return "compact with am/pm time" in found and "ISO date" not in found
-
-
 _MINUTES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:minutes|minute|mins|min)\b")
 _HOURS = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:hours|hour|hrs|hr)\b")
-_GLUED = re.compile(r"\d+(?:\.\d+)?(?:min|mins|m|hr|hrs|h)")
 _MINUTE_FORMS = ("{} mins", "{}min", "{}m", "{} min", "{}mins")
 _HOUR_FORMS = ("{}hr", "{} hr", "{}h", "{}hrs", "{} hrs")
 _ONE_HOUR_FORMS = ("{}hr", "{} hr", "{}h")
@@ -124,7 +90,7 @@ def restyle(
 ) -> tuple[str, Event] | None:
     """Apply one to three applicable style ops (and maybe toggle the final period); with
     ``conventions``, labels follow the style of the text they end up in
-    (:func:`spells_out_glued_units`).
+    (:func:`calendar_ner.styles.spells_out_glued_units`).
 
     None when no op applies: punctuation alone does not make a new row.
     """
@@ -142,7 +108,7 @@ def restyle(
             break
     if not applied:
         return None
-    glued = event["duration"] != spelled and _GLUED.fullmatch(event["duration"] or "")
+    glued = event["duration"] != spelled and GLUED.fullmatch(event["duration"] or "")
     if conventions and glued and spells_out_glued_units(text):
         event = {**event, "duration": spelled}  # as the labels of this style write it
     toggled = _toggle_period(text, event, rng) if rng.random() < 0.3 else None
