@@ -37,7 +37,7 @@ from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
-from calendar_ner.styles import styles
+from calendar_ner.styles import GLUED, styles
 
 try:  # `python benchmarks/label_audit.py` puts benchmarks/ on the path; tests import benchmarks.*
     from stamp import write_result
@@ -171,6 +171,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         for rule in ("typed_dates", "typed_times", "typed_durations", "typed_copies")
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
+    # Glued durations ("45min") copied as written, then read with style_conventions on and off.
+    report["style_conventions"] = {"glued": 0, "applies": 0, "agrees": 0, "agrees_without": 0}
 
     def check(rule: str, ok: bool, line: int, field: str, why: str) -> None:
         report[rule]["labelled"] += 1
@@ -208,6 +210,18 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             )
             why = "amount not stated" if not found.duration else "spelling not a candidate"
             check("typed_durations", ok, line, "duration", why)
+            glued = re.search(rf"\b{GLUED.pattern}\b", text)
+            if glued:
+                raw = json.dumps({"duration": glued.group(0)})
+                read = {
+                    on: postprocess(raw, text, DecodeConfig(style_conventions=on))["duration"]
+                    for on in (True, False)
+                }
+                counts = report["style_conventions"]
+                counts["glued"] += 1
+                counts["applies"] += read[True] != read[False]
+                counts["agrees"] += read[True] == gold["duration"]
+                counts["agrees_without"] += read[False] == gold["duration"]
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):

@@ -8,7 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig
+from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig, postprocess
 from calendar_ner.decode.copy import action_ends, action_starts
 from calendar_ner.decode.decoder import _Row
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
@@ -258,3 +258,21 @@ def test_cached_prompt_head_changes_no_answer_and_saves_its_tokens(tokenizer):
                 torch.testing.assert_close(got[:, -1], want[:, -1], atol=1e-4, rtol=1e-4)
     finally:
         hook.remove()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "on", "expected"),
+    [
+        ("Sync 3rd, Feb 2025 3pm w/ Ana + Jo 45min", True, "45 minutes"),
+        ("Sync 3rd, Feb 2025 3pm w/ Ana + Jo 1hr", True, "1 hour"),
+        ("Sync 3rd, Feb 2025 3pm w/ Ana + Jo 45min", False, "45min"),
+        ("Sync 2025-02-03 3pm w/ Ana 45min", True, "45min"),  # ISO date: labels copy it
+        ("Sync on 3rd, Feb 2025 at 3pm with Ana for 45min.", True, "45min"),  # not compact
+    ],
+)
+def test_style_conventions_spell_out_glued_durations_where_the_style_does(
+    request_text, on, expected
+):
+    raw = json.dumps({"duration": "1hr" if "1hr" in request_text else "45min"})
+    config = DecodeConfig(style_conventions=on)
+    assert postprocess(raw, request_text, config)["duration"] == expected

@@ -61,6 +61,11 @@ class DecodeConfig:
     unless the request says "morning" or "tonight"/"afternoon"/"evening"
     (:func:`calendar_ner.schema.bare_hour`)."""
 
+    style_conventions: bool = False
+    """Spell a duration the way the labels of the request's style do: a glued amount ("45min",
+    "1hr") copied from a compact request with an am/pm time is spelled out ("45 minutes",
+    "1 hour"), as those labels mostly do (:func:`calendar_ner.styles.spells_out_glued_units`)."""
+
     def __post_init__(self) -> None:
         unknown = sorted(set(self.copy_fields) - set(FIELDS))
         if unknown:

@@ -27,6 +27,7 @@ from calendar_ner.schema import (
     time_ranges,
 )
 from calendar_ner.spans import fold
+from calendar_ner.styles import spell_out_glued, spells_out_glued_units
 
 
 def _object(text: str) -> dict[str, Any] | None:
@@ -66,9 +67,10 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
 
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     """The event in ``raw`` (None when it holds none), its values tidied as ``config`` says:
-    a time that is a range or a bare hour is read as one (:func:`read_time`), and with
+    a time that is a range or a bare hour is read as one (:func:`read_time`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
-    labels spell the amount it states."""
+    labels spell the amount it states, and with ``style_conventions`` a glued duration is
+    spelled out where the labels of the request's style do."""
     obj = _object(raw)
     if obj is None:
         return None
@@ -77,4 +79,6 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         read_time(obj["time"], event, request, config)
     if config.ground_durations:
         event["duration"] = ground_duration(event["duration"], request)
+    if config.style_conventions and event["duration"] and spells_out_glued_units(request):
+        event["duration"] = spell_out_glued(event["duration"])
     return event
