@@ -8,10 +8,10 @@ intervals, beside the label-consistency ceiling of the same rows, stamped.
 
 Keeps totals only, never a row: held-out row count, validity, field F1 and exact match (these
 two with their bootstrap intervals), per-field F1, the calibration summary, the recipe (fit
-arguments, rows held out and minutes per fold), the commit the folds were fitted at, the
-label-consistency ceiling (``benchmarks/label_audit.py``) of the held-out rows, and how many of
-their labelled conventions the held-out predictions reproduce. The README's headline table is
-checked against this file.
+arguments, rows held out and minutes per fold), the commits the folds were fitted at (as their
+``fold.json`` records them) and the one the report was written at, the label-consistency ceiling
+(``benchmarks/label_audit.py``) of the held-out rows, and how many of their labelled conventions
+the held-out predictions reproduce. The README's headline table is checked against this file.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def summary(run: Path, rows: list[dict]) -> dict:
         "run": str(run),
         "rows": metrics["rows"],
         "seeds": metrics["seeds"],
-        "fitted_at": metrics.get("git_commit"),
+        "fitted_at": sorted({f.get("fit_commit") for f in metrics["folds"]} - {None}),
+        "reported_at": metrics.get("git_commit"),
         "metrics": {k: metrics[k] for k in HEADLINE},
         "intervals": {k: v["interval"] for k, v in metrics["intervals"].items()},
         "exact_match_rows": round(metrics["exact_match"] * metrics["count"]),

@@ -212,9 +212,16 @@ def run_fold(
     if user_args is not None and fitted and record["fit_args"] != user_args:
         fail(f"{fold.dir} was fitted with other fit arguments; give another --out")
     if user_args is not None and not fitted:
+        env = report.environment()
         start = time.perf_counter()
         lightning(fold.fit_args(user_args))
-        record = {**asdict(fold), "fit_args": user_args, "fit_seconds": time.perf_counter() - start}
+        record = {
+            **asdict(fold),
+            "fit_args": user_args,
+            "fit_seconds": time.perf_counter() - start,
+            "fit_commit": env["git_commit"],
+            "fit_dirty": env["git_dirty"],
+        }
         write_json(record_path, record)
     meta = json.loads((Path(adapter) / "calendar_ner.json").read_text())
     decode = DecodeConfig.from_meta(meta, **options["decode"]).to_dict()
