@@ -171,6 +171,11 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         for rule in ("typed_dates", "typed_times", "typed_durations", "typed_copies")
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
+    # stated_not_null: a date (time) is never null where the request writes one of that type.
+    report["stated_not_null"] = {
+        f: {"stated": 0, "stated_and_labelled": 0, "unstated_and_labelled": 0}
+        for f in ("date", "time")
+    }
     # Glued durations ("45min") copied as written, then read with style_conventions on and off.
     report["style_conventions"] = {"glued": 0, "applies": 0, "agrees": 0, "agrees_without": 0}
 
@@ -184,6 +189,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         gold, line = row["output"], row["line"]
         found = candidates(text)
         target = training_target(text, gold)
+        for f in ("date", "time"):
+            counts = report["stated_not_null"][f]
+            stated = bool(found.of(f))
+            counts["stated"] += stated
+            counts["stated_and_labelled"] += stated and gold[f] is not None
+            counts["unstated_and_labelled"] += not stated and gold[f] is not None
         if gold["date"] is not None:
             ok = fold(target["date"]) in map(fold, found.date)
             why = "no date expression" if not found.date else "not a date expression"
@@ -203,8 +214,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 report[rule]["applies"] += bool(changed)
                 report[rule]["agrees"] += gold["time"] in changed
         if gold["duration"] is not None:
+            typed_only = DecodeConfig(style_conventions=False)  # the candidate set alone
             ok = any(
-                postprocess(json.dumps({"duration": c}), text, DecodeConfig())["duration"]
+                postprocess(json.dumps({"duration": c}), text, typed_only)["duration"]
                 == gold["duration"]
                 for c in found.duration
             )

@@ -99,6 +99,15 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
     ]
     assert report["time_ranges"] == {"applies": 1, "agrees": 1}
     assert report["typed_times"]["allowed"] == 4
+    # Every row writes a date and a time, and every label has them: the rule never contradicts.
+    assert report["stated_not_null"]["date"] == {
+        "stated": 4,
+        "stated_and_labelled": 4,
+        "unstated_and_labelled": 0,
+    }
+    # Glued "1hr" in rows 1-2 (neither compact): the rule leaves it, as the labels there do.
+    assert report["style_conventions"]["glued"] == 1
+    assert report["style_conventions"]["applies"] == 0
 
 
 def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -> None:

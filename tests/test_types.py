@@ -220,3 +220,20 @@ def test_the_eager_model_writes_non_candidates_unconstrained(eager_decoder):
     written = json.loads(decoder.decode_batch([text])[0])
     found = candidates(text)
     assert any(written[f] not in (None, *found.of(f)) for f in ("date", "time", "duration"))
+
+
+@pytest.mark.parametrize("stated_not_null", [True, False])
+def test_a_stated_date_or_time_is_never_left_null(tokenizer, stated_not_null):
+    model = load_model(TINY).eval()
+    null = encode_segment(tokenizer, " null")[0]
+    config = DecodeConfig(stated_not_null=stated_not_null)
+    decoder = ConstrainedDecoder(_Eager(model, [null]), tokenizer, config=config)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    stated, unstated = "Call the plumber tomorrow at 4", "Call the plumber"
+    written, bare = (json.loads(r) for r in decoder.decode_batch([stated, unstated]))
+    if stated_not_null:  # the model wants null everywhere; it gets the request's expressions
+        assert written["date"] in candidates(stated).date
+        assert written["time"] in candidates(stated).time
+    else:
+        assert written["date"] is None and written["time"] is None
+    assert bare["date"] is None and bare["time"] is None  # nothing stated: null stays

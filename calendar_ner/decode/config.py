@@ -61,10 +61,16 @@ class DecodeConfig:
     unless the request says "morning" or "tonight"/"afternoon"/"evening"
     (:func:`calendar_ner.schema.bare_hour`)."""
 
-    style_conventions: bool = False
+    stated_not_null: bool = True
+    """With ``typed_dates`` / ``typed_times``: a request that writes a date (time) expression
+    gets one of them as its date (time), picked by the model's scores, never null; null stays
+    for a request that writes none. Every dev label has a date and a time, and every one is
+    among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``)."""
+    style_conventions: bool = True
     """Spell a duration the way the labels of the request's style do: a glued amount ("45min",
     "1hr") copied from a compact request with an am/pm time is spelled out ("45 minutes",
-    "1 hour"), as those labels mostly do (:func:`calendar_ner.styles.spells_out_glued_units`)."""
+    "1 hour"), as those labels mostly do (:func:`calendar_ner.styles.spells_out_glued_units`;
+    cross-validated in docs/results.md)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.copy_fields) - set(FIELDS))

@@ -172,6 +172,8 @@ class ConstrainedDecoder:
         self.copy_fields = frozenset(self.config.copy_fields)
         self.action_bounds = self.config.action_bounds and "action" in self.copy_fields
         self.exact_copy = self.config.exact_copy
+        # Typed fields never null while the request writes a value of their type.
+        self.stated_fields = frozenset(("date", "time") if self.config.stated_not_null else ())
         self.cache_prompt_head = cache_prompt_head
         self.head_ids = encode_segment(tokenizer, PROMPT_HEAD)  # what every prompt starts with
         self._head: tuple[int, list[tuple[torch.Tensor, torch.Tensor]]] | None = None
@@ -237,7 +239,8 @@ class ConstrainedDecoder:
         if value_status(text, row.in_list) == INVALID:
             return False
         field_name = FIELDS[row.field_index]
-        if not allows(text, row.typed.of(field_name)):
+        nullable = field_name not in self.stated_fields
+        if not allows(text, row.typed.of(field_name), nullable):
             return False
         if not copy:
             return True
@@ -286,12 +289,15 @@ class ConstrainedDecoder:
 
     def _span_tokens(self, row: _Row) -> set[int]:
         """First tokens of each way the open string of the current value goes on in the text
-        or to a typed candidate, and the closing quote."""
+        or to a typed candidate, and the closing quote; at the start of a value that may not be
+        null, the first token of each candidate."""
         body = row.value_text[1:]
+        allowed = row.typed.of(FIELDS[row.field_index])
+        if not row.value_ids and allowed and FIELDS[row.field_index] in self.stated_fields:
+            return {encode_segment(self.tokenizer, value_text(c))[0] for c in allowed}
         if body.count('"') % 2 == 0:  # not inside a string
             return set()
         tokens = {self.closers[0]}
-        allowed = row.typed.of(FIELDS[row.field_index])
         for rest in continuations(row.value_text, allowed or ()):
             tokens.add(encode_segment(self.tokenizer, rest)[0])
         if FIELDS[row.field_index] not in self.copy_fields:

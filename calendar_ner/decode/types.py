@@ -32,7 +32,10 @@ from calendar_ner.schema import (
 )
 from calendar_ner.spans import Span, date_spans, fold, word_spans
 
-_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?"
+# Full names first: "sat(?:day)?" would miss "Saturday", "wed(?:day)?" "Wednesday".
+_WEEKDAY = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+)
 _MONTH = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
     r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
@@ -181,18 +184,23 @@ def candidates(
     )
 
 
-def allows(value: str, allowed: tuple[str, ...] | None) -> bool:
+def allows(value: str, allowed: tuple[str, ...] | None, nullable: bool = True) -> bool:
     """Whether ``value`` (a value's text so far, with its leading space; a valid prefix) can
-    still become null or one of ``allowed`` (case ignored); a closed string must be one.
+    still become null (unless ``nullable`` is false and there are candidates) or one of
+    ``allowed`` (case ignored); a closed string must be one.
 
     >>> [allows(v, ("May 10",)) for v in (' "may', ' "May 10"', ' "May 1"', " nu")]
     [True, True, False, True]
+    >>> allows(" nu", ("May 10",), nullable=False), allows(" nu", (), nullable=False)
+    (False, True)
     """
     if allowed is None:
         return True
     body = value[1:]
-    if not body or "null".startswith(body):
+    if not body:
         return True
+    if "null".startswith(body):
+        return nullable or not allowed
     if body[0] != '"':
         return False
     content = fold(body[1:])
