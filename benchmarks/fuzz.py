@@ -10,24 +10,25 @@ count or after ``--seconds``. A crash is any exception from ``extract_batch``; a
 has exactly the eight keys in schema order, each null, a string or (attendees) a non-empty list
 of strings. Lone surrogates are replaced by U+FFFD inside ``extract_batch``
 (:func:`calendar_ner.data.io.unicode_text`); the CLI rejects them in ``--input`` rows instead.
-Writes a stamped JSON report (commit, UTC date, versions, platform, command line).
+Writes the result stamped with the commit, date, versions, machine and command line
+(``benchmarks/stamp.py``) to ``benchmarks/results/fuzz.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
-import subprocess
-import sys
 import time
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+try:  # `python benchmarks/fuzz.py` puts benchmarks/ on the path; tests import benchmarks.*
+    from stamp import write_result
+except ImportError:
+    from benchmarks.stamp import write_result
+
 OUT = ROOT / "benchmarks" / "results" / "fuzz.json"
 TINY = "tiny:bundled:smollm2-135m-instruct"
 
@@ -137,30 +138,10 @@ def fuzz(extractor, n: int, seconds: float, seed: int, batch_size: int) -> dict[
     }
 
 
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("torch", "transformers", "peft", "tokenizers"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
-
-
 def _relative(model: str) -> str:
     """``model`` relative to the checkout when inside it (no machine-local paths in reports)."""
     path = Path(model).resolve()
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else model
-
-
-def _commit() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -175,18 +156,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    import torch
 
-    report: dict[str, Any] = {
-        "commit": _commit(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["python", *sys.argv]) if argv is None else " ".join(argv),
-        "versions": _versions(),
-        "platform": platform.platform(),
-        "cpu": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
-        "seed": args.seed,
-        "results": {},
-    }
+    report: dict[str, Any] = {"seed": args.seed, "results": {}}
     for name, n in (("tiny", args.tiny_n), (args.model, args.n)):
         if n > 0:
             result = fuzz(load(name), n, args.seconds, args.seed, args.batch_size)
@@ -196,8 +167,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{shown}: {result['inputs']} inputs, {result['crashed_inputs']} crashed, "
                 f"schema-valid {result['schema_valid']:.2%}, {result['seconds']} s"
             )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    command = None if argv is None else ["benchmarks/fuzz.py", *argv]
+    write_result("fuzz", report, command, path=args.out)
     return report
 
 

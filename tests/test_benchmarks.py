@@ -54,6 +54,22 @@ def test_readme_headline_equals_the_stamped_result():
     )
 
 
+def test_readme_cross_validated_headline_equals_the_stamped_result():
+    readme = (ROOT / "README.md").read_text()
+    assert "benchmarks/results/crossval_cpu.json" in readme
+    row = next(line for line in readme.splitlines() if line.startswith("| cross-validated"))
+    result = json.loads((RESULTS / "crossval_cpu.json").read_text())
+    validity, f1, em, ceiling = re.findall(r"\| (\d\.\d{3})\b", row)
+    metrics = result["metrics"]
+    assert (validity, f1, em) == tuple(
+        f"{metrics[k]:.3f}" for k in ("json_validity", "field_f1", "exact_match")
+    )
+    assert ceiling == f"{result['consistency_ceiling']:.3f}"
+    for key in ("field_f1", "exact_match"):
+        lo, hi = result["intervals"][key]
+        assert f"[{lo:.3f}, {hi:.3f}]" in row
+
+
 def test_write_result_stamps(tmp_path):
     path = stamping.write_result(
         "x", {"n": 1}, ["benchmarks/x.py", "--n", "1"], tmp_path / "x.json"
