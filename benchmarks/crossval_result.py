@@ -38,13 +38,10 @@ def summary(run: Path, rows: list[dict]) -> dict:
     predictions = load_predictions(run)
     held_out = {p["line"] for p in predictions}
     ceiling = audit([r for r in rows if r["line"] in held_out])
-    conventions = {
-        label: {
-            "labels": sum(c["labels"] for c in by_style.values()),
-            "reproduced": sum(c["reproduced"] for c in by_style.values()),
-        }
-        for label, by_style in learned(predictions).items()
-    }
+    # One group for every row: a row with several styles counts once.
+    totals = learned(predictions, groups=lambda text: ["all"])
+    none = {"labels": 0, "reproduced": 0}
+    conventions = {label: groups.get("all", none) for label, groups in totals.items()}
     calibration = metrics.get("calibration", {}).get("overall", {})
     return {
         "run": str(run),

@@ -119,9 +119,10 @@ def by_style(texts: list[str], rows: list[Row]) -> dict:
     return table
 
 
-def learned(predictions: list[dict]) -> dict:
-    """For each convention and style, on held-out predictions (``{event_text, gold, pred}``):
-    how many labels have the wording, and how many predictions go the label's way."""
+def learned(predictions: list[dict], groups: Callable[[str], list[str]] = styles) -> dict:
+    """For each convention and style (``groups`` of a text), on held-out predictions
+    (``{event_text, gold, pred}``): how many labels have the wording, and how many predictions
+    go the label's way. A row counts once in each of its styles."""
     table: dict[str, dict[str, dict[str, int]]] = {}
     for label, probe in PROBES.items():
         table[label] = {}
@@ -129,7 +130,7 @@ def learned(predictions: list[dict]) -> dict:
             text = row["event_text"]
             way = probe(text, row["gold"])
             got = probe(text, row["pred"]) if row["pred"] else None
-            for style in styles(text) if way else ():
+            for style in groups(text) if way else ():
                 counts = table[label].setdefault(style, {"labels": 0, "reproduced": 0})
                 counts["labels"] += 1
                 counts["reproduced"] += got == way

@@ -127,3 +127,6 @@ def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -
         "compact with am/pm time": {"labels": 3, "reproduced": 1},
     }
     assert table["article before the location"] == {}
+    # Grouped once per row (as crossval_result totals them), a row in two styles counts once.
+    totals = label_audit.learned(label_audit.load_predictions(tmp_path / "cv"), lambda t: ["all"])
+    assert totals["glued duration unit (45min, 1hr)"] == {"all": {"labels": 3, "reproduced": 1}}
