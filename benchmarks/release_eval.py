@@ -6,16 +6,19 @@ The same decoding and scorer as ``make evaluate`` (``calendar_ner evaluate --dat
 data/splits/test.jsonl``): :meth:`CalendarExtractor.extract_batch` with the adapter's saved
 decoding options, then :func:`calendar_ner.models.metrics.score`. Writes the metrics and the count
 of exactly matched rows only, never a row of the test split (it is a lockbox), with the commit,
-date, versions and machine (``benchmarks/stamp.py``).
+date, versions and machine (``benchmarks/stamp.py``). An adapter whose fit trained on the test
+split (``data.corpus.train_on_test``, the final fit on every real row) is refused: its score
+there is in-sample; its estimate is the recipe's cross-validated figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from calendar_ner.data.io import read_rows
-from calendar_ner.extract import DTYPE_CHOICES, CalendarExtractor
+from calendar_ner.extract import DTYPE_CHOICES, CalendarExtractor, default_model_path, fit_corpus
 from calendar_ner.models.metrics import score
 
 try:  # `python benchmarks/release_eval.py` puts benchmarks/ on the path; tests import it
@@ -36,6 +39,12 @@ def main(argv: list[str] | None = None) -> dict:
         help="Result JSON (default: benchmarks/results/release_test.json).",
     )
     args = parser.parse_args(argv)
+    model = args.model or default_model_path()
+    if fit_corpus(model).get("train_on_test"):
+        sys.exit(
+            f"release_eval: {model} was fitted with data.corpus.train_on_test (every real row "
+            "trained on): its test-split score is in-sample; quote the cross-validated figure"
+        )
     rows, _ = read_rows(args.data)
     extractor = CalendarExtractor.from_pretrained(args.model, dtype=args.dtype, device="cpu")
     preds = extractor.extract_batch([r["event_text"] for r in rows], args.batch_size)

@@ -114,6 +114,7 @@ def fit_command(run: Run, recipe_args: list[str], ns: argparse.Namespace) -> lis
         f"--data.corpus.raw={ns.raw}",
         f"--data.corpus.data_dir={run.data_dir}",
         f"--data.corpus.train_on_eval={str(run.final).lower()}",
+        "--data.corpus.train_on_test=false",  # the sweep scores its final runs on the test split
         f"--export.run_dir={d}",
         # --resplit: a select run's seed also picks its split and generated rows.
         *([f"--data.corpus.seed={run.seed}"] if ns.resplit and not run.final else []),

@@ -102,7 +102,8 @@ class Fold:
 
     def fit_args(self, user_args: list[str]) -> list[str]:
         """``fit`` arguments: the user's stack, then this fold's corpus, folders and the rules that
-        keep held-out rows out of every choice (last step exported, early stopping off)."""
+        keep held-out rows out of every choice (held-out rows never trained on, last step
+        exported, early stopping off)."""
         d = self.path
         return [
             "fit",
@@ -111,6 +112,7 @@ class Fold:
             f"--data.corpus.folds={self.folds}",
             f"--data.corpus.fold={self.index}",
             f"--data.corpus.fold_seed={self.seed}",
+            "--data.corpus.train_on_test=false",  # a recipe's final fit trains on every row
             f"--data.corpus.data_dir={d / 'data'}",
             f"--export.run_dir={d}",
             f"--trainer.logger.init_args.save_dir={d / 'logs'}",

@@ -29,6 +29,7 @@ from calendar_ner.baselines import add_baseline_args, check_baselines, run_basel
 from calendar_ner.data.io import (
     DataError,
     check_input_file,
+    load_jsonl,
     read_rows,
     write_json,
     write_jsonl,
@@ -40,6 +41,7 @@ from calendar_ner.extract import (
     add_model_args,
     check_model_args,
     default_model_path,
+    fit_corpus,
     load_extractor,
 )
 from calendar_ner.models.metrics import field_errors, score
@@ -108,6 +110,18 @@ def predict_scored(
     return preds, scores
 
 
+def rows_trained_on(model: str | None, rows: list[dict]) -> int | None:
+    """How many of ``rows`` the model was fitted on, when its fit trained on every real row of
+    its raw file (``data.corpus.train_on_test``, a final fit); None when that is not the case or
+    the raw file is not here."""
+    corpus = fit_corpus(model)
+    raw = corpus.get("raw")
+    if not corpus.get("train_on_test") or not raw or not Path(raw).is_file():
+        return None
+    trained = {" ".join(r["event_text"].split()) for r in load_jsonl(raw)}
+    return sum(" ".join(r["event_text"].split()) in trained for r in rows)
+
+
 def run(ns: Namespace) -> dict[str, Any]:
     """Check the paths, decode every row, print the scores and write what the flags ask for."""
     if ns.batch_size < 1:
@@ -127,6 +141,12 @@ def run(ns: Namespace) -> dict[str, Any]:
     check_baselines(ns)
     if skipped:
         print(f"skipped {len(skipped)} invalid row(s): lines {[s['line'] for s in skipped]}")
+    trained = rows_trained_on(ns.model, rows)
+    if trained:
+        print(
+            f"note: the model was fitted on {trained} of these {len(rows)} rows (a final fit on "
+            "every real row): their scores are in-sample, not an estimate"
+        )
 
     extractor = load_extractor(ns)
     start = time.perf_counter()
@@ -139,6 +159,7 @@ def run(ns: Namespace) -> dict[str, Any]:
         "seconds": seconds,
         "data": str(ns.data),
         "skipped_lines": [s["line"] for s in skipped],
+        "rows_trained_on": trained,
         "model": str(Path(ns.model or default_model_path()).resolve()),
         "base_model": extractor.meta.get("base_model"),
         "decode": extractor.config.to_dict(),

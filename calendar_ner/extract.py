@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
+import yaml
 
 from calendar_ner.data.io import unicode_text
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig, Steps, postprocess, run_steps
@@ -91,6 +92,16 @@ def _adapter_dir(path: Path) -> Path | None:
         if (candidate / "adapter_config.json").is_file():
             return candidate
     return None
+
+
+def fit_corpus(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The ``data.corpus`` settings a model was fitted with (from the ``config.yaml`` the fit
+    saved beside its adapter; {} when there is none, e.g. a merged model)."""
+    adapter = _adapter_dir(Path(path) if path is not None else default_model_path())
+    config = adapter / "config.yaml" if adapter is not None else None
+    if config is None or not config.is_file():
+        return {}
+    return ((yaml.safe_load(config.read_text()) or {}).get("data") or {}).get("corpus") or {}
 
 
 def load_for_inference(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from benchmarks import release_eval, train_throughput
 from benchmarks import stamp as stamping
-from benchmarks import train_throughput
+from calendar_ner.extract import fit_corpus
 from tests.conftest import TINY, invented_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,3 +105,15 @@ def test_train_throughput_writes_its_keys(tmp_path):
     assert min(result["ratio"], result["ratio_to_module_loss"], result["peak_rss_mib"]) > 0
     assert set(result["pad_waste"]) >= {"shuffled", "length_grouped", "rows", "batch_size"}
     assert len(result["goals"]) == 2 and result["cuda_max_memory_allocated_mib"] is None
+
+
+def test_release_eval_refuses_an_adapter_trained_on_the_test_split(adapter_dir, tmp_path):
+    final = tmp_path / "final"
+    shutil.copytree(adapter_dir, final)
+    config = {"data": {"corpus": {"train_on_eval": True, "train_on_test": True}}}
+    (final / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(SystemExit, match="train_on_test .* in-sample"):
+        release_eval.main(["--model", str(final)])
+    config["data"]["corpus"]["train_on_test"] = False
+    (final / "config.yaml").write_text(yaml.safe_dump(config))
+    assert fit_corpus(final) == config["data"]["corpus"]

@@ -29,6 +29,8 @@ def _args(raw: Path, out: Path) -> list[str]:
         "--config", str(ROOT / "configs/debug.yaml"),
         f"--data.corpus.raw={raw}",
         "--data.corpus.synth=4",
+        "--data.corpus.train_on_eval=true",
+        "--data.corpus.train_on_test=true",  # a final-fit recipe: folds still hold rows out
         "--trainer.max_epochs=1",
         "--trainer.limit_val_batches=0",
         "--trainer.enable_progress_bar=false",
@@ -89,6 +91,7 @@ def test_the_last_step_is_exported_and_nothing_is_chosen_on_held_out_rows(cv):
         assert config["checkpoint"]["save_top_k"] == 0
         assert config["early_stopping"]["patience"] == crossval.NEVER_STOP
         assert config["data"]["corpus"]["folds"] == 2
+        assert config["data"]["corpus"]["train_on_test"] is False
 
 
 def test_report_holds_pooled_scores_inside_their_intervals(cv):

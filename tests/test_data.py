@@ -171,3 +171,30 @@ def test_train_on_eval_keeps_test_held_out(raw_file, tmp_path):
     assert not any(r["event_text"] in train_texts for r in splits["test"])
     assert max_cross_similarity(splits["train"], splits["test"]) < 95
     assert "eval (in train)" in (tmp_path / "processed" / "data_card.md").read_text()
+
+
+def test_train_on_test_trains_on_every_real_row(raw_file, tmp_path):
+    cfg = CorpusConfig(
+        raw=str(raw_file),
+        data_dir=str(tmp_path),
+        synth=20,
+        seed=7,
+        train_on_eval=True,
+        train_on_test=True,
+    )
+    card = build_corpus(cfg)
+    splits = load_splits(cfg)
+    train_texts = {r["event_text"] for r in splits["train"]}
+    real = [r for r in splits["train"] if r["source"] == "real"]
+    assert splits["test"] and all(r["event_text"] in train_texts for r in splits["test"])
+    assert len(real) == card["raw_rows_read"] - sum(len(v) for v in card["dropped"].values())
+    assert any(r.get("parent") is not None for r in splits["train"] if r["source"] != "real")
+    assert not card["dropped"]["leak"]  # nothing is held out, so nothing can leak
+    assert "test (in train)" in (tmp_path / "processed" / "data_card.md").read_text()
+
+
+@pytest.mark.parametrize("extra", [{}, {"folds": 3}])
+def test_train_on_test_is_a_final_fit_only(raw_file, tmp_path, extra):
+    train_on_eval = bool(extra)  # without it, or with folds
+    with pytest.raises(ValueError, match="train_on_test needs train_on_eval and no folds"):
+        CorpusConfig(raw=str(raw_file), train_on_eval=train_on_eval, train_on_test=True, **extra)

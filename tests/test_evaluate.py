@@ -4,10 +4,12 @@ written here in plain Python, and the errors it reports before any work."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from calendar_ner import evaluate
 from calendar_ner.data.io import load_jsonl, write_jsonl
@@ -151,3 +153,18 @@ def test_report_flag_still_works_and_says_it_is_deprecated(adapter_dir, tmp_path
     assert "--report is deprecated" in capsys.readouterr().out
     saved = json.loads(legacy.read_text())
     assert saved["rows"] == 2 and "field_f1" in saved["metrics"]
+
+
+def test_rows_a_final_fit_trained_on_are_counted_as_in_sample(adapter_dir, tmp_path, capsys):
+    final, raw, data = tmp_path / "final", tmp_path / "raw.jsonl", tmp_path / "rows.jsonl"
+    shutil.copytree(adapter_dir, final)
+    write_jsonl(raw, invented_rows(4))
+    write_jsonl(data, invented_rows(6))  # the first 4 are the raw rows
+    corpus = {"raw": str(raw), "train_on_eval": True, "train_on_test": True}
+    (final / "config.yaml").write_text(yaml.safe_dump({"data": {"corpus": corpus}}))
+    metrics = evaluate.main(["--data", str(data), "--model", str(final), "--dtype", "float32"])
+    assert metrics["rows_trained_on"] == 4
+    assert "fitted on 4 of these 6 rows" in capsys.readouterr().out
+    corpus["train_on_test"] = False
+    (final / "config.yaml").write_text(yaml.safe_dump({"data": {"corpus": corpus}}))
+    assert evaluate.rows_trained_on(str(final), invented_rows(6)) is None

@@ -119,6 +119,7 @@ def test_fit_command_is_a_valid_fit(tmp_path, capsys):
     assert config["seed_everything"] == 7 and config["trainer"]["max_steps"] == 3
     corpus = config["data"]["corpus"]
     assert corpus["train_on_eval"] is True and corpus["undated"] == 0.1
+    assert corpus["train_on_test"] is False  # release.yaml's final fit; the sweep scores test
     assert corpus["relative_dates"] == 0.08  # from release.yaml
     assert config["export"]["run_dir"] == str(tmp_path / "rel-final")
     assert config["checkpoint"]["save_top_k"] == 0  # no best-by-val-loss: the last epoch

@@ -93,6 +93,12 @@ class CorpusConfig:
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
+    train_on_test: bool = False
+    """Every real row is trained on: the usual final fit once a recipe has been chosen by
+    cross-validation (needs ``train_on_eval``; not with ``folds``). The test split's rows (the
+    lockbox) also go into train and are augmented, so nothing real is held out: test metrics are
+    in-sample, the cards say so and ``benchmarks/release_eval.py`` refuses such an adapter. The
+    cross-validated figure of the recipe is its estimate (``configs/release.yaml``: true)."""
     folds: int = 0
     """Cross-validation (``calendar_ner crossval``): with ``folds`` >= 2 the real rows outside the
     test split (the lockbox, which is then left out entirely) are dealt into that many folds;
@@ -112,6 +118,8 @@ class CorpusConfig:
         check_date_shares(self.relative_dates, self.undated, self.untimed)
         if not 0 <= self.dedup_threshold <= 100:
             raise ValueError(f"dedup_threshold must be in [0, 100], got {self.dedup_threshold}")
+        if self.train_on_test and (not self.train_on_eval or self.folds):
+            raise ValueError("train_on_test needs train_on_eval and no folds (a final fit)")
         if self.raw is None and self.synth == 0:
             raise ValueError("no raw file and synth=0: nothing to build (give --raw or --synth)")
         self.split = tuple(float(f) for f in self.split)
@@ -204,8 +212,10 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
     leaks: list[Row] = []
     if cfg.train_on_eval:
         splits["train"] = splits["train"] + splits["eval"]
+    if cfg.train_on_test:
+        splits["train"] = splits["train"] + splits["test"]
     if cfg.raw:
-        held_out = splits["test"] if cfg.train_on_eval else splits["eval"] + splits["test"]
+        held_out = held_out_rows(cfg, splits)
         generated = augmentation.augment(
             [{"event_text": r["event_text"], "output": r["output"]} for r in splits["train"]],
             variants_per_row=cfg.variants_per_row,
@@ -237,6 +247,17 @@ def _fold_splits(rows: list[Row], cfg: CorpusConfig) -> dict[str, list[Row]]:
     train, val = cfg.split[0], cfg.split[1]
     inner = split_rows(rest, (train / (train + val), val / (train + val), 0.0), cfg.seed)
     return {"train": inner["train"], "eval": inner["eval"], "test": folds[cfg.fold]}
+
+
+def held_out_rows(cfg: CorpusConfig, splits: dict[str, list[Row]]) -> list[Row]:
+    """The real rows no training row may come near: eval and test, less what is trained on."""
+    return (
+        []
+        if cfg.train_on_test
+        else splits["test"]
+        if cfg.train_on_eval
+        else splits["eval"] + splits["test"]
+    )
 
 
 def drop_conflicts(rows: list[Row]) -> tuple[list[Row], list[Row]]:
@@ -280,7 +301,7 @@ def _data_card(
     near_dups: list[Row],
     leaks: list[Row],
 ) -> dict:
-    held_out = splits["test"] if cfg.train_on_eval else splits["eval"] + splits["test"]
+    held_out = held_out_rows(cfg, splits)
     rare = sum(
         r["output"]["recurrence"] is not None or r["output"]["notes"] is not None
         for r in splits["train"]
@@ -333,6 +354,8 @@ def card_markdown(card: dict) -> str:
         name = f"{split} ({card['held_out_source']})" if split != "train" else split
         if split == "eval" and card["config"].get("train_on_eval"):
             name = "eval (in train)"
+        if split == "test" and card["config"].get("train_on_test"):
+            name = "test (in train)"
         lines.append(f"| {name} | {card['counts'][split]} | {sources} | {coverage} |")
     lines += [
         "",

@@ -35,7 +35,10 @@ def _data_section(card: dict[str, Any]) -> list[str]:
             f"{'/'.join(str(f) for f in cfg.get('split', []))} (train/eval/test) by seed "
             f"{cfg.get('seed')}, plus augmented variants and synthetic rows (counts below)."
         )
-    if cfg.get("train_on_eval"):
+    if cfg.get("train_on_test"):
+        lines.append("Every real row was trained on (final fit): the `val/*` and `test/*` metrics")
+        lines.append("are in-sample; the recipe's cross-validated figure is the estimate.")
+    elif cfg.get("train_on_eval"):
         lines.append("The eval split was trained on (final mode): the `val/*` metrics below are")
         lines.append("in-sample. The test split stays held out.")
     lines += [
