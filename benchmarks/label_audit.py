@@ -14,7 +14,9 @@ left as they are by :func:`calendar_ner.schema.ground_duration`.
 
 Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges`` and
 ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
-labels it allows, and each exception by line number, field and a short category. And per request
+labels it allows, and each exception by line number, field and a short category, and how many
+requests :func:`calendar_ner.languages.detect` reads as English (``languages``: the French,
+Spanish and German candidates and copy words apply to no other request). And per request
 style (compact ``w/ A + B`` notes, ISO or dashed dates, sentences) which way the labels go for
 each convention, and with ``--predictions`` (a crossval folder) how many of those labels the
 held-out predictions reproduce. Prints counts, line numbers and field names only, never row
@@ -26,9 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from calendar_ner import languages
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
@@ -179,6 +183,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     }
     # Glued durations ("45min") copied as written, then read with style_conventions on and off.
     report["style_conventions"] = {"glued": 0, "applies": 0, "agrees": 0, "agrees_without": 0}
+    # Requests read as English: only those take none of the French, Spanish and German paths.
+    report["languages"] = dict(Counter(languages.detect(text) for text in texts))
 
     def check(rule: str, ok: bool, line: int, field: str, why: str) -> None:
         report[rule]["labelled"] += 1

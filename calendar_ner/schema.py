@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 from dateutil import parser as dateutil_parser
 from rapidfuzz import fuzz, process
 
+from calendar_ner.languages import english_months, local_clock
+
 SCHEMA_VERSION = "1"
 
 FIELDS: tuple[str, ...] = (
@@ -138,14 +140,15 @@ def normalize_date(text: str) -> str:
 
     Reads every form in the data: ``10th, May 2025``, ``2024-02-09``, ``05 - December - 2023``,
     ``May 14, 2024``, ``21 - Oct - 2023``, ``22/11/2023`` (numeric dates are day first unless
-    they start with the year). Relative or partial dates ("tomorrow", "May 10") are kept as
+    they start with the year), and French, Spanish and German ones (``3 mars 2025``, ``3 de
+    marzo de 2025``, ``3. März 2025``). Relative or partial dates ("tomorrow", "May 10") are kept as
     written: filling in today's year would make the result depend on when it runs.
     python-dateutil does the parsing; the regexes only tidy ordinals and dashes around it.
     """
     original = text.strip()
     if not _YEAR.search(original):
         return original
-    cleaned = _ORDINAL.sub(r"\1", original)
+    cleaned = _ORDINAL.sub(r"\1", english_months(original))  # "3 mars 2025": "3 March 2025"
     cleaned = _DAY_WORDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
     cleaned = re.sub(r"[,.]", " ", cleaned).strip()
@@ -396,7 +399,9 @@ def normalize_time(text: str) -> str:
     """Return ``H:MM AM/PM`` for a clock time, else ``text`` unchanged.
 
     ``3pm`` → ``3:00 PM``; ``8:15\u202fam`` → ``8:15 AM``; ``15:00`` → ``3:00 PM``;
-    ``noon`` → ``12:00 PM``. A bare hour with no minutes and no am/pm stays as written.
+    ``noon`` → ``12:00 PM``; the French and German ways too (``14h30``, ``14 Uhr``, ``midi``:
+    :func:`calendar_ner.languages.local_clock`). A bare hour with no minutes and no am/pm stays
+    as written.
     """
     original = text.strip()
     compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
@@ -404,7 +409,7 @@ def normalize_time(text: str) -> str:
         return _NAMED_TIMES[compact]
     match = _TIME.match(compact)
     if not match or (match["m"] is None and match["ap"] is None):
-        return original
+        return local_clock(compact) or original  # "14h30", "14 Uhr", "midi"
     hour, minute = int(match["h"]), int(match["m"] or 0)
     if minute > 59:
         return original

@@ -90,6 +90,11 @@ class CorpusConfig:
     (:func:`calendar_ner.data.augment.style.spells_out_glued_units`: an amount glued in a
     compact am/pm request, "45min", stays spelled out in its label) instead of copying every
     shorthand into the label."""
+    multilingual: float = 0.0
+    """French, Spanish and German synthetic rows, as a share of ``synth``, from each language's
+    own templates (:mod:`calendar_ner.data.augment.multilingual`); added after every other
+    generated row, which stay as they are. 0 in ``configs/release.yaml``: not yet
+    cross-validated against English."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
@@ -116,6 +121,8 @@ class CorpusConfig:
         if self.variants_per_row not in (0, 1):
             raise ValueError(f"variants_per_row must be 0 or 1, got {self.variants_per_row}")
         check_date_shares(self.relative_dates, self.undated, self.untimed)
+        if not 0 <= self.multilingual <= 1:
+            raise ValueError(f"multilingual must be in [0, 1], got {self.multilingual}")
         if not 0 <= self.dedup_threshold <= 100:
             raise ValueError(f"dedup_threshold must be in [0, 100], got {self.dedup_threshold}")
         if self.train_on_test and (not self.train_on_eval or self.folds):
@@ -155,6 +162,9 @@ def cache_key(cfg: CorpusConfig) -> str:
     inputs = {k: v for k, v in asdict(cfg).items() if k != "data_dir"}
     if not cfg.folds:  # corpora built before folds existed keep their key
         for name in ("folds", "fold", "fold_seed"):
+            del inputs[name]
+    for name in ("multilingual", "train_on_test"):  # likewise, while these are off
+        if not inputs[name]:
             del inputs[name]
     inputs["raw_sha256"] = _file_sha256(cfg.raw) if cfg.raw else None
     inputs["version"] = PIPELINE_VERSION
@@ -199,7 +209,12 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
         base = [
             {**r, "source": "synth"}
             for r in augmentation.augment(
-                [], synth=cfg.synth, rare_min_frac=cfg.rare_min_frac, seed=cfg.seed, **dates
+                [],
+                synth=cfg.synth,
+                rare_min_frac=cfg.rare_min_frac,
+                seed=cfg.seed,
+                multilingual=cfg.multilingual,
+                **dates,
             )
         ]
         n_read = 0
@@ -224,6 +239,7 @@ def build_corpus(cfg: CorpusConfig, *, force: bool = False) -> dict:
             seed=cfg.seed,
             match_action_recurrence=cfg.match_action_recurrence,
             style_conventions=cfg.style_conventions,
+            multilingual=cfg.multilingual,
             **dates,
         )
         generated, leaks = drop_leaks(generated, held_out, cfg.dedup_threshold)

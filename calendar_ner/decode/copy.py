@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from calendar_ner import languages
 from calendar_ner.spans import date_span, time_span
 
 # Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
@@ -33,6 +34,12 @@ _END_WORDS = frozenset(
 _TRAILING = ",;:.!?)]}\"'"
 
 
+def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
+    """``words`` of the language ``text`` is written in; none for English."""
+    lang = languages.detect(text)
+    return frozenset(words[lang].split()) if lang in words else frozenset()
+
+
 def action_starts(text: str) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may start: the first word, or a word
     after a date or time, after punctuation, or after a function word ("Set up a | team retro",
@@ -40,9 +47,11 @@ def action_starts(text: str) -> frozenset[int]:
 
     On the 600 real dev rows 591 of the 593 actions copied from the text start at such a word
     (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
-    first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync").
+    first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync"). A French, Spanish
+    or German request adds its language's words (:data:`calendar_ner.languages.LEAD_WORDS`).
     """
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
+    lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
     starts = set()
     previous = None
     for match in re.finditer(r"\S+", text):
@@ -52,7 +61,7 @@ def action_starts(text: str) -> frozenset[int]:
             previous is None
             or previous.end() in span_ends
             or previous.group(0)[-1] in _SEPARATORS
-            or previous.group(0).lower() in _LEAD_WORDS
+            or previous.group(0).lower() in lead
         ):
             starts.add(start)
         previous = match
@@ -64,9 +73,11 @@ def action_ends(text: str) -> frozenset[int]:
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
     into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
     phrase ("Email | vendor", "Plan a visit | of the old plant"). In a text without capitals
-    a name does not stand out, so any word end is allowed there.
+    a name does not stand out, so any word end is allowed there. A French, Spanish or German
+    request adds its language's words (:data:`calendar_ner.languages.END_WORDS`).
     """
     lower = not any(c.isupper() for c in text)
+    end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
     ends = set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
@@ -80,7 +91,7 @@ def action_ends(text: str) -> frozenset[int]:
             or after[0].isupper()
             or after[0].isdigit()
             or after[0] in "@(+&-–—"
-            or after.lower().rstrip(_TRAILING) in _END_WORDS
+            or after.lower().rstrip(_TRAILING) in end_words
         ):
             ends.add(end)
     return frozenset(ends)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from calendar_ner import languages
 from calendar_ner.schema import (
     CANONICAL_TIME,
     duration_spans,
@@ -98,6 +99,10 @@ class Candidates:
         return getattr(self, field, None) if field in ("date", "time", "duration") else None
 
 
+def _overlaps(span: Span, others: list[Span]) -> bool:
+    return any(a < span[1] and span[0] < b for a, b in others)
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
@@ -133,8 +138,11 @@ def date_expressions(text: str) -> list[Span]:
 def time_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole time expressions: clock times of one or two words
     ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
-    and their first parts, bare hours after "at" ("at 7"), and parts of the day ("morning")."""
+    and their first parts, bare hours after "at" ("at 7"), and parts of the day ("morning").
+    The French and German clock forms ("14h", "14 Uhr") count in requests of those languages
+    only: in an English one "1h" is a length."""
     spans = []
+    english = languages.detect(text) == "en"
     words = word_spans(text)
     in_range = [(r.start, r.end) for r in time_ranges(text)]
     for i, (start, _) in enumerate(words):
@@ -143,6 +151,8 @@ def time_expressions(text: str) -> list[Span]:
                 continue
             end = words[j][1]
             value = text[start:end]
+            if english and languages.local_clock(value):
+                continue
             if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
                 spans.append((start, end))
                 break
@@ -171,15 +181,28 @@ def candidates(
 ) -> Candidates:
     """The typed values of ``text`` (whitespace collapsed), for the fields switched on, and with
     ``block`` the spans of its date, time and duration expressions that a copied string may not
-    overlap (a bare weekday or part of the day is not blocked: "Friday drinks", "Morning run")."""
+    overlap (a bare weekday or part of the day is not blocked: "Friday drinks", "Morning run",
+    nor are "noon" or "midi").
+    A French, Spanish or German request (:func:`calendar_ner.languages.detect`) adds the dates,
+    times and lengths written that language's way ("3 mars 2025", "14h", "1 heure")."""
     date_found, time_found = date_expressions(text), time_expressions(text)
+    lengths = duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
+    durations_found = duration_values(text)
+    lang = languages.detect(text)
+    if lang != "en":  # lengths as written only: the English spellings are not the labels'
+        local = languages.duration_expressions(text, lang)
+        date_found = sorted(set(date_found + languages.date_expressions(text, lang)))
+        time_found = sorted(set(time_found + languages.time_expressions(text, lang)))
+        time_found = [t for t in time_found if not _overlaps(t, local)]  # "pendant 1h30"
+        lengths = [s for s in lengths if not _overlaps(s, time_found)] + local  # "à 9h"
+        durations_found = _unique([text[s:e] for s, e in sorted(lengths)])
     blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
-    blocked += [s for s in time_found if not _DAY_PART.fullmatch(text[s[0] : s[1]])]
-    blocked += duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
+    blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
+    blocked += lengths
     return Candidates(
         date=_unique([text[s:e] for s, e in date_found]) if dates else None,
         time=_unique([text[s:e] for s, e in time_found]) if times else None,
-        duration=duration_values(text) if durations else None,
+        duration=durations_found if durations else None,
         blocked=tuple(sorted(set(blocked))) if block else (),
     )
 

@@ -1,4 +1,5 @@
-"""Training-data augmentation: entity swaps, template re-renders, style rewrites and synthesis.
+"""Training-data augmentation: entity swaps, template re-renders, style rewrites, synthesis and
+synthetic requests in French, Spanish and German.
 
 Every generated row is checked: its output is canonical and every non-null value is expressed in
 its text (:func:`missing_in_text`); a row that fails is dropped, never returned.
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from calendar_ner.data.augment.consistency import missing_in_text
+from calendar_ner.data.augment.multilingual import multilingual_rows
 from calendar_ner.data.augment.pools import EntityPools
 from calendar_ner.data.augment.style import restyle
 from calendar_ner.data.augment.swap import SWAP_FIELDS, swap
@@ -91,6 +93,7 @@ def augment(
     untimed: float = 0.0,
     match_action_recurrence: bool = False,
     style_conventions: bool = False,
+    multilingual: float = 0.0,
 ) -> list[Row]:
     """Generated rows for ``train_rows`` (the real rows themselves are not included).
 
@@ -99,8 +102,12 @@ def augment(
     least ``rare_min_frac`` of real plus generated rows; when every synthetic row has one, more
     rare synthetic rows are added. ``relative_dates``, ``undated`` and ``untimed`` go to the
     :class:`Synthesizer`; ``match_action_recurrence`` to :meth:`EntityPools.from_rows`;
-    ``style_conventions`` to :func:`restyle`. Same inputs and seed, same list.
+    ``style_conventions`` to :func:`restyle`. Then ``multilingual`` x ``synth`` French, Spanish
+    and German rows (:func:`multilingual_rows`, their own random stream, so every row before them
+    is the same as without them). Same inputs and seed, same list.
     """
+    if not 0 <= multilingual <= 1:
+        raise ValueError(f"multilingual must be in [0, 1], got {multilingual}")
     if variants_per_row not in (0, 1):
         raise ValueError(f"variants_per_row must be 0 or 1, got {variants_per_row}")
     if not 0 <= rare_min_frac < 1:
@@ -135,4 +142,6 @@ def augment(
     if rare < rare_min_frac * total:  # (rare + k) / (total + k) >= frac
         extra = math.ceil((rare_min_frac * total - rare) / (1 - rare_min_frac))
         synthetic += [_synth_row(synthesizer, rare=True) for _ in range(extra)]
-    return generated + synthetic
+    foreign = multilingual_rows(round(multilingual * synth), seed)
+    checked = [_row(r["event_text"], r["output"], "multilingual", None) for r in foreign]
+    return generated + synthetic + [row for row in checked if row is not None]

@@ -1,0 +1,184 @@
+"""French, Spanish and German requests: language detection, dates, times and lengths written
+those ways, copy rules, the generated rows and the hand-written probe."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calendar_ner import languages
+from calendar_ner.data.augment import augment
+from calendar_ner.data.augment.consistency import missing_in_text
+from calendar_ner.data.augment.multilingual import _date, _time, multilingual_rows
+from calendar_ner.data.io import read_rows
+from calendar_ner.decode.config import DecodeConfig
+from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.postprocess import postprocess
+from calendar_ner.decode.types import candidates
+from calendar_ner.schema import canonicalize, normalize_date, normalize_time
+from tests.conftest import invented_rows
+
+PROBE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "multilingual_probe.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Réunion avec Marie le 3 mars 2025 à 14h", "fr"),
+        ("Dîner d'équipe le 19 décembre 2025 à 19h30", "fr"),
+        ("Cena de empresa el 18 de diciembre de 2025 a las 21:00", "es"),
+        ("Llamada con Javier el 21 de enero de 2026 a las 16:00", "es"),
+        ("Besprechung mit Anna am 3. März 2025 um 14 Uhr", "de"),
+        ("Weihnachtsfeier am 19. Dezember 2025 um 18 Uhr im Ratskeller", "de"),
+        # English, with words other languages share: names of places and people, months.
+        ("Team sync in April with Mai at Le Pain Quotidien", "en"),
+        ("Trip planning for Las Vegas and Los Angeles on 3 May 2025 at 9am", "en"),
+        ("Lunch at Del Taco with Des on August 4, 2025 at noon", "en"),
+        ("Sync 1h at 3pm on 12 - Mar - 2025 with Sam", "en"),
+    ],
+)
+def test_detect(text, lang):
+    assert languages.detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("3 mars 2025", "03/03/2025"),
+        ("lundi 1er décembre 2025", "01/12/2025"),
+        ("17 févr. 2026", "17/02/2026"),
+        ("3 de marzo de 2025", "03/03/2025"),
+        ("miércoles, 5 de febrero de 2025", "05/02/2025"),
+        ("3. März 2025", "03/03/2025"),
+        ("Freitag, 12. Okt. 2025", "12/10/2025"),
+        ("10th, May 2025", "10/05/2025"),  # English unchanged
+        ("2 days ago 2025", "2 days ago 2025"),  # "ago" is not agosto
+    ],
+)
+def test_local_dates_normalize(written, canonical):
+    assert normalize_date(written) == canonical
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("14h", "2:00 PM"),
+        ("9h30", "9:30 AM"),
+        ("14 h 30", "2:30 PM"),
+        ("14 Uhr", "2:00 PM"),
+        ("14.30 Uhr", "2:30 PM"),
+        ("midi", "12:00 PM"),
+        ("Mitternacht", "12:00 AM"),
+        ("25h", "25h"),
+        ("3pm", "3:00 PM"),
+    ],
+)
+def test_local_times_normalize(written, canonical):
+    assert normalize_time(written) == canonical
+
+
+def test_an_english_length_in_hours_is_not_a_time():
+    c = candidates("Sync 1h at 3pm with Sam")
+    assert c.time == ("3pm",) and "1h" in c.duration
+
+
+def test_french_request_candidates_and_copy_rules():
+    text = "Réunion avec Marie le lundi 3 mars 2025 à 9h pendant 1 heure"
+    c = candidates(text)
+    assert set(c.date) == {"3 mars 2025", "lundi 3 mars 2025"}
+    assert c.time == ("9h",) and c.duration == ("1 heure",)
+    blocked = {text[s:e] for s, e in c.blocked}
+    assert {"3 mars 2025", "9h", "1 heure"} <= blocked
+    assert text.index(" avec") in action_ends(text)  # "Réunion | avec Marie"
+    assert text.index("Marie") not in action_starts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Cita con Ana el 3 de marzo de 2025 a las 9", {"9"}),
+        ("Termin mit Jonas morgen um 10 Uhr für 30 Minuten", {"10 Uhr"}),
+        ("Réunion demain à 9h pendant 1h30", {"9h"}),  # "1h30" after "pendant" is a length
+        ("Rendez-vous demain vers midi", {"midi"}),
+    ],
+)
+def test_local_time_expressions(text, times):
+    assert set(candidates(text).time) == times
+
+
+def test_relative_dates_are_candidates_as_written():
+    assert candidates("Réunion avec Paul demain à 10h").date == ("demain",)
+    assert candidates("Llamada con Ana mañana a las 10:00").date == ("mañana",)
+    assert candidates("Besprechung mit Anna am nächsten Montag um 9 Uhr").date == (
+        "am nächsten Montag",
+    )
+
+
+def test_postprocess_gives_canonical_dates_and_times_and_keeps_lengths():
+    raw = json.dumps(
+        {"action": "Réunion", "date": "3 mars 2025", "time": "14h", "duration": "1 heure"}
+    )
+    event = postprocess(raw, "Réunion le 3 mars 2025 à 14h pendant 1 heure", DecodeConfig())
+    assert (event["date"], event["time"], event["duration"]) == (
+        "03/03/2025",
+        "2:00 PM",
+        "1 heure",
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lang=st.sampled_from(languages.LANGUAGES),
+    day=st.dates(date(1990, 1, 1), date(2099, 12, 31)),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from((0, 5, 15, 30, 45)),
+    seed=st.integers(0, 1000),
+)
+def test_every_generated_date_and_time_reads_back(lang, day, hour, minute, seed):
+    rng = random.Random(seed)
+    assert normalize_date(_date(day, lang, rng)) == day.strftime("%d/%m/%Y")
+    clock = f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+    assert normalize_time(_time(hour, minute, lang, rng)) == clock
+
+
+def test_generated_rows_are_valid_typed_and_in_their_language():
+    rows = multilingual_rows(120, seed=3)
+    assert rows == multilingual_rows(120, seed=3)
+    for i, row in enumerate(rows):
+        text, event = row["event_text"], row["output"]
+        assert languages.detect(text) == languages.LANGUAGES[i % 3], text
+        assert canonicalize(event) == event and not missing_in_text(text, event), text
+        c = candidates(text)
+        assert any(normalize_date(v) == event["date"] for v in c.date), text
+        assert any(normalize_time(v) == event["time"] for v in c.time), text
+        assert event["duration"] is None or event["duration"] in c.duration, text
+
+
+def test_multilingual_rows_come_after_the_others_unchanged():
+    real = invented_rows(8)
+    plain = augment(real, synth=12, seed=5)
+    mixed = augment(real, synth=12, seed=5, multilingual=0.5)
+    assert mixed[: len(plain)] == plain
+    added = mixed[len(plain) :]
+    assert len(added) == 6 and {r["source"] for r in added} == {"multilingual"}
+    with pytest.raises(ValueError, match="multilingual must be in"):
+        augment(real, synth=12, multilingual=1.5)
+
+
+def test_the_probe_labels_are_among_the_decoders_candidates():
+    rows, skipped = read_rows(PROBE)
+    assert len(rows) == 24 and not skipped
+    langs = [json.loads(line)["lang"] for line in PROBE.read_text().splitlines()]
+    assert [languages.detect(r["event_text"]) for r in rows] == langs
+    for row in rows:
+        text, event = row["event_text"], row["output"]
+        c = candidates(text)
+        assert any(normalize_date(v) == event["date"] for v in c.date), text
+        assert any(normalize_time(v) == event["time"] for v in c.time), text
+        assert event["duration"] is None or event["duration"] in c.duration, text
