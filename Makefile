@@ -32,8 +32,9 @@ quickstart: $(STAMP)  ## Main job end to end on the bundled model: data -> fit -
 data: $(STAMP)  ## Build augmented data, splits and data card only
 	$(PY) -m calendar_ner data --raw $(RAW) --synth 1000 --seed 42
 
-evaluate: data  ## Score the shipped adapter on the held-out real test split
-	$(PY) -m calendar_ner evaluate --data data/splits/test.jsonl $(EVAL_ARGS)
+evaluate: $(STAMP)  ## Score the shipped adapter on the hand-written probes (English; French, Spanish, German)
+	$(PY) -m calendar_ner evaluate --data benchmarks/data/probe.jsonl $(EVAL_ARGS)
+	$(PY) -m calendar_ner evaluate --data benchmarks/data/multilingual_probe.jsonl $(EVAL_ARGS)
 
 bench: data  ## Latency: constrained vs free-form decoding, fp32 and bf16, same process
 	mkdir -p benchmarks/results
