@@ -261,3 +261,57 @@ def duration_expressions(text: str, lang: str) -> list[Span]:
     Stunden"); the labels copy them as written."""
     pattern = rf"(?<![\w.,:/-])(?:{_DURATIONS[lang]})(?!\w)"
     return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+# What the calendar resolver (English) needs of a French, Spanish or German date or length:
+# phrases first, then words (accents folded), articles dropped.
+_PHRASES_TO_ENGLISH = (
+    (r"apres-demain|pasado manana|ubermorgen", "the day after tomorrow"),
+    (r"la semaine prochaine|la proxima semana|nachste woche", "next week"),
+    (r"une demi-heure|media hora|eine halbe stunde", "half an hour"),
+    (r"una hora y media|anderthalb stunden", "an hour and a half"),
+)
+_WORDS_TO_ENGLISH = {
+    **dict.fromkeys(("aujourd'hui", "hoy", "heute"), "today"),
+    **dict.fromkeys(("demain", "manana", "morgen"), "tomorrow"),
+    **dict.fromkeys(("prochain", "prochaine", "proximo", "proxima", "nachsten", "nachste"), "next"),
+    **dict.fromkeys(("minute", "minuto", "minuten"), "minute"),
+    **dict.fromkeys(("minutes", "minutos"), "minutes"),
+    **dict.fromkeys(("heure", "hora", "stunde"), "hour"),
+    **dict.fromkeys(("heures", "horas", "stunden"), "hours"),
+    **dict.fromkeys(("un", "une", "una", "uno", "ein", "eine", "einen"), "one"),
+    **dict.fromkeys(("deux", "dos", "zwei"), "two"),
+    **dict.fromkeys(("trois", "tres", "drei"), "three"),
+    **dict.fromkeys(("le", "la", "el", "am", "den", "de", "del"), ""),
+}
+
+
+@cache
+def _weekdays_to_english() -> dict[str, str]:
+    english = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+    return {
+        fold_accents(name): english[number]
+        for lang in LANGUAGES
+        for number, name in get_day_names("wide", locale=lang).items()
+    }
+
+
+def english_phrase(value: str) -> str:
+    """A French, Spanish or German date or length in the English the calendar resolver reads:
+    "lundi prochain" -> "next Monday", "mañana" -> "tomorrow", "1 heure" -> "1 hour", "eine
+    halbe Stunde" -> "half an hour", "3 mars" -> "3 March". Words it does not know stay as they
+    are."""
+    text = re.sub(r"\b(\d{1,2})(?:er|º|ª|\.)(?!\w)", r"\1", fold_accents(value))
+    for pattern, english in _PHRASES_TO_ENGLISH:
+        text = re.sub(rf"(?<![\w-]){pattern}(?![\w-])", english, text)
+    weekdays, months = _weekdays_to_english(), month_numbers()
+    words = [
+        _ENGLISH_MONTHS[months[w.rstrip(".")] - 1]
+        if w.rstrip(".") in months
+        else _WORDS_TO_ENGLISH.get(w, weekdays.get(w, w))
+        for w in text.split()
+    ]
+    words = [w for w in words if w]
+    if len(words) == 2 and words[1] == "next":  # "lundi prochain": the adjective comes after
+        words.reverse()
+    return " ".join(words)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_ner import languages
+from calendar_ner.calendar.resolve import resolve
 from calendar_ner.data.augment import augment
 from calendar_ner.data.augment.consistency import missing_in_text
 from calendar_ner.data.augment.multilingual import _date, _time, multilingual_rows
@@ -182,3 +183,37 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
         assert any(normalize_date(v) == event["date"] for v in c.date), text
         assert any(normalize_time(v) == event["time"] for v in c.time), text
         assert event["duration"] is None or event["duration"] in c.duration, text
+
+
+@pytest.mark.parametrize(
+    ("event", "text", "start", "end"),
+    [
+        (
+            {"date": "demain", "time": "14h", "duration": "1 heure"},
+            "Réunion demain à 14h pendant 1 heure",
+            "2026-11-26T14:00:00+01:00",
+            "2026-11-26T15:00:00+01:00",
+        ),
+        (
+            {"date": "el próximo lunes", "time": "10:00 AM", "duration": "media hora"},
+            "Llamada con Ana el próximo lunes a las 10:00 durante media hora",
+            "2026-12-07T10:00:00+01:00",
+            "2026-12-07T10:30:00+01:00",
+        ),
+        (
+            {"date": "3. März", "time": "14 Uhr", "duration": "2 Stunden"},
+            "Besprechung mit Anna am 3. März um 14 Uhr für 2 Stunden",
+            "2027-03-03T14:00:00+01:00",
+            "2027-03-03T16:00:00+01:00",
+        ),
+    ],
+)
+def test_calendar_ready_events_from_other_languages(event, text, start, end):
+    resolved = resolve(event, text, datetime(2026, 11, 25, 9), "Europe/Paris").to_dict()
+    assert (resolved["start"], resolved["end"]) == (start, end)
+
+
+def test_an_english_request_is_resolved_as_before():
+    event = {"date": "morgen", "time": "3:00 PM", "duration": None}  # not an English word
+    resolved = resolve(event, "Call Morgen at 3pm", datetime(2026, 11, 25, 9), "UTC")
+    assert resolved.start is None

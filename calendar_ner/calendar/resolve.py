@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from calendar_ner import languages
 from calendar_ner.calendar.phrases import COUNT, DayReading, clean, number, read_day
 from calendar_ner.calendar.rrule import occurrences, to_rrule
 from calendar_ner.schema import CANONICAL_TIME, duration_minutes
@@ -278,6 +279,17 @@ def _values(event: Any, notes: list[str]) -> dict[str, str | None]:
     return values
 
 
+def _in_english(values: dict[str, str | None]) -> dict[str, str | None]:
+    """The date, time and duration of a French, Spanish or German request in the English the
+    readers below know (:func:`calendar_ner.languages.english_phrase`, ``local_clock``)."""
+    date_v, time_v, duration_v = (values[k] for k in ("date", "time", "duration"))
+    return values | {
+        "date": date_v and languages.english_phrase(date_v),
+        "time": time_v and (languages.local_clock(time_v) or time_v),
+        "duration": duration_v and languages.english_phrase(duration_v),
+    }
+
+
 def _hint(*sources: str | None) -> str | None:
     joined = " ".join(s.lower() for s in sources if s)
     pm, am = bool(_PM_WORDS.search(joined)), bool(_AM_WORDS.search(joined))
@@ -313,6 +325,8 @@ def resolve(event: dict, text: str, reference: datetime | str, timezone: str) ->
     text = text if isinstance(text, str) else ""
     result = Resolved(None, None, None, False, timezone)
     values = _values(event, result.notes)
+    if languages.detect(text) != "en":  # "demain", "14h", "1 heure": read as the English
+        values = _in_english(values)
     try:
         _resolve_into(result, values, text, ref)
     except (ValueError, OverflowError) as error:  # out-of-range arithmetic on odd values
