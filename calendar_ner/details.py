@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from calendar_ner import languages
 from calendar_ner.calendar import IcsResult, Resolved, resolve, to_ics
 from calendar_ner.calendar.resolve import reference_in, zone
 from calendar_ner.schema import (
@@ -125,10 +126,13 @@ def _duration_spans(text: str, value: str) -> list[tuple[int, int]]:
 
 def _candidates(field: str, text: str, value: str) -> list[tuple[int, int]]:
     found = _verbatim(text, value)
+    local = languages.detect(text) != "en"  # "3 mars 2025", "14h"
     if field == "date" and CANONICAL_DATE.fullmatch(value):
-        found += date_spans(text, value, date_words_only=True) or date_spans(text, value)
+        found += date_spans(text, value, date_words_only=True, local=local) or date_spans(
+            text, value, local=local
+        )
     elif field == "time" and CANONICAL_TIME.fullmatch(value):
-        found += time_spans(text, value)
+        found += time_spans(text, value, local=local)
     elif field == "duration" and not found:
         found = _duration_spans(text, value)
     return sorted(set(found))

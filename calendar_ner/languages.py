@@ -30,42 +30,55 @@ from babel.dates import get_day_names, get_month_names
 
 LANGUAGES = ("fr", "es", "de")
 Span = tuple[int, int]
+_ENGLISH_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_MONTH_WORD = re.compile(r"[^\W\d_]+\.?")
 
-# Words that mark a language and are not English words or parts of English names ("team",
-# "point", "die", "am", "in"; "Le", "Las", "Los", "Des", "Del" of places), with the month and
-# weekday names that differ from the English ones ("April", "August" do not count).
-_MARKERS = {
-    "fr": """à avec pour pendant chez dans réunion rendez-vous heure heures demain aujourd'hui
-        chaque semaine prochain prochaine salle déjeuner appel matin soir après-midi midi minuit
-        rdv équipe aux dîner entretien atelier dentiste""",
-    "es": """con para durante reunión cita hora horas minutos mañana hoy cada próximo próxima
-        semana almuerzo llamada tarde noche equipo oficina junta cena desayuno entrevista taller
-        empresa médico""",
-    "de": """mit um uhr im für bei über besprechung termin treffen stunde stunden minuten morgen
-        heute übermorgen jeden jede nächsten nächste woche raum mittagessen anruf und vom zum
-        zur büro""",
+# Words that mark a language. Function words count in lower case only (capitalized they are
+# names: "Chez Panisse", "MIT", "Comic Con"); other words and the month and weekday names unlike
+# the English ones count in lower case or as the first word in French and Spanish ("Mayo
+# Clinic", "Julio", "Mardi Gras" are names), in any case in German, whose nouns are capitalized.
+_FUNCTION = {
+    "fr": "à avec pour pendant chez dans aux",
+    "es": "con para durante",
+    "de": "mit um im für bei über und vom zum zur",
 }
+_CONTENT = {
+    "fr": """réunion heure heures demain aujourd'hui chaque semaine prochain prochaine salle
+        déjeuner appel matin soir après-midi minuit rdv équipe dîner entretien atelier dentiste""",
+    "es": """reunión cita hora horas minutos mañana hoy cada próximo próxima semana almuerzo
+        llamada tarde noche equipo oficina junta cena desayuno entrevista empresa médico""",
+    "de": """besprechung termin treffen stunde stunden minuten morgen heute übermorgen jeden
+        jede nächsten nächste woche raum mittagessen anruf büro uhr""",
+}
+# English words a request is made of: a language must show more of its own markers than these.
+_ENGLISH = frozenset(
+    """with at on for the and to from about of in my our by is meeting call sync lunch dinner
+    tomorrow today next every pm am please""".split()
+)
 # Phrases that mark a language the same way: "a las 10", "de la", "3. März".
 _PHRASES = {
-    "fr": re.compile(r"\bà la\b|\bde la\b", re.IGNORECASE),
-    "es": re.compile(r"\ba las?\b|\bde la\b", re.IGNORECASE),
+    "fr": re.compile(r"\bà la\b|\bde la\b"),
+    "es": re.compile(r"\ba las?\b|\bde la\b"),
     "de": re.compile(r"\b\d{1,2}\. [A-ZÄÖÜ]"),
 }
 # Words a time follows ("à 14h", "a las 9:30", "um 14 Uhr").
 _TIME_LEADS = {
-    "fr": r"à|a|vers|dès",
+    "fr": r"à|vers|dès",
     "es": r"a\s+las?|sobre\s+las?|hacia\s+las?",
     "de": r"um|gegen|ab",
 }
 _RELATIVE = {
     "fr": r"aujourd'hui|après-demain|demain|la\s+semaine\s+prochaine",
-    "es": r"hoy|pasado\s+mañana|mañana(?!\s+(?:por|en))|la\s+próxima\s+semana",
+    "es": r"hoy|pasado\s+mañana|(?<!de la )(?<!por la )mañana(?!\s+(?:por|en))"
+    r"|la\s+próxima\s+semana",
     "de": r"heute|übermorgen|morgen|nächste\s+woche",
 }
 _NEXT = {"fr": r"prochain", "es": r"(?:el\s+)?próximo", "de": r"(?:am\s+)?nächsten"}
 _DAY_PARTS = {
     "fr": r"matin|après-midi|soir|midi|minuit",
-    "es": r"por\s+la\s+mañana|por\s+la\s+tarde|por\s+la\s+noche|mediodía|medianoche",
+    "es": r"(?:por|de)\s+la\s+(?:mañana|tarde|noche)|mediodía|medianoche",
     "de": r"morgens|vormittags|nachmittags|abends|mittags|mittag|mitternacht",
 }
 NAMED_TIMES = {
@@ -79,9 +92,9 @@ NAMED_TIMES = {
 }
 # Stated lengths: "45 minutes", "1 heure", "una hora", "media hora", "2 Stunden".
 _DURATIONS = {
-    "fr": r"(?:\d+|une?|deux|trois)\s+(?:minutes?|heures?)|une\s+demi-heure"
+    "fr": r"(?<!à )(?:\d+|une?|deux|trois)\s+(?:minutes?|heures?)|une\s+demi-heure"
     r"|(?:(?<=pendant )|(?<=durant ))\d+\s*h\s*\d{2}",  # "pendant 1h30"; "à 9h30" is a time
-    "es": r"(?:\d+|una?|dos|tres)\s+(?:minutos?|horas?)|media\s+hora|una\s+hora\s+y\s+media",
+    "es": r"una\s+hora\s+y\s+media|media\s+hora|(?:\d+|una?|dos|tres)\s+(?:minutos?|horas?)",
     "de": r"(?:\d+|eine?|zwei|drei)\s+(?:minuten?|stunden?)|eine\s+halbe\s+stunde"
     r"|anderthalb\s+stunden",
 }
@@ -124,6 +137,43 @@ def weekday_names(lang: str) -> tuple[str, ...]:
     return tuple(name.lower() for name in get_day_names("wide", locale=lang).values())
 
 
+@cache
+def local_date_words() -> frozenset[str]:
+    """Words (accents folded, [a-z] runs) that make a French, Spanish or German value a date:
+    month and weekday names, relative days."""
+    names = [
+        name
+        for lang in LANGUAGES
+        for names in (get_month_names("wide", locale=lang), get_day_names("wide", locale=lang))
+        for name in names.values()
+    ]
+    relative = "aujourd hui demain hoy manana heute morgen ubermorgen prochain prochaine"
+    relative += " proximo proxima nachsten nachste semaine semana woche"
+    words = {w for name in names for w in re.findall(r"[a-z]+", fold_accents(name))}
+    return frozenset(words | set(relative.split()))
+
+
+def is_local_date_token(token: str) -> bool:
+    """Whether a word can be part of a French, Spanish or German date: a month or weekday name,
+    "de"/"del" ("3 de marzo de 2025"), a day with "er"/"º" ("1er")."""
+    folded = fold_accents(token).rstrip(".")
+    return (
+        folded in month_numbers()
+        or folded in _folded_weekdays()
+        or folded in ("de", "del")
+        or bool(re.fullmatch(r"\d{1,2}(?:er|º|ª)", folded))
+    )
+
+
+@cache
+def local_time_words() -> frozenset[str]:
+    """Words (accents folded) that make a French, Spanish or German value a time: named times
+    and parts of the day."""
+    words = """midi minuit matin soir apres mediodia medianoche manana tarde noche morgens
+        vormittags nachmittags abends mittag mittags mitternacht uhr"""
+    return frozenset(words.split())
+
+
 def _alternation(words: list[str]) -> str:
     return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
 
@@ -138,40 +188,38 @@ def _month_pattern(lang: str) -> str:
     return rf"(?:{_alternation(names)})\.?"
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'-]+", text.lower())
-
-
 @cache
-def _marker_sets() -> dict[str, frozenset[str]]:
-    return {
-        lang: frozenset(_MARKERS[lang].split())
-        | frozenset(weekday_names(lang))
-        | (
-            frozenset(n.lower() for n in get_month_names("wide", locale=lang).values())
-            - {m.lower() for m in _ENGLISH_MONTHS}
-        )
-        for lang in LANGUAGES
-    }
+def _markers(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(function words, other words) of ``lang``, the latter with its month and weekday names
+    unlike the English ones."""
+    english = {m.lower() for m in _ENGLISH_MONTHS}
+    months = {n.lower() for n in get_month_names("wide", locale=lang).values()} - english
+    content = set(_CONTENT[lang].split()) | months | set(weekday_names(lang))
+    return frozenset(_FUNCTION[lang].split()), frozenset(content)
+
+
+def _score(lang: str, words: list[str], text: str) -> int:
+    function, content = _markers(lang)
+    score = len(_PHRASES[lang].findall(text))
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if word == lower and (lower in function or lower in content):
+            score += 1
+        elif lower in content and (lang == "de" or i == 0):
+            score += 1
+    return score
 
 
 def detect(text: str) -> str:
-    """ "fr", "es" or "de" when at least two words of ``text`` mark that language (and more than
-    any other), else "en"."""
-    words = _words(text)
-    scores = {
-        lang: sum(w in markers for w in words) + len(_PHRASES[lang].findall(text))
-        for lang, markers in _marker_sets().items()
-    }
+    """The request's language: "fr", "es" or "de" when at least two of its words or phrases mark
+    that language, more than mark any other and more than the English words it holds ("with",
+    "at", "the"); else "en"."""
+    words = re.findall(r"[\w'-]+", text)
+    scores = {lang: _score(lang, words, text) for lang in LANGUAGES}
     best = max(scores, key=scores.get)
-    ranked = sorted(scores.values(), reverse=True)
-    return best if ranked[0] >= 2 and ranked[0] > ranked[1] else "en"
-
-
-_MONTH_WORD = re.compile(r"[^\W\d_]+\.?")
-_ENGLISH_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    english = sum(w.lower() in _ENGLISH for w in words)
+    others = [v for lang, v in scores.items() if lang != best]
+    return best if scores[best] >= 2 and scores[best] > max([english, *others]) else "en"
 
 
 @cache
@@ -203,17 +251,20 @@ def date_expressions(text: str, lang: str) -> list[Span]:
     month, weekday = _month_pattern(lang), _alternation(list(weekday_names(lang)))
     day = r"\d{1,2}(?:er|º|\.)?"
     of = r"\s+de\s+" if lang == "es" else r"\s*" if lang == "de" else r"\s+"
-    year = r"(?:\s+de)?\s+\d{4}" if lang == "es" else r",?\s+\d{4}"
+    year = r"(?:\s+del?)?\s+\d{4}" if lang == "es" else r",?\s+\d{4}"
     dated = rf"{day}{of}{month}(?:{year})?"
     spans = []
     flags = re.IGNORECASE
     for match in re.finditer(rf"(?<![\w/.-])({dated})(?![\w/-])", text, flags):
         spans.append(match.span(1))
+        window = max(match.start() - 40, 0)  # a weekday and an article fit in 40 characters
         before = re.search(
-            rf"(?:{weekday}),?\s+(?:(?:le|el|den)\s+)?$", text[: match.start()], flags
+            rf"(?<![\w-])(?:{weekday}),?\s+(?:(?:le|el|den)\s+)?$",
+            text[window : match.start()],
+            flags,
         )
         if before:
-            spans.append((before.start(), match.end(1)))
+            spans.append((window + before.start(), match.end(1)))
     weekdays = rf"(?:{_NEXT[lang]}\s+)?(?:{weekday})(?:\s+{_NEXT[lang]})?"
     for match in re.finditer(rf"(?<![\w-])(?:{weekdays}|{_RELATIVE[lang]})(?![\w-])", text, flags):
         if not any(s <= match.start() < e for s, e in spans):
@@ -221,34 +272,48 @@ def date_expressions(text: str, lang: str) -> list[Span]:
     return sorted(set(spans))
 
 
+_LOCAL_CLOCK = re.compile(
+    r"(?P<h>\d{1,2})\s*(?:h\s*(?P<m>\d{2})?|heures?)"  # 14h, 9h30, 14 h 30, 14 heures
+    r"|(?P<h2>\d{1,2})(?:[:.](?P<m2>\d{2}))?\s*(?:uhr|de la (?P<part>mañana|tarde|noche))"
+)
+
+
 def local_clock(value: str) -> str | None:
-    """``H:MM AM/PM`` for a clock time written the French or German way ("14h", "9h30",
-    "14 h 30", "14 Uhr", "14.30 Uhr") or a named one ("midi", "Mitternacht"), else None."""
+    """``H:MM AM/PM`` for a clock time written the French, Spanish or German way ("14h", "9h30",
+    "14 h 30", "à 14 heures", "14 Uhr", "14.30 Uhr", "8 de la tarde") or a named one ("midi",
+    "Mitternacht"), else None."""
     compact = " ".join(value.split()).lower()
     if compact in NAMED_TIMES:
         return NAMED_TIMES[compact]
-    match = re.fullmatch(r"(\d{1,2})\s*h\s*(\d{2})?|(\d{1,2})(?:[:.](\d{2}))?\s*uhr", compact)
+    match = _LOCAL_CLOCK.fullmatch(compact)
     if not match:
         return None
-    hour = int(match[1] or match[3])
-    minute = int(match[2] or match[4] or 0)
-    if hour > 23 or minute > 59:
+    hour = int(match["h"] or match["h2"])
+    minute = int(match["m"] or match["m2"] or 0)
+    if hour > 23 or minute > 59 or (match["part"] and not 1 <= hour <= 12):
         return None
+    if match["part"] == "noche" and hour == 12:  # "12 de la noche": midnight
+        hour = 0
+    elif match["part"] in ("tarde", "noche") and hour < 12:  # "8 de la tarde": 8 PM
+        hour += 12 if hour > 3 or match["part"] == "tarde" else 0  # "2 de la noche": 2 AM
     return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
 def time_expressions(text: str, lang: str) -> list[Span]:
-    """Spans of ``text`` that are times written the ``lang`` way: "14h30", "à 9h" (an "h" time
-    after a word that leads into a time, or with minutes, or of 13 h or later: "1h" alone is a
-    length), "14 Uhr", "a las 9", and named times and parts of the day ("midi", "por la tarde")."""
+    """Spans of ``text`` that are times written the ``lang`` way: "14h30", "à 9h", "à 14 heures"
+    (an "h" time after a word that leads into a time, or with minutes, or of 13 h or later: "1h"
+    alone is a length), "14 Uhr", "a las 9", "8 de la tarde", and named times and parts of the
+    day ("midi", "por la tarde")."""
     flags = re.IGNORECASE
-    clock = r"\d{1,2}(?:[:.]\d{2})?\s*uhr|\d{1,2}\s*h\s*\d{2}|(?:1[3-9]|2[0-3])\s*h"
+    clock = (
+        r"\d{1,2}(?:[:.]\d{2})?\s*uhr|\d{1,2}\s*h\s*\d{2}|(?:1[3-9]|2[0-3])\s*h"
+        r"|\d{1,2}(?::\d{2})?\s+de\s+la\s+(?:mañana|tarde|noche)"
+    )
     spans = [m.span() for m in re.finditer(rf"(?<![\w:.])(?:{clock})(?!\w)", text, flags)]
-    after_lead = rf"(?<!\w)(?:{_TIME_LEADS[lang]})\s+(\d{{1,2}}(?:\s*h|[:.]\d{{2}})?)(?![\w:.])"
+    hour = r"\d{1,2}(?:\s*h(?:\s*\d{2})?|\s+heures?|[:.]\d{2})?"
+    after_lead = rf"(?<!\w)(?:{_TIME_LEADS[lang]})\s+({hour})(?![\w:.])"
     for match in re.finditer(after_lead, text, flags):
-        if not re.match(
-            r"\s*(?:h\s*\d|uhr|min|heure|hora|stunde|minut)", text[match.end(1) :], flags
-        ):
+        if not re.match(r"\s*(?:uhr|min|heure|hora|stunde|minut)", text[match.end(1) :], flags):
             spans.append(match.span(1))
     spans += [
         m.span() for m in re.finditer(rf"(?<![\w-])(?:{_DAY_PARTS[lang]})(?![\w-])", text, flags)

@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 from dateutil import parser as dateutil_parser
 from rapidfuzz import fuzz, process
 
-from calendar_ner.languages import english_months, local_clock
+from calendar_ner.languages import (
+    english_months,
+    fold_accents,
+    local_clock,
+    local_date_words,
+    local_time_words,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -52,7 +58,7 @@ def _clean_str(value: str) -> str | None:
     return value or None
 
 
-def canonicalize(obj: Any, *, strict: bool = True) -> Event:
+def canonicalize(obj: Any, *, strict: bool = True, local: bool = False) -> Event:
     """Return the canonical form of an event object.
 
     All 8 keys present in schema order; strings trimmed (inner whitespace collapsed); ``""`` and
@@ -66,6 +72,8 @@ def canonicalize(obj: Any, *, strict: bool = True) -> Event:
     With ``strict`` (the default for labels) an unknown key, a missing key or a wrong type raises
     :class:`SchemaError`. With ``strict=False`` (for model output) unknown keys are dropped,
     missing keys become null, and a wrong-typed value is converted to a string or dropped.
+    ``local``: the event is of a French, Spanish or German request (:mod:`calendar_ner.languages`),
+    whose dates and times are read that language's way too.
     """
     if not isinstance(obj, dict):
         raise SchemaError(f"output must be a JSON object, got {type(obj).__name__}")
@@ -77,11 +85,11 @@ def canonicalize(obj: Any, *, strict: bool = True) -> Event:
         raise SchemaError(f"missing key(s) {missing}")
     event = empty_event()
     for field in FIELDS:
-        event[field] = _canonical_value(field, obj.get(field), strict)
+        event[field] = _canonical_value(field, obj.get(field), strict, local)
     return event
 
 
-def _canonical_value(field: str, value: Any, strict: bool) -> Any:
+def _canonical_value(field: str, value: Any, strict: bool, local: bool = False) -> Any:
     if value is None:
         return None
     if field in LIST_FIELDS:
@@ -115,11 +123,11 @@ def _canonical_value(field: str, value: Any, strict: bool) -> Any:
     if cleaned is None:
         return None
     if field == "date":
-        date = normalize_date(cleaned)
-        return date if strict or is_date_like(date) else None
+        date = normalize_date(cleaned, local=local)
+        return date if strict or is_date_like(date, local=local) else None
     if field == "time":
-        time = normalize_time(cleaned)
-        return time if strict or is_time_like(time) else None
+        time = normalize_time(cleaned, local=local)
+        return time if strict or is_time_like(time, local=local) else None
     if field == "duration":
         return normalize_duration(cleaned)
     return cleaned
@@ -135,20 +143,22 @@ _DAY_WORDS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b,?", re.IGNOREC
 _SENTINEL = datetime(1, 1, 1)
 
 
-def normalize_date(text: str) -> str:
+def normalize_date(text: str, *, local: bool = False) -> str:
     """Return ``DD/MM/YYYY`` for an absolute date with day, month and year, else ``text`` unchanged.
 
     Reads every form in the data: ``10th, May 2025``, ``2024-02-09``, ``05 - December - 2023``,
     ``May 14, 2024``, ``21 - Oct - 2023``, ``22/11/2023`` (numeric dates are day first unless
-    they start with the year), and French, Spanish and German ones (``3 mars 2025``, ``3 de
-    marzo de 2025``, ``3. März 2025``). Relative or partial dates ("tomorrow", "May 10") are kept as
+    they start with the year), and with ``local`` French, Spanish and German ones (``3 mars
+    2025``, ``3 de marzo de 2025``, ``3. März 2025``). Relative or partial dates ("tomorrow", "May
+    10") are kept as
     written: filling in today's year would make the result depend on when it runs.
     python-dateutil does the parsing; the regexes only tidy ordinals and dashes around it.
     """
     original = text.strip()
     if not _YEAR.search(original):
         return original
-    cleaned = _ORDINAL.sub(r"\1", english_months(original))  # "3 mars 2025": "3 March 2025"
+    cleaned = english_months(original) if local else original  # "3 mars 2025": "3 March 2025"
+    cleaned = _ORDINAL.sub(r"\1", cleaned)
     cleaned = _DAY_WORDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
     cleaned = re.sub(r"[,.]", " ", cleaned).strip()
@@ -187,23 +197,30 @@ _TIME_WORDS = frozenset(
 )
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", text.lower()))
+def _words(text: str, local: bool = False) -> set[str]:
+    return set(re.findall(r"[a-z]+", fold_accents(text) if local else text.lower()))
 
 
-def is_date_like(value: str) -> bool:
+def is_date_like(value: str, *, local: bool = False) -> bool:
     """Whether a (normalized) date value names a date: a number that is not a clock time, a
-    month or weekday, or a relative day ("tomorrow", "next week")."""
-    if CANONICAL_TIME.fullmatch(normalize_time(value)):
+    month or weekday, or a relative day ("tomorrow", "next week"; with ``local`` "demain",
+    "lunes" too)."""
+    if CANONICAL_TIME.fullmatch(normalize_time(value, local=local)):
         return False
+    if local:
+        words = _DATE_WORDS | local_date_words()
+        return bool(re.search(r"\d", value)) or bool(_words(value, local) & words)
     return bool(re.search(r"\d", value)) or bool(_words(value) & _DATE_WORDS)
 
 
-def is_time_like(value: str) -> bool:
+def is_time_like(value: str, *, local: bool = False) -> bool:
     """Whether a (normalized) time value names a time: a number that is not a full date, or a
-    time of day ("noon")."""
-    if CANONICAL_DATE.fullmatch(normalize_date(value)):
+    time of day ("noon"; with ``local`` "midi", "abends" too)."""
+    if CANONICAL_DATE.fullmatch(normalize_date(value, local=local)):
         return False
+    if local:
+        words = _TIME_WORDS | local_time_words()
+        return bool(re.search(r"\d", value)) or bool(_words(value, local) & words)
     return bool(re.search(r"\d", value)) or bool(_words(value) & _TIME_WORDS)
 
 
@@ -395,13 +412,13 @@ _TIME = re.compile(
 _NAMED_TIMES = {"noon": "12:00 PM", "midday": "12:00 PM", "midnight": "12:00 AM"}
 
 
-def normalize_time(text: str) -> str:
+def normalize_time(text: str, *, local: bool = False) -> str:
     """Return ``H:MM AM/PM`` for a clock time, else ``text`` unchanged.
 
     ``3pm`` → ``3:00 PM``; ``8:15\u202fam`` → ``8:15 AM``; ``15:00`` → ``3:00 PM``;
-    ``noon`` → ``12:00 PM``; the French and German ways too (``14h30``, ``14 Uhr``, ``midi``:
-    :func:`calendar_ner.languages.local_clock`). A bare hour with no minutes and no am/pm stays
-    as written.
+    ``noon`` → ``12:00 PM``; with ``local`` the French, Spanish and German ways too (``14h30``,
+    ``14 Uhr``, ``midi``: :func:`calendar_ner.languages.local_clock`; in English "1h" is a length).
+    A bare hour with no minutes and no am/pm stays as written.
     """
     original = text.strip()
     compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
@@ -409,7 +426,7 @@ def normalize_time(text: str) -> str:
         return _NAMED_TIMES[compact]
     match = _TIME.match(compact)
     if not match or (match["m"] is None and match["ap"] is None):
-        return local_clock(compact) or original  # "14h30", "14 Uhr", "midi"
+        return (local and local_clock(compact)) or original  # "14h30", "14 Uhr", "midi"
     hour, minute = int(match["h"]), int(match["m"] or 0)
     if minute > 59:
         return original

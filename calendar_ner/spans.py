@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from calendar_ner.languages import is_local_date_token
 from calendar_ner.schema import (
     CALENDAR_WORDS,
     CANONICAL_DATE,
@@ -53,18 +54,23 @@ def _tokens(text: str) -> list[Span]:
     return spans
 
 
-def _date_like(token: str) -> bool:
+def _date_like(token: str, local: bool = False) -> bool:
+    if local and is_local_date_token(token):
+        return True
     if not _DATE_TOKEN.fullmatch(token):
         return False
     return not token.isalpha() or is_calendar_word(token)
 
 
-def date_spans(text: str, value: str | None, *, date_words_only: bool = False) -> list[Span]:
+def date_spans(
+    text: str, value: str | None, *, date_words_only: bool = False, local: bool = False
+) -> list[Span]:
     """Spans of ``text`` (ending at a token with a 4-digit year) that normalize to ``value``
     (None: to any ``DD/MM/YYYY``).
 
     With ``date_words_only`` every token of the span must look like part of a date (numbers,
     ordinals, dashes, month and weekday names), so "on" or "at" are never inside a span.
+    ``local``: the text is French, Spanish or German (``3 de marzo de 2025``, ``3. März 2025``).
     """
     tokens = _tokens(text)
     spans = []
@@ -73,22 +79,23 @@ def date_spans(text: str, value: str | None, *, date_words_only: bool = False) -
             continue
         for i in range(j, max(-1, j - _MAX_DATE_TOKENS), -1):
             start = tokens[i][0]
-            if date_words_only and not _date_like(text[start : tokens[i][1]]):
+            if date_words_only and not _date_like(text[start : tokens[i][1]], local):
                 break
-            date = normalize_date(text[start:end])
+            date = normalize_date(text[start:end], local=local)
             if date == value or (value is None and CANONICAL_DATE.fullmatch(date)):
                 spans.append((start, end))
     return spans
 
 
-def time_spans(text: str, value: str) -> list[Span]:
-    """Spans of one or two tokens that normalize to ``value`` ("3pm", "9:30 am", "15:00")."""
+def time_spans(text: str, value: str, *, local: bool = False) -> list[Span]:
+    """Spans of one or two tokens that normalize to ``value`` ("3pm", "9:30 am", "15:00"; with
+    ``local`` "14h", "14 Uhr")."""
     tokens = _tokens(text)
     spans = []
     for i in range(len(tokens)):
         for j in range(min(len(tokens), i + _MAX_TIME_TOKENS) - 1, i - 1, -1):
             start, end = tokens[i][0], tokens[j][1]
-            parsed = normalize_time(text[start:end])
+            parsed = normalize_time(text[start:end], local=local)
             if CANONICAL_TIME.fullmatch(parsed):
                 if parsed == value:
                     spans.append((start, end))

@@ -23,7 +23,17 @@ from calendar_ner.decode.copy import action_ends, action_starts
 from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates
 from calendar_ner.schema import canonicalize, normalize_date, normalize_time
+from calendar_ner.spans import date_span, time_span
 from tests.conftest import invented_rows
+
+
+def local_date(value: str) -> str:
+    return normalize_date(value, local=True)
+
+
+def local_time(value: str) -> str:
+    return normalize_time(value, local=True)
+
 
 PROBE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "multilingual_probe.jsonl"
 
@@ -42,6 +52,13 @@ PROBE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "multiling
         ("Trip planning for Las Vegas and Los Angeles on 3 May 2025 at 9am", "en"),
         ("Lunch at Del Taco with Des on August 4, 2025 at noon", "en"),
         ("Sync 1h at 3pm on 12 - Mar - 2025 with Sam", "en"),
+        ("Visit Mayo Clinic with Julio on Friday at 2pm", "en"),
+        ("Rendez-vous with Sam at Chez Panisse at 7pm", "en"),
+        ("Wine pour at Chez Nous on Friday", "en"),
+        ("Call Bei Wang at MIT at 10am", "en"),
+        ("IM Bob about the MIT application", "en"),
+        ("Volunteer at Comic Con, con badge pickup", "en"),
+        ("Mardi Gras party and Mars bar", "en"),
     ],
 )
 def test_detect(text, lang):
@@ -63,7 +80,7 @@ def test_detect(text, lang):
     ],
 )
 def test_local_dates_normalize(written, canonical):
-    assert normalize_date(written) == canonical
+    assert local_date(written) == canonical
 
 
 @pytest.mark.parametrize(
@@ -81,12 +98,20 @@ def test_local_dates_normalize(written, canonical):
     ],
 )
 def test_local_times_normalize(written, canonical):
-    assert normalize_time(written) == canonical
+    assert local_time(written) == canonical
 
 
 def test_an_english_length_in_hours_is_not_a_time():
     c = candidates("Sync 1h at 3pm with Sam")
     assert c.time == ("3pm",) and "1h" in c.duration
+    assert time_span("1h review with Bob at 3pm") == (22, 25)
+    assert canonicalize({"time": "2h"}, strict=False)["time"] == "2h"
+
+
+def test_english_reading_takes_no_local_form():
+    assert normalize_date("3 mars 2025") == "3 mars 2025"
+    assert normalize_time("14h") == "14h" and normalize_time("midi") == "midi"
+    assert date_span("Team Mai 3 2025 review on 5 May 2025") == (26, 36)
 
 
 def test_french_request_candidates_and_copy_rules():
@@ -106,11 +131,37 @@ def test_french_request_candidates_and_copy_rules():
         ("Cita con Ana el 3 de marzo de 2025 a las 9", {"9"}),
         ("Termin mit Jonas morgen um 10 Uhr für 30 Minuten", {"10 Uhr"}),
         ("Réunion demain à 9h pendant 1h30", {"9h"}),  # "1h30" after "pendant" is a length
-        ("Rendez-vous demain vers midi", {"midi"}),
+        ("Rendez-vous chez le dentiste demain vers midi", {"midi"}),
+        ("Réunion demain à 14 heures", {"14 heures"}),
+        ("Réunion demain à 10h pendant 2h", {"10h"}),
+        ("Cita con Ana mañana a las 8 de la tarde", {"8", "8 de la tarde", "de la tarde"}),
+        ("Marie a 3 dossiers pour la réunion de demain", set()),
     ],
 )
 def test_local_time_expressions(text, times):
     assert set(candidates(text).time) == times
+
+
+@pytest.mark.parametrize(
+    ("text", "durations"),
+    [
+        ("Réunion demain à 14 heures pendant 2 heures", {"2 heures"}),
+        ("Réunion demain à 10h pendant 2h", {"2h", "2 hours", "2 hrs", "2 hr", "120 minutes",
+                                             "120 mins", "120 min"}),
+        ("Taller con Ana hoy a las 10:00 durante una hora y media", {"una hora y media"}),
+    ],
+)  # fmt: skip
+def test_local_lengths(text, durations):
+    assert set(candidates(text).duration) == durations
+
+
+def test_local_dates_the_regexes_must_read():
+    assert candidates("Cita con Ana el 1º de marzo del 2025 a las 10:00").date == (
+        "1º de marzo del 2025",
+    )
+    assert local_date("1º de marzo del 2025") == "01/03/2025"
+    assert "mañana" not in candidates("Reunión con Ana hoy a las 10 de la mañana").date
+    assert local_time("8 de la tarde") == "8:00 PM" and local_time("12 de la noche") == "12:00 AM"
 
 
 def test_relative_dates_are_candidates_as_written():
@@ -143,9 +194,9 @@ def test_postprocess_gives_canonical_dates_and_times_and_keeps_lengths():
 )
 def test_every_generated_date_and_time_reads_back(lang, day, hour, minute, seed):
     rng = random.Random(seed)
-    assert normalize_date(_date(day, lang, rng)) == day.strftime("%d/%m/%Y")
+    assert local_date(_date(day, lang, rng)) == day.strftime("%d/%m/%Y")
     clock = f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
-    assert normalize_time(_time(hour, minute, lang, rng)) == clock
+    assert local_time(_time(hour, minute, lang, rng)) == clock
 
 
 def test_generated_rows_are_valid_typed_and_in_their_language():
@@ -154,10 +205,11 @@ def test_generated_rows_are_valid_typed_and_in_their_language():
     for i, row in enumerate(rows):
         text, event = row["event_text"], row["output"]
         assert languages.detect(text) == languages.LANGUAGES[i % 3], text
-        assert canonicalize(event) == event and not missing_in_text(text, event), text
+        assert canonicalize(event, local=True) == event, text
+        assert not missing_in_text(text, event), text
         c = candidates(text)
-        assert any(normalize_date(v) == event["date"] for v in c.date), text
-        assert any(normalize_time(v) == event["time"] for v in c.time), text
+        assert any(local_date(v) == event["date"] for v in c.date), text
+        assert any(local_time(v) == event["time"] for v in c.time), text
         assert event["duration"] is None or event["duration"] in c.duration, text
 
 
@@ -180,8 +232,8 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
     for row in rows:
         text, event = row["event_text"], row["output"]
         c = candidates(text)
-        assert any(normalize_date(v) == event["date"] for v in c.date), text
-        assert any(normalize_time(v) == event["time"] for v in c.time), text
+        assert any(local_date(v) == event["date"] for v in c.date), text
+        assert any(local_time(v) == event["time"] for v in c.time), text
         assert event["duration"] is None or event["duration"] in c.duration, text
 
 

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
+from calendar_ner import languages
 from calendar_ner.data.io import Row
 from calendar_ner.prompt import encode_prompt, encode_target
 from calendar_ner.spans import date_spans, time_spans
@@ -25,18 +26,20 @@ IGNORE_INDEX = -100
 
 
 def training_target(text: str, event: dict[str, Any]) -> dict[str, Any]:
-    """``event`` with date and time replaced by the shortest text span that normalizes to them."""
+    """``event`` with date and time replaced by the shortest text span that normalizes to them
+    (read the way the request's language writes them: :mod:`calendar_ner.languages`)."""
     target = dict(event)
-    for field, find in (("date", _date_spans), ("time", time_spans)):
+    local = languages.detect(text) != "en"
+    finders = {
+        "date": lambda value: date_spans(text, value, date_words_only=True, local=local),
+        "time": lambda value: time_spans(text, value, local=local),
+    }
+    for field, find in finders.items():
         if target[field] is not None:
-            spans = find(text, target[field])
+            spans = find(target[field])
             if spans:
                 target[field] = text[spans[0][0] : spans[0][1]]
     return target
-
-
-def _date_spans(text: str, value: str) -> list[tuple[int, int]]:
-    return date_spans(text, value, date_words_only=True)
 
 
 class EventDataset(Dataset):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.schema import (
     Event,
@@ -66,7 +67,8 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
 
 
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
-    """The event in ``raw`` (None when it holds none), its values tidied as ``config`` says:
+    """The event in ``raw`` (None when it holds none; dates and times read the way the request's
+    language writes them: :mod:`calendar_ner.languages`), its values tidied as ``config`` says:
     a time that is a range or a bare hour is read as one (:func:`read_time`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states, and with ``style_conventions`` a glued duration is
@@ -74,7 +76,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     obj = _object(raw)
     if obj is None:
         return None
-    event = canonicalize(obj, strict=False)
+    event = canonicalize(obj, strict=False, local=languages.detect(request) != "en")
     if event["time"] is not None and isinstance(obj.get("time"), str):
         read_time(obj["time"], event, request, config)
     if config.ground_durations:

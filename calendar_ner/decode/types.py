@@ -103,6 +103,13 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(a < span[1] and span[0] < b for a, b in others)
 
 
+def _masked(text: str, spans: list[Span]) -> str:
+    """``text`` with ``spans`` blanked out (same length, so the same indices)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
@@ -189,13 +196,16 @@ def candidates(
     lengths = duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
     durations_found = duration_values(text)
     lang = languages.detect(text)
-    if lang != "en":  # lengths as written only: the English spellings are not the labels'
-        local = languages.duration_expressions(text, lang)
+    if lang != "en":  # add that language's forms: a wrong guess can only widen the choice
+        local_times = languages.time_expressions(text, lang)
+        local_lengths = languages.duration_expressions(text, lang)
         date_found = sorted(set(date_found + languages.date_expressions(text, lang)))
-        time_found = sorted(set(time_found + languages.time_expressions(text, lang)))
-        time_found = [t for t in time_found if not _overlaps(t, local)]  # "pendant 1h30"
-        lengths = [s for s in lengths if not _overlaps(s, time_found)] + local  # "à 9h"
-        durations_found = _unique([text[s:e] for s, e in sorted(lengths)])
+        time_found = sorted(set(time_found + local_times))
+        time_found = [t for t in time_found if not _overlaps(t, local_lengths)]  # "pendant 1h30"
+        masked = _masked(text, time_found)  # "à 9h" is no length of 9 hours
+        lengths = [s for s in lengths if not _overlaps(s, time_found)] + local_lengths
+        written = [text[s:e] for s, e in local_lengths]
+        durations_found = _unique([*duration_values(masked), *written])
     blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths

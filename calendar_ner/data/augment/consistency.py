@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from calendar_ner import languages
 from calendar_ner.schema import FIELDS, is_stated_duration
 from calendar_ner.spans import date_spans, time_spans
 
@@ -20,6 +21,7 @@ def missing_in_text(text: str, event: dict[str, Any]) -> list[str]:
     the text states ("45 minutes" for "45min"); any other value must occur case-insensitively.
     """
     flat = _squash(text)
+    local = languages.detect(text) != "en"  # "3 mars 2025", "14h"
     missing = []
     for field in FIELDS:
         value = event.get(field)
@@ -31,9 +33,9 @@ def missing_in_text(text: str, event: dict[str, Any]) -> list[str]:
         elif _squash(value) in flat:
             ok = True
         elif field == "date":
-            ok = bool(date_spans(text, value))
+            ok = bool(date_spans(text, value, local=local))
         elif field == "time":
-            ok = bool(time_spans(text, value))
+            ok = bool(time_spans(text, value, local=local))
         elif field == "duration":  # a label spelling of an amount the text states
             ok = is_stated_duration(value, text)
         else:
