@@ -14,7 +14,7 @@ import yaml
 
 from benchmarks import release_eval, train_throughput
 from benchmarks import stamp as stamping
-from calendar_ner.extract import fit_corpus
+from calendar_ner.extract import RELEASE_ADAPTER, fit_corpus
 from tests.conftest import TINY, invented_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,3 +117,11 @@ def test_release_eval_refuses_an_adapter_trained_on_the_test_split(adapter_dir, 
     config["data"]["corpus"]["train_on_test"] = False
     (final / "config.yaml").write_text(yaml.safe_dump(config))
     assert fit_corpus(final) == config["data"]["corpus"]
+
+
+def test_the_shipped_adapter_is_a_final_fit_that_release_eval_refuses(monkeypatch):
+    monkeypatch.delenv("CALENDAR_NER_MODEL", raising=False)
+    corpus = fit_corpus(RELEASE_ADAPTER)
+    assert corpus["train_on_eval"] is True and corpus["train_on_test"] is True
+    with pytest.raises(SystemExit, match="in-sample"):
+        release_eval.main([])

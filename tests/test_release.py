@@ -40,3 +40,9 @@ def test_shipped_adapter_keeps_a_relative_date_and_invents_none(extractor):
     assert event["time"] == "1:00 PM" and event["attendees"] == ["Sam"]
     event = extractor.extract("Pick up dry cleaning on 4th, March 2025")
     assert event["date"] == "04/03/2025" and event["time"] is None
+
+
+def test_shipped_adapter_reads_a_french_request(extractor):
+    event = extractor.extract("Réunion avec Marie le 3 mars 2025 à 14h pendant 1 heure")
+    assert (event["date"], event["time"]) == ("03/03/2025", "2:00 PM")
+    assert event["duration"] == "1 heure" and event["attendees"] == ["Marie"]
