@@ -93,8 +93,8 @@ class CorpusConfig:
     multilingual: float = 0.0
     """French, Spanish and German synthetic rows, as a share of ``synth``, from each language's
     own templates (:mod:`calendar_ner.data.augment.multilingual`); added after every other
-    generated row, which stay as they are. 0 in ``configs/release.yaml``: not yet
-    cross-validated against English."""
+    generated row, which stay as they are. 0 in ``configs/release.yaml``: on a cross-validation
+    fold it cost English rows (docs/languages.md)."""
     train_on_eval: bool = False
     """Final-fit mode: the eval split's real rows also go into train (and are augmented); val
     metrics are then in-sample and the card says so. The test split stays held out."""
