@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.dates import get_day_names, get_month_names
 
@@ -210,6 +210,7 @@ def _score(lang: str, words: list[str], text: str) -> int:
     return score
 
 
+@lru_cache(maxsize=4096)  # asked by candidates, copy bounds and postprocess of one request
 def detect(text: str) -> str:
     """The request's language: "fr", "es" or "de" when at least two of its words or phrases mark
     that language, more than mark any other and more than the English words it holds ("with",
@@ -224,7 +225,7 @@ def detect(text: str) -> str:
 
 @cache
 def _folded_weekdays() -> frozenset[str]:
-    return frozenset(fold_accents(d) for lang in LANGUAGES for d in weekday_names(lang))
+    return frozenset(_weekdays_to_english())
 
 
 def english_months(text: str) -> str:

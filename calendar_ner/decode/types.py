@@ -194,9 +194,10 @@ def candidates(
     times and lengths written that language's way ("3 mars 2025", "14h", "1 heure")."""
     date_found, time_found = date_expressions(text), time_expressions(text)
     lengths = duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
-    durations_found = duration_values(text)
     lang = languages.detect(text)
-    if lang != "en":  # add that language's forms: a wrong guess can only widen the choice
+    if lang == "en":
+        durations_found = duration_values(text)
+    else:  # add that language's forms: a wrong guess can only widen the choice
         local_times = languages.time_expressions(text, lang)
         local_lengths = languages.duration_expressions(text, lang)
         date_found = sorted(set(date_found + languages.date_expressions(text, lang)))
