@@ -173,7 +173,13 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     """Per typed rule: labels it concerns, labels it allows, exceptions (line, field, why)."""
     report: dict[str, dict] = {
         rule: {"labelled": 0, "allowed": 0, "exceptions": []}
-        for rule in ("typed_dates", "typed_times", "typed_durations", "typed_copies")
+        for rule in (
+            "typed_dates",
+            "typed_times",
+            "typed_durations",
+            "typed_recurrences",
+            "typed_copies",
+        )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
     # stated_not_null: a date (time) is never null where the request writes one of that type.
@@ -241,6 +247,10 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["applies"] += read[True] != read[False]
                 counts["agrees"] += read[True] == gold["duration"]
                 counts["agrees_without"] += read[False] == gold["duration"]
+        if gold["recurrence"] is not None:
+            ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
+            why = "no recurrence expression" if not found.recurrence else "not one of them"
+            check("typed_recurrences", ok, line, "recurrence", why)
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):

@@ -73,7 +73,15 @@ def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size
 
 # The decoder without typed values (every typed option off), timed beside it on the same texts.
 UNTYPED = dict.fromkeys(
-    ("typed_dates", "typed_times", "typed_durations", "typed_copies", "time_ranges", "bare_hours"),
+    (
+        "typed_dates",
+        "typed_times",
+        "typed_durations",
+        "typed_recurrences",
+        "typed_copies",
+        "time_ranges",
+        "bare_hours",
+    ),
     False,
 )
 

@@ -449,7 +449,10 @@ def normalize_time(text: str, *, local: bool = False) -> str:
 # am/pm at all, hours 1-7 are PM, 8-11 AM, 12 noon, unless "tonight"/"afternoon"/"evening"
 # (PM) or "morning" (AM) says otherwise; a leading zero or an hour of 13 or more is 24-hour.
 _PART = r"\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\b\.?)?|noon|midday|midnight"
-_NOT_A_TIME_AFTER = r"(?![\w/:-]|\s*(?:min|hour|hr|h\b|day|week|month|year|people|ppl|person|%))"
+# "at 7 weeks" is no time, "at 7 weekly" is.
+_NOT_A_TIME_AFTER = (
+    r"(?![\w/:-]|\s*(?:(?:min|hour|hr|h\b|day|week|month|year)(?!ly\b)|people|ppl|person|%))"
+)
 _TIME_RANGE = re.compile(
     rf"(?<![\w:/.,-])(?:(?P<lead>from\s+)?(?P<a>{_PART})\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*"
     rf"(?P<b>{_PART})|between\s+(?P<c>{_PART})\s+and\s+(?P<d>{_PART})){_NOT_A_TIME_AFTER}",

@@ -1,4 +1,5 @@
-"""Typed values: candidate dates, times and durations, ranges and bare hours (invented requests)."""
+"""Typed values: candidate dates, times, durations and recurrences, ranges and bare hours
+(invented requests)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_ner.calendar import resolve
+from calendar_ner.data.augment.pools import RECURRENCES
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig
 from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import allows, candidates
@@ -36,14 +38,23 @@ _DURATIONS = ["45min", "an hour", "2 hours", "1hr 30min", "30 mins", "a few hour
 _ACTIONS = ["Design review", "Lunch", "Budget sync", "Team standup", "Pairing"]
 _PLACES = ["Room 4B", "Pier 39", "the Oak Cafe", "Studio 2"]
 _NAMES = ["Priya", "Omar", "Lena", "Kofi"]
+_RECURRENCES = [
+    *RECURRENCES,
+    "every Monday and Wednesday",
+    "Tuesdays and Thursdays",
+    "first Monday of every month",
+    "every 3 days",
+    "twice a week",
+]
 
 
 @st.composite
 def requests(draw) -> tuple[str, dict[str, str | None]]:
-    """An invented request and the date, time and duration it was written with."""
+    """An invented request and the date, time, duration and recurrence it was written with."""
     date = draw(st.sampled_from(_DATES))
     time = draw(st.sampled_from(_TIMES))
     duration = draw(st.none() | st.sampled_from(_DURATIONS))
+    recurrence = draw(st.none() | st.sampled_from(_RECURRENCES))
     parts = [draw(st.sampled_from(_ACTIONS))]
     if draw(st.booleans()):
         parts.append("with " + " + ".join(draw(st.sets(st.sampled_from(_NAMES), min_size=1))))
@@ -51,8 +62,10 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     parts += ["on" if date[0].isdigit() else "", date, "at" if time.isdigit() else "", time]
     if duration:
         parts.append(f"for {duration}")
+    if recurrence:
+        parts.append(recurrence)
     text = " ".join(" ".join(parts).split())
-    return text, {"date": date, "time": time, "duration": duration}
+    return text, {"date": date, "time": time, "duration": duration, "recurrence": recurrence}
 
 
 @settings(max_examples=150, deadline=None)
@@ -64,6 +77,8 @@ def test_candidates_hold_the_generated_values(request):
     assert values["time"] in found.time
     if values["duration"]:
         assert values["duration"] in found.duration
+    if values["recurrence"]:
+        assert values["recurrence"] in found.recurrence
     # The place, the action and the names stay copyable: none of them is blocked.
     for word in _PLACES + _ACTIONS + _NAMES:
         if word in text:
@@ -109,6 +124,32 @@ def test_durations_are_stated_amounts():
     assert "10 hours" not in candidates("Review at ten for an hour").duration
     assert candidates("Review 3-5pm").duration == ("2 hours",)
     assert candidates("Review at 3pm").duration == ()
+
+
+@pytest.mark.parametrize(
+    "text, recurrences",
+    [
+        ("Quarterly review 2024-01-22 2pm with Emily", ("Quarterly",)),
+        ("Weekly retro every Friday 4-5pm", ("Weekly", "every Friday")),
+        ("Swim every Monday and Thursday at 8am", ("every Monday and Thursday",)),
+        ("Yoga Tuesdays and Thursdays at 7", ("Tuesdays and Thursdays",)),
+        ("Board meeting the first Monday of every month", ("first Monday of every month",)),
+        ("Rent the 1st of every month", ("1st of every month",)),
+        ("Tennis twice a week with Joao", ("twice a week",)),
+        ("Sync bi-weekly on Zoom", ("bi-weekly",)),
+        ("Lunch at the Weeklyn Diner on Monday", ()),
+        ("Every Wednesday at 8am team breakfast", ("Every Wednesday",)),
+    ],
+)
+def test_recurrence_candidates_are_whole_expressions(text, recurrences):
+    assert candidates(text).recurrence == recurrences
+
+
+def test_recurrences_of_other_languages_stay_untyped():
+    assert candidates("Réunion hebdomadaire avec Marie le 3 mars 2025 à 14h").recurrence is None
+    assert (
+        candidates("Réunion avec Marie le 3 mars 2025 à 14h", recurrences=False).recurrence is None
+    )
 
 
 def test_copies_stay_off_dates_times_and_durations():
@@ -207,6 +248,8 @@ def test_decoder_writes_only_candidates(eager_decoder, batch):
         found, written = candidates(text), json.loads(raw)
         for field in ("date", "time", "duration"):
             assert written[field] is None or written[field] in found.of(field), (field, raw)
+        recurrence = written["recurrence"]
+        assert recurrence is None or fold(recurrence) in map(fold, found.recurrence), raw
         for field in ("action", "location"):
             if written[field]:
                 assert copied(f' "{written[field]}"', fold(text), blocked=found.blocked), raw

@@ -35,7 +35,7 @@ _FREQUENCIES = (
     (rf"\bevery {_N} hours?\b", "HOURLY", None),
     (r"\b(?:hourly|every hour)\b", "HOURLY", 1),
     (rf"\bevery {_N} days?\b", "DAILY", None),
-    (r"\b(?:daily|every ?day|each day|nightly)\b", "DAILY", 1),
+    (r"\b(?:daily|nightly|(?:every|each) ?(?:day|morning|evening|night))\b", "DAILY", 1),
     (rf"\bevery {_N} weeks?\b", "WEEKLY", None),
     (r"\b(?:bi-?weekly|fortnightly|every fortnight)\b", "WEEKLY", 2),
     (r"\b(?:weekly|every week|each week)\b", "WEEKLY", 1),
@@ -49,7 +49,9 @@ _WEEKDAY_LIST = re.compile(
     rf"\b(?:every|each|on)(?: (?P<other>other))? (?P<days>(?:{WEEKDAY})s?"
     rf"(?:(?: ?, ?| and | ?& ?| or )(?:{WEEKDAY})s?)*)\b"
 )
-_PLURAL_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b")
+_PLURAL = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+# "Tuesdays", "Tuesdays and Thursdays", "Mondays, Wednesdays & Fridays".
+_PLURAL_WEEKDAY = re.compile(rf"\b{_PLURAL}(?:(?: ?, ?(?:and )?| and | ?& ?| or ){_PLURAL})*\b")
 _WEEKDAY_NAME = re.compile(rf"\b({WEEKDAY})s?\b")
 _WORKDAYS = re.compile(r"\b(?:every|each|on) weekdays?\b|\bweekdays\b")
 _WEEKENDS = re.compile(r"\b(?:every|each|on) weekends?\b|\bweekends\b")

@@ -49,6 +49,10 @@ class DecodeConfig:
     """Write a duration only as an amount the request states (as written or as the labels spell
     it) or the length of a time range it writes, or null
     (:func:`calendar_ner.decode.types.duration_values`)."""
+    typed_recurrences: bool = True
+    """Write a recurrence only as a whole recurrence expression of an English request ("weekly",
+    "every other Friday", "first Monday of every month", "twice a week") or null, never a word
+    the request does not hold (:func:`calendar_ner.decode.types.recurrence_expressions`)."""
     typed_copies: bool = True
     """Keep copied strings (action, location, attendees) off the request's dates, times and
     durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action."""

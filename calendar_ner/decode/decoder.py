@@ -98,7 +98,7 @@ class _Row:
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
-    typed: Candidates = field(default_factory=Candidates)  # allowed dates, times, durations
+    typed: Candidates = field(default_factory=Candidates)  # allowed typed values
     logprobs: list[float] = field(default_factory=lambda: [0.0] * len(FIELDS))  # per field
 
     def __post_init__(self) -> None:
@@ -489,6 +489,7 @@ class ConstrainedDecoder:
                 dates=cfg.typed_dates,
                 times=cfg.typed_times,
                 durations=cfg.typed_durations,
+                recurrences=cfg.typed_recurrences,
                 block=cfg.typed_copies,
             )
             row.budget = self.draft_tokens

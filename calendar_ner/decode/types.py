@@ -1,18 +1,22 @@
-"""Typed values: the dates, times and durations a request allows, and where copies may not go.
+"""Typed values: the dates, times, durations and recurrences a request allows, and where copies
+may not go.
 
 A date is a whole date expression of the request (absolute, partial like "May 10", or relative
 like "tomorrow", "next Friday") or null; a time is a whole time expression (a clock time, a bare
 hour after "at", a part of the day, a range or its first part) or null; a duration is an amount
 the request states (or the length of a range it writes), spelled as written or as the labels
-spell amounts, or null. The constrained decoder (:mod:`calendar_ner.decode.decoder`) lets the
-model write only a prefix of one of these candidates and close a string only at a whole one, so
-the model's scores still choose which candidate (or null). And a copied string (action,
-location, attendees) never overlaps a date, time or duration expression of the request
-(:attr:`Candidates.blocked`).
+spell amounts, or null; a recurrence is a whole recurrence expression of the request ("weekly",
+"every other Friday", "Tuesdays and Thursdays") or null. The constrained decoder
+(:mod:`calendar_ner.decode.decoder`) lets the model write only a prefix of one of these
+candidates and close a string only at a whole one, so the model's scores still choose which
+candidate (or null). And a copied string (action, location, attendees) never overlaps a date,
+time or duration expression of the request (:attr:`Candidates.blocked`).
 
-    >>> c = candidates("Retro at Pier 39 on 12 - Mar - 2025 at 7 for 45min")
-    >>> c.date, c.time, c.duration
-    (('12 - Mar - 2025',), ('7',), ('45min', '45 minutes', '45 mins', '45 min'))
+    >>> c = candidates("Retro at Pier 39 on 12 - Mar - 2025 at 7 for 45min, every other week")
+    >>> c.date, c.time, c.recurrence
+    (('12 - Mar - 2025',), ('7',), ('every other week',))
+    >>> c.duration
+    ('45min', '45 minutes', '45 mins', '45 min')
 
 ``python benchmarks/label_audit.py`` counts how many of the 600 dev labels each rule allows.
 """
@@ -69,11 +73,37 @@ _RECURRING = re.compile(
 # A bare hour: a number 1-12 after "at"/"@"/"around"/"by" that no unit, ordinal or clock follows.
 _BARE_HOUR = re.compile(
     r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:./-]|\s*(?:%|o'clock|[ap]\.?m\b)"
-    r"|\s+(?:min|hour|hr|h\b|day|week|month|year|people|ppl|person|guests|st\b|nd\b|rd\b|th\b))",
+    r"|\s+(?:(?:min|hour|hr|h\b|day|week|month|year)(?!ly\b)|people|ppl|person|guests|st\b|nd\b"
+    r"|rd\b|th\b))",
     re.IGNORECASE,
 )
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
+    re.IGNORECASE,
+)
+
+# Recurrence expressions, as the calendar resolver reads them (calendar_ner.calendar.rrule).
+_FREQUENCY_WORD = (
+    r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|quarterly|yearly"
+    r"|semi-?annual(?:ly)?|annual(?:ly)?"
+)
+_EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_EVERY_UNIT = (
+    r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
+    r"|morning|afternoon|evening|night)"
+)
+_PLURAL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+_AND = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+or\s+)"
+_ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+_RECURRENCE = re.compile(
+    rf"(?<![\w-])(?:(?:every|each)\s+(?:{_EVERY_COUNT}\s+)?"
+    rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|{_EVERY_UNIT})"
+    rf"|{_ORDINAL}\s+(?:{_WEEKDAY}|day)\s+of\s+(?:every|each|the)\s+month"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month"
+    r"|(?:once|twice|thrice|\d+\s+times|(?:two|three|four|five)\s+times)\s+(?:a|per|each|every)"
+    r"\s+(?:day|week|month|year)"
+    rf"|{_PLURAL_WEEKDAY}(?:{_AND}{_PLURAL_WEEKDAY})*|weekdays|weekends"
+    rf"|{_FREQUENCY_WORD})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -92,11 +122,13 @@ class Candidates:
     date: tuple[str, ...] | None = None
     time: tuple[str, ...] | None = None
     duration: tuple[str, ...] | None = None
+    recurrence: tuple[str, ...] | None = None
     blocked: tuple[Span, ...] = ()
 
     def of(self, field: str) -> tuple[str, ...] | None:
         """The candidates of ``field``; None for a field with no type."""
-        return getattr(self, field, None) if field in ("date", "time", "duration") else None
+        typed = ("date", "time", "duration", "recurrence")
+        return getattr(self, field, None) if field in typed else None
 
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
@@ -171,6 +203,15 @@ def time_expressions(text: str) -> list[Span]:
     return sorted(set(spans))
 
 
+def recurrence_expressions(text: str) -> list[Span]:
+    """Spans of ``text`` that are whole recurrence expressions: a frequency word ("weekly",
+    "Annual", "bi-weekly"), "every"/"each" with a unit or a list of weekdays ("every other
+    week", "every 3 days", "each Monday and Thursday"), a weekday of the month ("last Friday of
+    each month", "the 1st of every month" without its article), a count per period ("twice a
+    week") and plural weekdays ("Tuesdays and Thursdays", "weekdays")."""
+    return [m.span() for m in _RECURRENCE.finditer(text)]
+
+
 def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written, the spellings the labels give the
     amounts it states (:func:`calendar_ner.schema.stated_durations`), a length stated without a
@@ -184,14 +225,21 @@ def duration_values(text: str) -> tuple[str, ...]:
 
 
 def candidates(
-    text: str, *, dates: bool = True, times: bool = True, durations: bool = True, block: bool = True
+    text: str,
+    *,
+    dates: bool = True,
+    times: bool = True,
+    durations: bool = True,
+    recurrences: bool = True,
+    block: bool = True,
 ) -> Candidates:
     """The typed values of ``text`` (whitespace collapsed), for the fields switched on, and with
     ``block`` the spans of its date, time and duration expressions that a copied string may not
     overlap (a bare weekday or part of the day is not blocked: "Friday drinks", "Morning run",
     nor are "noon" or "midi").
     A French, Spanish or German request (:func:`calendar_ner.languages.detect`) adds the dates,
-    times and lengths written that language's way ("3 mars 2025", "14h", "1 heure")."""
+    times and lengths written that language's way ("3 mars 2025", "14h", "1 heure"), and leaves
+    its recurrence untyped (only English recurrence words are read)."""
     date_found, time_found = date_expressions(text), time_expressions(text)
     lengths = duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
     lang = languages.detect(text)
@@ -214,6 +262,11 @@ def candidates(
         date=_unique([text[s:e] for s, e in date_found]) if dates else None,
         time=_unique([text[s:e] for s, e in time_found]) if times else None,
         duration=durations_found if durations else None,
+        recurrence=(
+            _unique([text[s:e] for s, e in recurrence_expressions(text)])
+            if recurrences and lang == "en"
+            else None
+        ),
         blocked=tuple(sorted(set(blocked))) if block else (),
     )
 
