@@ -91,12 +91,20 @@ NAMED_TIMES = {
     "mitternacht": "12:00 AM",
 }
 # Stated lengths: "45 minutes", "1 heure", "una hora", "media hora", "2 Stunden".
+_AMOUNT = r"\d+(?:[.,]\d+)?"  # "1,5 Stunden"
 _DURATIONS = {
-    "fr": r"(?<!à )(?:\d+|une?|deux|trois)\s+(?:minutes?|heures?)|une\s+demi-heure"
+    "fr": rf"une\s+heure\s+et\s+demie|(?<!à ){_AMOUNT}\s+(?:minutes?|heures?)"
+    r"|(?<!à )(?:une?|deux|trois)\s+(?:minutes?|heures?)|une\s+demi-heure"
     r"|(?:(?<=pendant )|(?<=durant ))\d+\s*h\s*\d{2}",  # "pendant 1h30"; "à 9h30" is a time
-    "es": r"una\s+hora\s+y\s+media|media\s+hora|(?:\d+|una?|dos|tres)\s+(?:minutos?|horas?)",
-    "de": r"(?:\d+|eine?|zwei|drei)\s+(?:minuten?|stunden?)|eine\s+halbe\s+stunde"
-    r"|anderthalb\s+stunden",
+    "es": rf"una\s+hora\s+y\s+media|media\s+hora|(?:{_AMOUNT}|una?|dos|tres)\s+(?:minutos?|horas?)",
+    "de": rf"(?:{_AMOUNT}|eine?|zwei|drei)\s+(?:minuten?|stunden?)|eine\s+halbe\s+stunde"
+    r"|(?:anderthalb|eineinhalb)\s+stunden",
+}
+# The length of a time range, spelled as the request's language spells an amount ("2 heures").
+_UNITS = {
+    "fr": ("heure", "heures", "minutes"),
+    "es": ("hora", "horas", "minutos"),
+    "de": ("Stunde", "Stunden", "Minuten"),
 }
 # Where a copied action may start (after a determiner or planning verb) and end (before a
 # preposition or a relative date), like calendar_ner.decode.copy's English lists.
@@ -273,53 +281,195 @@ def date_expressions(text: str, lang: str) -> list[Span]:
     return sorted(set(spans))
 
 
-_LOCAL_CLOCK = re.compile(
-    r"(?P<h>\d{1,2})\s*(?:h\s*(?P<m>\d{2})?|heures?)"  # 14h, 9h30, 14 h 30, 14 heures
-    r"|(?P<h2>\d{1,2})(?:[:.](?P<m2>\d{2}))?\s*(?:uhr|de la (?P<part>mañana|tarde|noche))"
+# A part of the day after a clock time says am or pm ("8 de la tarde", "8h du soir", "3 Uhr
+# nachmittags"); "noche", "nuit" and "nachts" are pm from 4 to 11 ("2 Uhr nachts": 2 AM).
+_PART_MERIDIEM = {
+    **dict.fromkeys(("mañana", "madrugada", "matin", "morgens", "früh", "vormittags"), "am"),
+    **dict.fromkeys(("tarde", "après-midi", "soir", "nachmittags", "abends"), "pm"),
+    **dict.fromkeys(("noche", "nuit", "nachts"), "night"),
+}
+_PART = (
+    r"(?:\s+(?:de\s+la\s+|du\s+|de\s+l['’]\s*)?(?P<part>mañana|madrugada|tarde|noche|matin"
+    r"|après-midi|soir|nuit|morgens|früh|vormittags|nachmittags|abends|nachts))"
 )
+_LOCAL_CLOCK = re.compile(
+    r"(?:(?P<h>\d{1,2})\s*(?:h\s*(?P<m>\d{2})?|heures?)"  # 14h, 9h30, 14 h 30, 14 heures
+    r"|(?P<h2>\d{1,2})(?:[:.](?P<m2>\d{2}))?\s*uhr"  # 14 Uhr, 14.30 Uhr
+    r"|(?P<h3>\d{1,2})(?::(?P<m3>\d{2}))?(?=\s+\S))"  # 8 (de la tarde): only with a part
+    rf"{_PART}?"
+)
+# An hour said in words or with a half or quarter: "halb drei" (2:30), "Viertel nach drei",
+# "trois heures et demie", "las tres y media", "las 4 menos cuarto".
+_HOUR_WORDS = {
+    "fr": "une deux trois quatre cinq six sept huit neuf dix onze douze",
+    "es": "una dos tres cuatro cinco seis siete ocho nueve diez once doce",
+    "de": "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf",
+}
+_HOUR_NUMBERS = {
+    word: i + 1 for words in _HOUR_WORDS.values() for i, word in enumerate(words.split())
+}
+
+
+def _hour(name: str) -> str:
+    return rf"(?P<{name}>\d{{1,2}}|{_alternation(list(_HOUR_NUMBERS))})"
+
+
+_SPOKEN = re.compile(
+    rf"(?:(?P<half>halb)\s+{_hour('h1')}|viertel\s+(?P<rel>nach|vor)\s+{_hour('h2')}"
+    rf"|dreiviertel\s+{_hour('h3')}"
+    rf"|(?:las?\s+)?{_hour('h4')}(?P<unit>\s*h|\s+heures?|\s+uhr)?\s+(?P<frac>et\s+demie"
+    r"|et\s+quart|moins\s+(?:le\s+)?quart|y\s+media|y\s+cuarto|menos\s+cuarto))"
+    rf"{_PART}?",
+    re.IGNORECASE,
+)
+
+
+def _clock(hour: int, minute: int, part: str | None) -> str | None:
+    """``H:MM AM/PM`` of a 24-hour clock time, or of a 1-12 hour read with a part of the day."""
+    meridiem = _PART_MERIDIEM.get(part.lower()) if part else None
+    if hour > 23 or minute > 59 or (meridiem == "am" and not 1 <= hour <= 12):
+        return None
+    if meridiem == "night" and hour == 12:  # "12 de la noche": midnight
+        hour = 0
+    elif meridiem in ("pm", "night") and hour < 12:  # "8 de la tarde": 8 PM
+        hour += 12 if hour > 3 or meridiem == "pm" else 0  # "2 de la noche": 2 AM
+    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+
+
+def _spoken(match: re.Match) -> str | None:
+    """The time of a :data:`_SPOKEN` match ("halb drei": 2:30). Without a part of the day or a
+    unit, an hour of 1-7 is pm and 8-11 am, as an English bare hour is read
+    (:func:`calendar_ner.schema.bare_hour`)."""
+    word = next(match[g] for g in ("h1", "h2", "h3", "h4") if match[g])
+    hour = int(word) if word.isdigit() else _HOUR_NUMBERS[word.lower()]
+    frac = " ".join((match["frac"] or "").lower().split())
+    if match["half"] or frac in ("et demie", "y media"):
+        minute, back = 30, bool(match["half"])  # "halb drei" is half an hour before three
+    elif match["rel"] == "nach" or frac in ("et quart", "y cuarto"):
+        minute, back = 15, False
+    else:  # "Viertel vor vier", "dreiviertel vier", "moins le quart", "menos cuarto"
+        minute, back = 45, True
+    hour = (hour - 1 if back else hour) or 12  # "halb eins": 12:30
+    if match["part"] or match["unit"] or hour > 12:
+        return _clock(hour, minute, match["part"])
+    return _clock(hour + 12 if hour <= 7 else hour, minute, None)
 
 
 def local_clock(value: str) -> str | None:
     """``H:MM AM/PM`` for a clock time written the French, Spanish or German way ("14h", "9h30",
-    "14 h 30", "à 14 heures", "14 Uhr", "14.30 Uhr", "8 de la tarde") or a named one ("midi",
-    "Mitternacht"), else None."""
+    "14 h 30", "à 14 heures", "14 Uhr", "14.30 Uhr", "8 de la tarde", "8h du soir", "3 Uhr
+    nachmittags"), said with a half or quarter ("halb drei", "Viertel nach 3", "trois heures et
+    demie", "las cuatro menos cuarto") or a named one ("midi", "Mitternacht"), else None."""
     compact = " ".join(value.split()).lower()
     if compact in NAMED_TIMES:
         return NAMED_TIMES[compact]
+    if spoken := _SPOKEN.fullmatch(compact):
+        return _spoken(spoken)
     match = _LOCAL_CLOCK.fullmatch(compact)
-    if not match:
+    if not match or (match["h3"] and not match["part"]):
         return None
-    hour = int(match["h"] or match["h2"])
-    minute = int(match["m"] or match["m2"] or 0)
-    if hour > 23 or minute > 59 or (match["part"] and not 1 <= hour <= 12):
-        return None
-    if match["part"] == "noche" and hour == 12:  # "12 de la noche": midnight
-        hour = 0
-    elif match["part"] in ("tarde", "noche") and hour < 12:  # "8 de la tarde": 8 PM
-        hour += 12 if hour > 3 or match["part"] == "tarde" else 0  # "2 de la noche": 2 AM
-    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+    hour = int(match["h"] or match["h2"] or match["h3"])
+    return _clock(hour, int(match["m"] or match["m2"] or match["m3"] or 0), match["part"])
 
 
 def time_expressions(text: str, lang: str) -> list[Span]:
     """Spans of ``text`` that are times written the ``lang`` way: "14h30", "à 9h", "à 14 heures"
     (an "h" time after a word that leads into a time, or with minutes, or of 13 h or later: "1h"
-    alone is a length), "14 Uhr", "a las 9", "8 de la tarde", and named times and parts of the
-    day ("midi", "por la tarde")."""
+    alone is a length), "14 Uhr", "a las 9", "8 de la tarde", each with a part of the day after
+    it ("8h du soir"; then not without it), hours said with a half or quarter ("halb drei"),
+    ranges and their first parts (:func:`time_ranges`), and named times and parts of the day
+    ("midi", "por la tarde")."""
     flags = re.IGNORECASE
     clock = (
         r"\d{1,2}(?:[:.]\d{2})?\s*uhr|\d{1,2}\s*h\s*\d{2}|(?:1[3-9]|2[0-3])\s*h"
-        r"|\d{1,2}(?::\d{2})?\s+de\s+la\s+(?:mañana|tarde|noche)"
+        r"|\d{1,2}(?::\d{2})?(?=\s+de\s+la\s+(?:mañana|madrugada|tarde|noche))"
     )
-    spans = [m.span() for m in re.finditer(rf"(?<![\w:.])(?:{clock})(?!\w)", text, flags)]
+    clocks = [m.span() for m in re.finditer(rf"(?<![\w:.])(?:{clock}){_PART}?(?!\w)", text, flags)]
     hour = r"\d{1,2}(?:\s*h(?:\s*\d{2})?|\s+heures?|[:.]\d{2})?"
-    after_lead = rf"(?<!\w)(?:{_TIME_LEADS[lang]})\s+({hour})(?![\w:.])"
+    after_lead = rf"(?<!\w)(?:{_TIME_LEADS[lang]})\s+({hour}{_PART}?)(?![\w:.])"
     for match in re.finditer(after_lead, text, flags):
         if not re.match(r"\s*(?:uhr|min|heure|hora|stunde|minut)", text[match.end(1) :], flags):
-            spans.append(match.span(1))
+            clocks.append(match.span(1))
+    clocks += [m.span() for m in _SPOKEN.finditer(text) if _spoken(m)]
+    # "8h du soir" and "halb drei" are whole; "8h" and "drei" are not times of their own there.
+    spans = [
+        c for c in clocks if not any(a <= c[0] and c[1] <= b and (a, b) != c for a, b in clocks)
+    ]
+    ranges = time_ranges(text, lang)
+    spans = [s for s in spans if not any(r.start <= s[0] and s[1] <= r.end for r in ranges)]
+    spans += [(r.start, r.end) for r in ranges] + [
+        (r.start, r.start + len(r.first)) for r in ranges
+    ]
     spans += [
         m.span() for m in re.finditer(rf"(?<![\w-])(?:{_DAY_PARTS[lang]})(?![\w-])", text, flags)
     ]
     return sorted(set(spans))
+
+
+# Ranges: "de 14h à 16h", "14h-16h30", "von 14 bis 16 Uhr", "14-16 Uhr", "de 2 a 4 de la tarde",
+# "entre las 9 y las 11". French and German read each end on the 24-hour clock; Spanish reads
+# bare ends as an English range does ("from 9 to 11"), with a part of the day after the range.
+_RANGES = {
+    "fr": r"(?:(?:de|entre)\s+)?(?P<a>\d{1,2}(?:\s*h(?:\s*\d{2})?)?)\s*(?:à|-|–|et)\s*"
+    r"(?P<b>\d{1,2}\s*h(?:\s*\d{2})?|\d{1,2}\s+heures)",
+    "es": r"(?:de|desde|entre)\s+(?:las?\s+)?(?P<a>\d{1,2}(?::\d{2})?)\s*(?:a|-|–|y|hasta)\s*"
+    r"(?:las?\s+)?(?P<b>\d{1,2}(?::\d{2})?)"
+    r"(?:\s+(?:de\s+la|por\s+la)\s+(?P<part>mañana|tarde|noche))?",
+    "de": r"(?:(?:von|zwischen)\s+)?(?P<a>\d{1,2}(?:[:.]\d{2})?)(?:\s*uhr)?\s*(?:bis|-|–|und)\s*"
+    r"(?P<b>\d{1,2}(?:[:.]\d{2})?)\s*uhr",
+}
+
+
+def _english_end(part: str, lang: str) -> str:
+    """One end of a French or German range as a 24-hour ``HH:MM`` ("9h30" -> "09:30"); a
+    Spanish end as written ("9", "9:30")."""
+    if lang == "es":
+        return part
+    hour, minute = (re.findall(r"\d+", part) + ["0"])[:2]
+    return f"{int(hour):02d}:{int(minute):02d}"
+
+
+def time_ranges(text: str, lang: str):  # -> list[calendar_ner.schema.TimeRange]
+    """Every clock-time range ``text`` writes the ``lang`` way, read by the English reader
+    (:func:`calendar_ner.schema.time_ranges`) from its ends: "de 14h à 16h" as "from 14:00 to
+    16:00", "de 2 a 4 de la tarde" as "from 2 to 4 pm".
+
+    >>> [(r.text, r.first, r.time, r.minutes) for r in time_ranges("Cours de 14h à 16h30", "fr")]
+    [('14h à 16h30', '14h', '2:00 PM', 150)]
+    """
+    # Imported here: calendar_ner.schema imports this module.
+    from calendar_ner.schema import TimeRange
+    from calendar_ner.schema import time_ranges as english_ranges
+
+    found = []
+    for match in re.finditer(rf"(?<![\w:.])(?:{_RANGES[lang]})(?![\w:.])", text, re.IGNORECASE):
+        a, b = _english_end(match["a"], lang), _english_end(match["b"], lang)
+        meridiem = {"mañana": " am", "tarde": " pm", "noche": " pm"}.get(
+            (match.groupdict().get("part") or "").lower(), ""
+        )
+        read = english_ranges(f"from {a} to {b}{meridiem}")
+        if read:
+            start = match.start("a")
+            found.append(
+                TimeRange(
+                    start,
+                    match.end(),
+                    text[start : match.end()],
+                    match["a"],
+                    read[0].time,
+                    read[0].minutes,
+                )  # fmt: skip
+            )
+    return found
+
+
+def duration_spelling(minutes: int, lang: str) -> str:
+    """A length in ``lang``'s words, as the English labels spell one ("2 heures", "30 minutos",
+    "1 Stunde 30 Minuten")."""
+    one, many, of_minutes = _UNITS[lang]
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} {one if hours == 1 else many}"] if hours else []
+    return " ".join(parts + ([f"{rest} {of_minutes}"] if rest else []))
 
 
 def duration_expressions(text: str, lang: str) -> list[Span]:
@@ -335,7 +485,11 @@ _PHRASES_TO_ENGLISH = (
     (r"apres-demain|pasado manana|ubermorgen", "the day after tomorrow"),
     (r"la semaine prochaine|la proxima semana|nachste woche", "next week"),
     (r"une demi-heure|media hora|eine halbe stunde", "half an hour"),
-    (r"una hora y media|anderthalb stunden", "an hour and a half"),
+    (
+        r"une heure et demie|una hora y media|(?:anderthalb|eineinhalb) stunden",
+        "an hour and a half",
+    ),
+    (r"(\d+),(\d+)", r"\1.\2"),  # "1,5 heures": "1.5 hours"
 )
 _WORDS_TO_ENGLISH = {
     **dict.fromkeys(("aujourd'hui", "hoy", "heute"), "today"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,6 +95,25 @@ def test_local_dates_normalize(written, canonical):
         ("Mitternacht", "12:00 AM"),
         ("25h", "25h"),
         ("3pm", "3:00 PM"),
+        ("8h du soir", "8:00 PM"),
+        ("9h du matin", "9:00 AM"),
+        ("3 heures de l'après-midi", "3:00 PM"),
+        ("3 Uhr nachmittags", "3:00 PM"),
+        ("2 Uhr nachts", "2:00 AM"),
+        ("11 Uhr nachts", "11:00 PM"),
+        ("8 de la tarde", "8:00 PM"),
+        ("12 de la noche", "12:00 AM"),
+        ("halb drei", "2:30 PM"),  # half an hour before three; bare: 1-7 pm
+        ("halb neun", "8:30 AM"),
+        ("halb eins", "12:30 PM"),
+        ("Viertel nach 3", "3:15 PM"),
+        ("viertel vor vier", "3:45 PM"),
+        ("halb acht abends", "7:30 PM"),
+        ("14h et demie", "2:30 PM"),
+        ("16 heures moins le quart", "3:45 PM"),
+        ("las tres y media", "3:30 PM"),
+        ("la una y cuarto", "1:15 PM"),
+        ("las 10 menos cuarto de la noche", "9:45 PM"),
     ],
 )
 def test_local_times_normalize(written, canonical):
@@ -134,7 +153,18 @@ def test_french_request_candidates_and_copy_rules():
         ("Rendez-vous chez le dentiste demain vers midi", {"midi"}),
         ("Réunion demain à 14 heures", {"14 heures"}),
         ("Réunion demain à 10h pendant 2h", {"10h"}),
-        ("Cita con Ana mañana a las 8 de la tarde", {"8", "8 de la tarde", "de la tarde"}),
+        # "8" alone would read as 8 AM: with its part of the day it is one expression.
+        ("Cita con Ana mañana a las 8 de la tarde", {"8 de la tarde", "de la tarde"}),
+        ("Dîner avec Paul demain à 8h du soir", {"8h du soir", "soir"}),
+        ("Anruf mit Tom morgen um 3 Uhr nachmittags", {"3 Uhr nachmittags", "nachmittags"}),
+        ("Treffen mit Paul morgen um halb drei", {"halb drei"}),
+        ("Almuerzo con Ana mañana a las tres y media", {"las tres y media"}),
+        # A range and its first part, never its second part or "2 a" ("2 am").
+        ("Réunion avec Marie demain de 14h à 16h", {"14h", "14h à 16h"}),
+        ("Besprechung mit Anna morgen von 14 bis 16 Uhr", {"14", "14 bis 16 Uhr"}),
+        ("Termin mit Jonas morgen 14-16 Uhr", {"14", "14-16 Uhr"}),
+        ("Cita con Ana mañana de 2 a 4 de la tarde", {"2", "2 a 4 de la tarde", "de la tarde"}),
+        ("Reunión con el equipo mañana entre las 9 y las 11:30", {"9", "9 y las 11:30"}),
         ("Marie a 3 dossiers pour la réunion de demain", set()),
     ],
 )
@@ -149,6 +179,14 @@ def test_local_time_expressions(text, times):
         ("Réunion demain à 10h pendant 2h", {"2h", "2 hours", "2 hrs", "2 hr", "120 minutes",
                                              "120 mins", "120 min"}),
         ("Taller con Ana hoy a las 10:00 durante una hora y media", {"una hora y media"}),
+        ("Treffen mit Paul morgen um 14 Uhr für 1,5 Stunden", {"1,5 Stunden"}),
+        ("Dîner avec Paul demain à 20h pendant une heure et demie", {"une heure et demie"}),
+        ("Besprechung mit Anna morgen um 9 Uhr für eineinhalb Stunden",
+         {"eineinhalb Stunden"}),
+        # The length of a range, in the request's language.
+        ("Réunion avec Marie demain de 14h à 16h30", {"2 heures 30 minutes"}),
+        ("Besprechung mit Anna morgen von 14 bis 15 Uhr", {"1 Stunde"}),
+        ("Cita con Ana mañana de 2 a 4 de la tarde", {"2 horas"}),
     ],
 )  # fmt: skip
 def test_local_lengths(text, durations):
@@ -238,6 +276,26 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
 
 
 @pytest.mark.parametrize(
+    ("text", "written", "time", "duration"),
+    [
+        ("Réunion avec Marie demain de 14h à 16h30", "14h", "2:00 PM", "2 heures 30 minutes"),
+        ("Besprechung mit Anna morgen von 14 bis 16 Uhr", "14 bis 16 Uhr", "2:00 PM", "2 Stunden"),
+        ("Cita con Ana mañana de 2 a 4 de la tarde", "2", "2:00 PM", "2 horas"),
+    ],
+)  # fmt: skip
+def test_a_range_reads_as_its_start_and_length(text, written, time, duration):
+    event = postprocess(json.dumps({"time": written}), text, DecodeConfig())
+    assert (event["time"], event["duration"]) == (time, duration)
+    resolved = resolve(event | {"date": "demain"}, text, datetime(2026, 11, 25, 9), "UTC")
+    assert resolved.end - resolved.start == _length(duration)
+
+
+def _length(spelled: str) -> timedelta:
+    numbers = [int(n) for n in spelled.split() if n.isdigit()]
+    return timedelta(hours=numbers[0], minutes=numbers[1] if len(numbers) > 1 else 0)
+
+
+@pytest.mark.parametrize(
     ("event", "text", "start", "end"),
     [
         (
@@ -257,6 +315,18 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
             "Besprechung mit Anna am 3. März um 14 Uhr für 2 Stunden",
             "2027-03-03T14:00:00+01:00",
             "2027-03-03T16:00:00+01:00",
+        ),
+        (
+            {"date": "morgen", "time": "halb drei", "duration": "1,5 Stunden"},
+            "Treffen mit Paul morgen um halb drei für 1,5 Stunden",
+            "2026-11-26T14:30:00+01:00",
+            "2026-11-26T16:00:00+01:00",
+        ),
+        (
+            {"date": "demain", "time": "8h du soir", "duration": "une heure et demie"},
+            "Dîner avec Paul demain à 8h du soir pendant une heure et demie",
+            "2026-11-26T20:00:00+01:00",
+            "2026-11-26T21:30:00+01:00",
         ),
     ],
 )

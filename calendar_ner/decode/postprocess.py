@@ -56,11 +56,19 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
     """Set ``event``'s time (and a missing duration) from a time ``written`` as a range of the
     request or its first part (``time_ranges``), or as a bare hour (``bare_hours``)."""
     if config.time_ranges:
-        for found in time_ranges(" ".join(request.split())):
+        text, lang = " ".join(request.split()), languages.detect(request)
+        ranges = time_ranges(text)
+        if lang != "en":  # "de 14h à 16h": its length in the request's language, "2 heures"
+            ranges = languages.time_ranges(text, lang) + ranges
+        for found in ranges:
             if fold(written.strip()) in (fold(found.first), fold(found.text)):
                 event["time"] = found.time
                 if event["duration"] is None:
-                    event["duration"] = duration_spelling(found.minutes)
+                    event["duration"] = (
+                        duration_spelling(found.minutes)
+                        if lang == "en"
+                        else languages.duration_spelling(found.minutes, lang)
+                    )
                 return
     if config.bare_hours:
         event["time"] = bare_hour(event["time"], request)

@@ -248,13 +248,19 @@ def candidates(
     else:  # add that language's forms: a wrong guess can only widen the choice
         local_times = languages.time_expressions(text, lang)
         local_lengths = languages.duration_expressions(text, lang)
+        local_ranges = languages.time_ranges(text, lang)
         date_found = sorted(set(date_found + languages.date_expressions(text, lang)))
+        in_range = [(r.start, r.end) for r in local_ranges]
+        time_found = [  # "2 a" of "de 2 a 4 de la tarde" is no time
+            t for t in time_found if not any(a <= t[0] and t[1] <= b for a, b in in_range)
+        ]
         time_found = sorted(set(time_found + local_times))
         time_found = [t for t in time_found if not _overlaps(t, local_lengths)]  # "pendant 1h30"
         masked = _masked(text, time_found)  # "à 9h" is no length of 9 hours
         lengths = [s for s in lengths if not _overlaps(s, time_found)] + local_lengths
         written = [text[s:e] for s, e in local_lengths]
-        durations_found = _unique([*duration_values(masked), *written])
+        spelled = [languages.duration_spelling(r.minutes, lang) for r in local_ranges]
+        durations_found = _unique([*duration_values(masked), *written, *spelled])
     blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths
