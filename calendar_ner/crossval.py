@@ -199,6 +199,20 @@ def resolve_fit_config(fit_args: list[str]) -> dict[str, Any]:
     return yaml.safe_load(out.getvalue())
 
 
+_FIT_KEYS = ("fit_args", "fit_seconds", "fit_commit", "fit_dirty")
+
+
+def with_fit(path: Path) -> dict[str, Any]:
+    """A ``fold.json``; a fold decoded again (``--decode_only``) takes how its adapter was
+    fitted from the source fold's ``fold.json``."""
+    record = json.loads(path.read_text())
+    source = Path(record.get("adapter", "")).parent / "fold.json"
+    if "fit_args" not in record and record.get("adapter") and source.is_file():
+        fitted = json.loads(source.read_text())
+        record |= {k: fitted[k] for k in _FIT_KEYS if k in fitted}
+    return record
+
+
 def run_fold(
     fold: Fold, user_args: list[str] | None, adapter: str, options: dict[str, Any]
 ) -> dict[str, Any]:
@@ -329,7 +343,7 @@ def summarize(out: Path, samples: int, facts: dict[str, Any]) -> dict[str, Any]:
         pooled["calibration"] = calibration.of_predictions(
             [r["pred"] for r in rows], [r["confidence"] for r in rows], [r["gold"] for r in rows]
         )
-    folds = [json.loads(p.read_text()) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
+    folds = [with_fit(p) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
     env = report.environment(folds[0].get("inference", {}).get("device") if folds else None)
     metrics = (
         pooled
@@ -463,7 +477,7 @@ def report_main(args: list[str]) -> dict[str, Any]:
     parser.add_argument("--bootstrap", type=int, default=2000, help="Bootstrap resamples.")
     ns = parser.parse_args(args)
     out = Path(ns.dir).resolve()
-    records = [json.loads(p.read_text()) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
+    records = [with_fit(p) for p in sorted(out.glob("seed-*/fold-*/fold.json"))]
     if not list(out.glob("seed-*/fold-*/predictions.jsonl")):
         fail(f"{ns.dir}: no seed-*/fold-*/predictions.jsonl")
     facts = {"decode options": f"`{records[0].get('decode')}`"}

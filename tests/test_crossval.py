@@ -186,6 +186,24 @@ def test_decode_only_decodes_the_fold_adapters_again_with_other_options(cv):
     assert record["decode"]["exact_copy"] is False
     assert record["adapter"] == str(cv["folds"][0] / "adapter")
     assert not (out / "seed-42/fold-0/adapter").exists()  # nothing fitted
+    source = json.loads((cv["folds"][0] / "fold.json").read_text())
+    assert metrics["folds"][0]["fit_args"] == source["fit_args"]  # how its adapter was fitted
+
+
+def test_a_fold_decoded_again_keeps_how_its_adapter_was_fitted(tmp_path):
+    fitted = tmp_path / "a" / "seed-42" / "fold-0"
+    (fitted / "adapter").mkdir(parents=True)
+    (fitted / "fold.json").write_text(
+        json.dumps({"fit_args": ["--config", "x.yaml"], "fit_seconds": 60.0, "fit_commit": "abc"})
+    )
+    decoded = tmp_path / "b" / "fold.json"
+    decoded.parent.mkdir()
+    decoded.write_text(json.dumps({"adapter": str(fitted / "adapter"), "decode_seconds": 1.0}))
+    record = crossval.with_fit(decoded)
+    assert record["fit_args"] == ["--config", "x.yaml"] and record["fit_commit"] == "abc"
+    assert record["decode_seconds"] == 1.0
+    (fitted / "fold.json").unlink()  # the source is gone: the record stays as written
+    assert "fit_args" not in crossval.with_fit(decoded)
 
 
 def test_fold_options_are_checked():
