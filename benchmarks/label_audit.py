@@ -36,7 +36,7 @@ from calendar_ner import languages
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
-from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.copy import action_ends, action_span, action_starts
 from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
@@ -179,6 +179,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "typed_durations",
             "typed_recurrences",
             "typed_copies",
+            "outside_action",
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
@@ -256,6 +257,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             for value in filter(None, values):
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
+                span = isinstance(gold["action"], str) and action_span(
+                    gold["action"], text, action_starts(text)
+                )
+                if field != "action" and span:
+                    ok = copied(f' "{value}"', fold(text), blocked=[span])
+                    check("outside_action", ok, line, field, "inside the action")
     return report
 
 

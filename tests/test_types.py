@@ -280,3 +280,39 @@ def test_a_stated_date_or_time_is_never_left_null(tokenizer, stated_not_null):
     else:
         assert written["date"] is None and written["time"] is None
     assert bare["date"] is None and bare["time"] is None  # nothing stated: null stays
+
+
+@pytest.mark.parametrize("outside_action", [["location"], []])
+def test_a_location_stays_outside_the_action(tokenizer, outside_action):
+    model = load_model(TINY).eval()
+    # Opening a string first, then "Zoom", then closing it: the model would write "Zoom" for
+    # every copied field.
+    pieces = {' "': 50.0, "Zoom": 40.0, '"': 30.0, " interview": 20.0}
+    eager = _Eager(model, [])
+    eager.forward = lambda **kw: _boosted(model(**kw), tokenizer, pieces)
+    config = DecodeConfig(outside_action=outside_action)
+    decoder = ConstrainedDecoder(eager, tokenizer, config=config)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    text = "Zoom interview March 23, 2024, 10:00 am, 1 hr"
+    raw = decoder.decode_batch([text])[0]
+    written = postprocess(raw, text, config)
+    assert written["action"] == "Zoom interview"
+    if outside_action:  # "Zoom" is the action's: no other span of the request is left
+        assert written["location"] is None
+    else:
+        assert written["location"] == "Zoom"
+
+
+def test_outside_action_names_copied_fields_only():
+    assert DecodeConfig(outside_action=["location", "attendees"]).outside_action == [
+        "attendees",
+        "location",
+    ]
+    with pytest.raises(ValueError, match="decode.outside_action: unknown field"):
+        DecodeConfig(outside_action=["date"])
+
+
+def _boosted(out, tokenizer, pieces: dict[str, float]):
+    for piece, boost in pieces.items():
+        out.logits[..., encode_segment(tokenizer, piece)[0]] += boost
+    return out

@@ -56,6 +56,11 @@ class DecodeConfig:
     typed_copies: bool = True
     """Keep copied strings (action, location, attendees) off the request's dates, times and
     durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action."""
+    outside_action: list[str] = field(default_factory=lambda: ["location"])
+    """Copied fields whose strings may not overlap the span of the request the action was
+    copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location
+    or an attendee inside its action, so "Zoom" of "Zoom interview" is no location when the
+    action is "Zoom interview"."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null
@@ -82,9 +87,16 @@ class DecodeConfig:
             raise ValueError(
                 f"decode.copy_fields: unknown field(s) {unknown}; the fields are {list(FIELDS)}"
             )
+        unknown = sorted(set(self.outside_action) - {"attendees", "location"})
+        if unknown:
+            raise ValueError(
+                f"decode.outside_action: unknown field(s) {unknown}; the fields are "
+                "['attendees', 'location']"
+            )
         # Schema order, no repeats: the saved metadata and /health read the same whatever the
         # order given.
-        object.__setattr__(self, "copy_fields", [f for f in FIELDS if f in self.copy_fields])
+        for name in ("copy_fields", "outside_action"):
+            object.__setattr__(self, name, [f for f in FIELDS if f in getattr(self, name)])
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any], **overrides: Any) -> DecodeConfig:

@@ -6,9 +6,10 @@ The span matching itself (:func:`calendar_ner.spans.copied`) lives with the othe
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from calendar_ner import languages
-from calendar_ner.spans import date_span, time_span
+from calendar_ner.spans import Span, date_span, fold, time_span
 
 # Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
 # every date, time (as written, data.surface_datetime), attendee name and location, and 593
@@ -95,3 +96,14 @@ def action_ends(text: str) -> frozenset[int]:
         ):
             ends.add(end)
     return frozenset(ends)
+
+
+def action_span(action: str, text: str, starts: Collection[int] | None = None) -> Span | None:
+    """The first span of ``text`` (whitespace collapsed) that ``action`` is a copy of (case
+    ignored), starting at one of ``starts`` when given; None when there is none. The location
+    and attendees may not overlap it (``DecodeConfig.outside_action``): no dev label puts one
+    inside its action (``python benchmarks/label_audit.py``, ``typed_rules.outside_action``)."""
+    for match in re.finditer(rf"(?<!\w){re.escape(fold(action))}(?!\w)", fold(text)):
+        if starts is None or match.start() in starts:
+            return match.span()
+    return None

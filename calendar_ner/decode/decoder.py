@@ -42,6 +42,7 @@ once decoded is :mod:`calendar_ner.decode.postprocess`.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ import torch
 from transformers import DynamicCache, PreTrainedTokenizerBase
 
 from calendar_ner.decode.config import DecodeConfig
-from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.copy import action_ends, action_span, action_starts
 from calendar_ner.decode.drafts import guess_event, value_end
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.decode.types import Candidates, allows, candidates, continuations
@@ -99,6 +100,7 @@ class _Row:
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
     typed: Candidates = field(default_factory=Candidates)  # allowed typed values
+    action_span: tuple[int, int] | None = None  # where the decoded action was copied from
     logprobs: list[float] = field(default_factory=lambda: [0.0] * len(FIELDS))  # per field
 
     def __post_init__(self) -> None:
@@ -172,6 +174,7 @@ class ConstrainedDecoder:
         self.copy_fields = frozenset(self.config.copy_fields)
         self.action_bounds = self.config.action_bounds and "action" in self.copy_fields
         self.exact_copy = self.config.exact_copy
+        self.outside_action = frozenset(self.config.outside_action)
         # Typed fields never null while the request writes a value of their type.
         self.stated_fields = frozenset(("date", "time") if self.config.stated_not_null else ())
         self.cache_prompt_head = cache_prompt_head
@@ -210,6 +213,8 @@ class ConstrainedDecoder:
             return
         # Past the cap even the closers failed (a degenerate model): the value is dropped.
         row.values.append(row.value_text if complete else " null")
+        if row.field_index == 0 and complete and isinstance(json.loads(row.value_text), str):
+            row.action_span = action_span(json.loads(row.value_text), row.text, row.action_starts)
         row.field_index += 1
         row.value_ids, row.value_text = [], ""
         if row.field_index == len(FIELDS):
@@ -245,6 +250,8 @@ class ConstrainedDecoder:
         if not copy:
             return True
         blocked = row.typed.blocked if field_name in _OFF_TYPED else ()
+        if row.action_span and field_name in self.outside_action:
+            blocked = (*blocked, row.action_span)
         if not copied(text, row.folded_text, *row.bounds, blocked):
             return False
         if not self.exact_copy:
