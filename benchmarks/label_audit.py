@@ -180,6 +180,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "typed_recurrences",
             "typed_copies",
             "outside_action",
+            "people_attendees",
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
@@ -260,6 +261,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 span = isinstance(gold["action"], str) and action_span(
                     gold["action"], text, action_starts(text)
                 )
+                if field == "attendees":
+                    ok = copied(f' "{value}"', fold(text), blocked=found.platforms)
+                    check("people_attendees", ok, line, field, "a platform or no place")
                 if field != "action" and span:
                     ok = copied(f' "{value}"', fold(text), blocked=[span])
                     check("outside_action", ok, line, field, "inside the action")

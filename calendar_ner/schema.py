@@ -40,6 +40,36 @@ FIELDS: tuple[str, ...] = (
     "notes",
 )
 LIST_FIELDS = frozenset({"attendees"})
+# Meeting platforms and the words for no place: what a location can be besides a place, and what
+# an attendee never is (calendar_ner.decode.types.platform_spans).
+PLATFORMS: tuple[str, ...] = (
+    "Zoom",
+    "Google Meet",
+    "Teams",
+    "Microsoft Teams",
+    "MS Teams",
+    "Webex",
+    "Skype",
+    "Slack",
+    "Discord",
+    "BlueJeans",
+    "GoToMeeting",
+    "FaceTime",
+    "Jitsi",
+    "Google Hangouts",
+)
+VIRTUAL: tuple[str, ...] = ("online", "virtual", "remote")
+
+
+def location_kind(location: str) -> str:
+    """``"platform"`` (Zoom, Teams…), ``"virtual"`` (online, virtual) or ``"place"``."""
+    lowered = location.lower()
+    if lowered in {p.lower() for p in PLATFORMS}:
+        return "platform"
+    if lowered in VIRTUAL:
+        return "virtual"
+    return "place"
+
 
 Event = dict[str, Any]
 

@@ -14,7 +14,6 @@ from calendar_ner.data.augment.pools import (
     RECURRENCES,
     EntityPools,
     has_word,
-    location_kind,
     unlabelled_in_action,
 )
 from calendar_ner.data.augment.style import restyle
@@ -27,7 +26,7 @@ from calendar_ner.data.augment.templates import (
     render,
     time_surface,
 )
-from calendar_ner.schema import FIELDS, canonicalize, normalize_date, normalize_time
+from calendar_ner.schema import FIELDS, canonicalize, location_kind, normalize_date, normalize_time
 
 
 def _row(text: str, **values: object) -> dict:

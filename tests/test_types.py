@@ -316,3 +316,22 @@ def _boosted(out, tokenizer, pieces: dict[str, float]):
     for piece, boost in pieces.items():
         out.logits[..., encode_segment(tokenizer, piece)[0]] += boost
     return out
+
+
+def test_platforms_and_no_place_words_are_found():
+    text = "Sync with the marketing teams 3pm Teams, then online on Google Meet"
+    assert [text[s:e] for s, e in candidates(text).platforms] == ["Teams", "online", "Google Meet"]
+
+
+@pytest.mark.parametrize("people_attendees", [True, False])
+def test_an_attendee_is_no_platform(tokenizer, people_attendees):
+    model = load_model(TINY).eval()
+    pieces = {' ["': 60.0, ' "': 50.0, "Teams": 40.0, '"]': 30.0, '"': 30.0}
+    eager = _Eager(model, [])
+    eager.forward = lambda **kw: _boosted(model(**kw), tokenizer, pieces)
+    config = DecodeConfig(people_attendees=people_attendees)
+    decoder = ConstrainedDecoder(eager, tokenizer, config=config)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    text = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
+    written = postprocess(decoder.decode_batch([text])[0], text, config)
+    assert ("Teams" in (written["attendees"] or [])) is not people_attendees

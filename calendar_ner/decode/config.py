@@ -61,6 +61,10 @@ class DecodeConfig:
     copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location
     or an attendee inside its action, so "Zoom" of "Zoom interview" is no location when the
     action is "Zoom interview"."""
+    people_attendees: bool = True
+    """Keep attendees off the request's meeting platforms and words for no place ("Teams",
+    "Zoom", "online"; :func:`calendar_ner.decode.types.platform_spans`): an attendee is a person
+    or a group. The dev labels put such a word in the location 187 times, in the attendees once."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null

@@ -252,6 +252,8 @@ class ConstrainedDecoder:
         blocked = row.typed.blocked if field_name in _OFF_TYPED else ()
         if row.action_span and field_name in self.outside_action:
             blocked = (*blocked, row.action_span)
+        if field_name == "attendees" and self.config.people_attendees:
+            blocked = (*blocked, *row.typed.platforms)
         if not copied(text, row.folded_text, *row.bounds, blocked):
             return False
         if not self.exact_copy:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from calendar_ner import languages
 from calendar_ner.schema import (
     CANONICAL_TIME,
+    PLATFORMS,
+    VIRTUAL,
     duration_spans,
     duration_spelling,
     normalize_time,
@@ -124,6 +126,7 @@ class Candidates:
     duration: tuple[str, ...] | None = None
     recurrence: tuple[str, ...] | None = None
     blocked: tuple[Span, ...] = ()
+    platforms: tuple[Span, ...] = ()  # meeting platforms and "online": never an attendee
 
     def of(self, field: str) -> tuple[str, ...] | None:
         """The candidates of ``field``; None for a field with no type."""
@@ -212,6 +215,19 @@ def recurrence_expressions(text: str) -> list[Span]:
     return [m.span() for m in _RECURRENCE.finditer(text)]
 
 
+_PLATFORM = re.compile(
+    rf"(?<![\w-])(?:{'|'.join(map(re.escape, sorted(PLATFORMS, key=len, reverse=True)))}"
+    rf"|(?i:{'|'.join(VIRTUAL)}))(?![\w-])"
+)
+
+
+def platform_spans(text: str) -> list[Span]:
+    """Spans of ``text`` that name a meeting platform ("Teams", "Google Meet", as written: "the
+    marketing teams" are people) or no place ("online", "virtual", "remote"): a location, never
+    an attendee."""
+    return [m.span() for m in _PLATFORM.finditer(text)]
+
+
 def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written, the spellings the labels give the
     amounts it states (:func:`calendar_ner.schema.stated_durations`), a length stated without a
@@ -274,6 +290,7 @@ def candidates(
             else None
         ),
         blocked=tuple(sorted(set(blocked))) if block else (),
+        platforms=tuple(platform_spans(text)),
     )
 
 

@@ -10,25 +10,9 @@ from typing import Any
 
 from faker import Faker
 
+from calendar_ner.schema import PLATFORMS, VIRTUAL
 from calendar_ner.spans import is_calendar_word
 
-PLATFORMS: tuple[str, ...] = (
-    "Zoom",
-    "Google Meet",
-    "Teams",
-    "Microsoft Teams",
-    "MS Teams",
-    "Webex",
-    "Skype",
-    "Slack",
-    "Discord",
-    "BlueJeans",
-    "GoToMeeting",
-    "FaceTime",
-    "Jitsi",
-    "Google Hangouts",
-)
-VIRTUAL: tuple[str, ...] = ("online", "virtual", "remote")
 PLACES: tuple[str, ...] = (
     "HQ",
     "Boardroom",
@@ -138,16 +122,6 @@ NOTES: tuple[str, ...] = (
     "tentative",
 )
 _FAKER_LOCALES = ("en_US", "en_GB", "en_IN")
-
-
-def location_kind(location: str) -> str:
-    """``"platform"`` (Zoom, Teams…), ``"virtual"`` (online, virtual) or ``"place"``."""
-    lowered = location.lower()
-    if lowered in {p.lower() for p in PLATFORMS}:
-        return "platform"
-    if lowered in VIRTUAL:
-        return "virtual"
-    return "place"
 
 
 def usable_name(name: str) -> bool:

@@ -6,9 +6,9 @@ import random
 import re
 from datetime import date, timedelta
 
-from calendar_ner.data.augment.pools import EntityPools, has_word, location_kind
+from calendar_ner.data.augment.pools import EntityPools, has_word
 from calendar_ner.data.augment.templates import date_surface, time_surface
-from calendar_ner.schema import Event
+from calendar_ner.schema import Event, location_kind
 from calendar_ner.spans import Span, date_spans, time_spans
 
 SWAP_FIELDS = ("action", "date", "time", "attendees", "location", "duration", "recurrence", "notes")

@@ -11,8 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-from calendar_ner.data.augment.pools import location_kind
-from calendar_ner.schema import Event, normalize_date, normalize_time
+from calendar_ner.schema import Event, location_kind, normalize_date, normalize_time
 
 _MONTHS = (
     "January February March April May June July August September October November December"
