@@ -282,20 +282,36 @@ def test_a_stated_date_or_time_is_never_left_null(tokenizer, stated_not_null):
     assert bare["date"] is None and bare["time"] is None  # nothing stated: null stays
 
 
+class _Boosted(torch.nn.Module):
+    """The tiny model with fixed boosts on some pieces' first tokens: a model that wants to
+    write those pieces wherever the decoder lets it."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, pieces: dict[str, float]) -> None:
+        super().__init__()
+        self.model = model
+        self.boosts = {encode_segment(tokenizer, p)[0]: b for p, b in pieces.items()}
+
+    def forward(self, **kwargs):
+        out = self.model(**kwargs)
+        for token, boost in self.boosts.items():
+            out.logits[..., token] += boost
+        return out
+
+
+def _decode_boosted(tokenizer, pieces: dict[str, float], text: str, config: DecodeConfig):
+    model = load_model(TINY).eval()
+    decoder = ConstrainedDecoder(_Boosted(model, tokenizer, pieces), tokenizer, config=config)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    return postprocess(decoder.decode_batch([text])[0], text, config)
+
+
 @pytest.mark.parametrize("outside_action", [["location"], []])
 def test_a_location_stays_outside_the_action(tokenizer, outside_action):
-    model = load_model(TINY).eval()
     # Opening a string first, then "Zoom", then closing it: the model would write "Zoom" for
     # every copied field.
     pieces = {' "': 50.0, "Zoom": 40.0, '"': 30.0, " interview": 20.0}
-    eager = _Eager(model, [])
-    eager.forward = lambda **kw: _boosted(model(**kw), tokenizer, pieces)
-    config = DecodeConfig(outside_action=outside_action)
-    decoder = ConstrainedDecoder(eager, tokenizer, config=config)
-    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
     text = "Zoom interview March 23, 2024, 10:00 am, 1 hr"
-    raw = decoder.decode_batch([text])[0]
-    written = postprocess(raw, text, config)
+    written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(outside_action=outside_action))
     assert written["action"] == "Zoom interview"
     if outside_action:  # "Zoom" is the action's: no other span of the request is left
         assert written["location"] is None
@@ -312,12 +328,6 @@ def test_outside_action_names_copied_fields_only():
         DecodeConfig(outside_action=["date"])
 
 
-def _boosted(out, tokenizer, pieces: dict[str, float]):
-    for piece, boost in pieces.items():
-        out.logits[..., encode_segment(tokenizer, piece)[0]] += boost
-    return out
-
-
 def test_platforms_and_no_place_words_are_found():
     text = "Sync with the marketing teams 3pm Teams, then online on Google Meet"
     assert [text[s:e] for s, e in candidates(text).platforms] == ["Teams", "online", "Google Meet"]
@@ -325,13 +335,8 @@ def test_platforms_and_no_place_words_are_found():
 
 @pytest.mark.parametrize("people_attendees", [True, False])
 def test_an_attendee_is_no_platform(tokenizer, people_attendees):
-    model = load_model(TINY).eval()
     pieces = {' ["': 60.0, ' "': 50.0, "Teams": 40.0, '"]': 30.0, '"': 30.0}
-    eager = _Eager(model, [])
-    eager.forward = lambda **kw: _boosted(model(**kw), tokenizer, pieces)
-    config = DecodeConfig(people_attendees=people_attendees)
-    decoder = ConstrainedDecoder(eager, tokenizer, config=config)
-    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
     text = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
-    written = postprocess(decoder.decode_batch([text])[0], text, config)
+    config = DecodeConfig(people_attendees=people_attendees)
+    written = _decode_boosted(tokenizer, pieces, text, config)
     assert ("Teams" in (written["attendees"] or [])) is not people_attendees
