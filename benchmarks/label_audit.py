@@ -185,6 +185,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
     # stated_not_null: a date (time) is never null where the request writes one of that type.
+    # platform_location: a request that names a platform outside its action has a location.
+    report["platform_location"] = {"applies": 0, "agrees": 0, "exceptions": []}
     report["stated_not_null"] = {
         f: {"stated": 0, "stated_and_labelled": 0, "unstated_and_labelled": 0}
         for f in ("date", "time")
@@ -253,14 +255,22 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"
             check("typed_recurrences", ok, line, "recurrence", why)
+        span = isinstance(gold["action"], str) and action_span(
+            gold["action"], text, action_starts(text)
+        )
+        action = span or (0, 0)
+        if any(e <= action[0] or action[1] <= s for s, e in found.platforms):
+            counts = report["platform_location"]
+            counts["applies"] += 1
+            counts["agrees"] += gold["location"] is not None
+            if gold["location"] is None:
+                why = "action not a span" if not span else "location null"
+                counts["exceptions"].append({"line": line, "field": "location", "category": why})
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
-                span = isinstance(gold["action"], str) and action_span(
-                    gold["action"], text, action_starts(text)
-                )
                 if field == "attendees":
                     ok = copied(f' "{value}"', fold(text), blocked=found.platforms)
                     check("people_attendees", ok, line, field, "a platform or no place")

@@ -340,3 +340,14 @@ def test_an_attendee_is_no_platform(tokenizer, people_attendees):
     config = DecodeConfig(people_attendees=people_attendees)
     written = _decode_boosted(tokenizer, pieces, text, config)
     assert ("Teams" in (written["attendees"] or [])) is not people_attendees
+
+
+@pytest.mark.parametrize("platform_location", [True, False])
+def test_a_request_on_a_platform_has_a_location(tokenizer, platform_location):
+    pieces = {" null": 60.0, "Teams": 20.0}  # a model that would leave everything null
+    config = DecodeConfig(platform_location=platform_location)
+    on_teams = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
+    written = _decode_boosted(tokenizer, pieces, on_teams, config)
+    assert written["location"] == ("Teams" if platform_location else None)
+    nowhere = _decode_boosted(tokenizer, pieces, "Weekly check-in 21 - Oct - 2023 8:15 am", config)
+    assert nowhere["location"] is None  # no platform named: null stays

@@ -238,6 +238,14 @@ class ConstrainedDecoder:
                     return max(spans, key=lambda t: logits[t].item())
         return self._closer(row)
 
+    def _needs_location(self, row: _Row) -> bool:
+        """Whether the current value is a location that may not be null: the request names a
+        meeting platform or "online" outside the span of its action (``platform_location``)."""
+        if FIELDS[row.field_index] != "location" or not self.config.platform_location:
+            return False
+        action = row.action_span or (0, 0)
+        return any(e <= action[0] or action[1] <= s for s, e in row.typed.platforms)
+
     def _allowed(self, row: _Row, token: int, copy: bool) -> bool:
         ids = row.value_ids + [token]
         text = self._decode(ids)
@@ -246,6 +254,8 @@ class ConstrainedDecoder:
         field_name = FIELDS[row.field_index]
         nullable = field_name not in self.stated_fields
         if not allows(text, row.typed.of(field_name), nullable):
+            return False
+        if text[1:] and "null".startswith(text[1:]) and self._needs_location(row):
             return False
         if not copy:
             return True
@@ -299,11 +309,14 @@ class ConstrainedDecoder:
     def _span_tokens(self, row: _Row) -> set[int]:
         """First tokens of each way the open string of the current value goes on in the text
         or to a typed candidate, and the closing quote; at the start of a value that may not be
-        null, the first token of each candidate."""
+        null, the first token of each candidate (for a location that may not be null, the opening
+        quote)."""
         body = row.value_text[1:]
         allowed = row.typed.of(FIELDS[row.field_index])
         if not row.value_ids and allowed and FIELDS[row.field_index] in self.stated_fields:
             return {encode_segment(self.tokenizer, value_text(c))[0] for c in allowed}
+        if not row.value_ids and self._needs_location(row):
+            return {self.closers[3]}  # ' "': open the location's string
         if body.count('"') % 2 == 0:  # not inside a string
             return set()
         tokens = {self.closers[0]}
