@@ -339,7 +339,11 @@ def test_an_attendee_is_no_platform(tokenizer, people_attendees):
     text = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
     config = DecodeConfig(people_attendees=people_attendees)
     written = _decode_boosted(tokenizer, pieces, text, config)
-    assert ("Teams" in (written["attendees"] or [])) is not people_attendees
+    # The model wants "Teams" and nothing else: closed to it, it gets no attendee at all.
+    assert written["attendees"] == (None if people_attendees else ["Teams"])
+    off = DecodeConfig(people_attendees=people_attendees, null_when_blocked=False)
+    forced = _decode_boosted(tokenizer, pieces, text, off)["attendees"]
+    assert forced and ("Teams" in forced) is not people_attendees  # else another span
 
 
 @pytest.mark.parametrize("platform_location", [True, False])

@@ -69,6 +69,10 @@ class DecodeConfig:
     """A request that names a meeting platform or "online"/"virtual" outside the span of its
     action gets a location, never null (the model's scores pick which span of the request): 186
     of the 191 dev labels of such requests have that word as their location."""
+    null_when_blocked: bool = True
+    """When none of the model's best tokens may start the string it opened for an attendee or a
+    location (a platform as an attendee, the action's words as the location), close it empty so
+    the value is null, rather than write a span the model ranked lower."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null

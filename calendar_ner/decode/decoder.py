@@ -231,12 +231,28 @@ class ConstrainedDecoder:
             for token in torch.topk(logits, self.top_k).indices.tolist():
                 if self._allowed(row, token, copy):
                     return token
+            # A name or place the model wants is closed to it: nothing rather than another span.
+            if self._leave_empty(row):
+                return self.closers[0]
             # The model's best tokens leave the text or the candidates: continue one instead.
             if copy or row.typed.of(FIELDS[row.field_index]) is not None:
                 spans = [t for t in self._span_tokens(row) if self._allowed(row, t, copy)]
                 if spans:
                     return max(spans, key=lambda t: logits[t].item())
         return self._closer(row)
+
+    def _leave_empty(self, row: _Row) -> bool:
+        """Whether to close the just-opened string of an attendee or location that none of the
+        model's best tokens may start (``null_when_blocked``): the value becomes null."""
+        body = row.value_text[1:]
+        return (
+            self.config.null_when_blocked
+            and FIELDS[row.field_index] in ("attendees", "location")
+            and FIELDS[row.field_index] in self.copy_fields
+            and body.count('"') % 2 == 1
+            and body.endswith('"')
+            and not self._needs_location(row)
+        )
 
     def _needs_location(self, row: _Row) -> bool:
         """Whether the current value is a location that may not be null: the request names a
