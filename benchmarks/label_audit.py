@@ -37,7 +37,7 @@ from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import action_ends, action_span, action_starts
-from calendar_ner.decode.postprocess import postprocess
+from calendar_ner.decode.postprocess import action_without_attendees, postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
@@ -185,6 +185,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
     # stated_not_null: a date (time) is never null where the request writes one of that type.
+    # action_without_attendees: labels with attendees whose action the rule would cut.
+    report["action_without_attendees"] = {"labelled": 0, "changed": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
     report["platform_location"] = {"applies": 0, "agrees": 0, "exceptions": []}
     report["stated_not_null"] = {
@@ -255,6 +257,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"
             check("typed_recurrences", ok, line, "recurrence", why)
+        if gold["action"] and gold["attendees"]:
+            counts = report["action_without_attendees"]
+            counts["labelled"] += 1
+            if action_without_attendees(gold["action"], gold["attendees"]) != gold["action"]:
+                counts["changed"] += 1
+                counts["exceptions"].append({"line": line, "field": "action", "category": "cut"})
         span = isinstance(gold["action"], str) and action_span(
             gold["action"], text, action_starts(text)
         )

@@ -276,3 +276,24 @@ def test_style_conventions_spell_out_glued_durations_where_the_style_does(
     raw = json.dumps({"duration": "1hr" if "1hr" in request_text else "45min"})
     config = DecodeConfig(style_conventions=on)
     assert postprocess(raw, request_text, config)["duration"] == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "attendees", "cut"),
+    [
+        ("Meet Lucas", ["Lucas"], "Meet"),
+        ("Run with Megan", ["Megan"], "Run"),
+        ("Lunch w/ Ana & Bo", ["Ana", "Bo"], "Lunch"),
+        ("Meet Ana, Bo and Cy", ["Ana", "Bo", "Cy"], "Meet"),
+        ("Alex's farewell", ["Alex"], "Alex's farewell"),  # a name that opens it stays
+        ("Meet Alexander", ["Alex"], "Meet Alexander"),  # another name
+        ("Priya", ["Priya"], "Priya"),  # nothing would be left
+        ("Sync with team", None, "Sync with team"),
+    ],
+)
+def test_an_action_does_not_end_with_its_attendees(action, attendees, cut):
+    raw = json.dumps({"action": action, "attendees": attendees})
+    text = f"{action} tomorrow at 3pm"
+    assert postprocess(raw, text, DecodeConfig())["action"] == cut
+    kept = postprocess(raw, text, DecodeConfig(action_without_attendees=False))["action"]
+    assert kept == action

@@ -73,6 +73,10 @@ class DecodeConfig:
     """When none of the model's best tokens may start the string it opened for an attendee or a
     location (a platform as an attendee, the action's words as the location), close it empty so
     the value is null, rather than write a span the model ranked lower."""
+    action_without_attendees: bool = True
+    """Cut from the end of a decoded action the attendees it names, with the "with"/"w/" before
+    them ("Meet Lucas" with attendee "Lucas" -> "Meet"): no dev label's action holds one of its
+    attendees (:func:`calendar_ner.decode.postprocess.action_without_attendees`)."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null

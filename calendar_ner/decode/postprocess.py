@@ -15,6 +15,7 @@ CLI (:mod:`calendar_ner.extract`), the REST server, validation/test metrics and 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from calendar_ner import languages
@@ -74,13 +75,35 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
         event["time"] = bare_hour(event["time"], request)
 
 
+def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
+    """``action`` without the attendees it ends with, and the "with"/"w/"/"and" before them:
+    no dev label's action holds one of its attendees (``benchmarks/label_audit.py``,
+    ``typed_rules.outside_action``), so the model kept a name in the action.
+
+    >>> action_without_attendees("Meet Lucas", ["Lucas"])
+    'Meet'
+    >>> action_without_attendees("Run with Megan and Jo", ["Megan", "Jo"])
+    'Run'
+    >>> action_without_attendees("Alex's farewell", ["Alex"])
+    "Alex's farewell"
+    """
+    if not action or not attendees:
+        return action
+    names = "|".join(re.escape(n) for n in sorted(attendees, key=len, reverse=True))
+    tail = rf"(?:[\s,]+(?:(?:with|w/|and|&|\+)\s+)?(?:{names}))+\s*$"
+    cut = re.sub(tail, "", action, flags=re.IGNORECASE).rstrip(" ,")
+    cut = re.sub(r"\s+(?:with|w/|and|&)$", "", cut, flags=re.IGNORECASE)
+    return cut or action
+
+
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     """The event in ``raw`` (None when it holds none; dates and times read the way the request's
     language writes them: :mod:`calendar_ner.languages`), its values tidied as ``config`` says:
     a time that is a range or a bare hour is read as one (:func:`read_time`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
-    labels spell the amount it states, and with ``style_conventions`` a glued duration is
-    spelled out where the labels of the request's style do."""
+    labels spell the amount it states, with ``style_conventions`` a glued duration is
+    spelled out where the labels of the request's style do, and with
+    ``action_without_attendees`` the action loses the attendees it ends with."""
     obj = _object(raw)
     if obj is None:
         return None
@@ -91,4 +114,6 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["duration"] = ground_duration(event["duration"], request)
     if config.style_conventions and event["duration"] and spells_out_glued_units(request):
         event["duration"] = spell_out_glued(event["duration"])
+    if config.action_without_attendees:
+        event["action"] = action_without_attendees(event["action"], event["attendees"])
     return event
