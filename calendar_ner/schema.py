@@ -537,16 +537,30 @@ def _clock_text(hour: int, minute: int) -> str:
     return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
+_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
+_SPOKEN_CLOCK = re.compile(rf"(half past|quarter past|quarter to) (\d{{1,2}}|{'|'.join(_HOURS)})")
+
+
 def bare_hour(value: str, text: str = "") -> str:
-    """A bare hour ("7") as ``H:MM AM/PM`` by the resolver's rule: 1-7 PM, 8-11 AM, 12 noon,
-    unless ``text`` says "tonight"/"afternoon"/"evening" (PM) or "morning" (AM); anything else
-    is returned unchanged.
+    """A bare hour ("7", or said as "half past 3", "quarter to nine") as ``H:MM AM/PM`` by the
+    resolver's rule: 1-7 PM, 8-11 AM, 12 noon, unless ``text`` says "tonight"/"afternoon"/
+    "evening" (PM) or "morning" (AM); anything else is returned unchanged.
 
     >>> [bare_hour(h) for h in ("7", "9", "12", "0", "7pm")]
     ['7:00 PM', '9:00 AM', '12:00 PM', '0', '7pm']
     >>> bare_hour("9", "dinner this evening at 9")
     '9:00 PM'
+    >>> bare_hour("half past 3"), bare_hour("quarter to nine"), bare_hour("quarter to 1")
+    ('3:30 PM', '8:45 AM', '12:45 PM')
     """
+    spoken = _SPOKEN_CLOCK.fullmatch(" ".join(value.lower().split()))
+    if spoken:  # "half past 3": 3:30, "quarter to nine": 8:45, as the bare hour they name
+        hour = _HOURS.index(spoken[2]) + 1 if spoken[2] in _HOURS else int(spoken[2])
+        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[spoken[1]]
+        hour = (hour - 1 or 12) if spoken[1] == "quarter to" else hour
+        if not 1 <= hour <= 12:
+            return value
+        return _clock_text(_infer(_Clock(hour, 0, None, False), _hint(text)), minute)
     if not re.fullmatch(r"\d{1,2}", value.strip()) or not 1 <= int(value) <= 12:
         return value
     clock = _Clock(int(value), 0, None, False)

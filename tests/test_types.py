@@ -93,6 +93,8 @@ def test_candidates_hold_the_generated_values(request):
         ("Standup every Monday from 3rd Feb 2025 at 9am", "3rd Feb 2025", "Monday"),
         ("Rent the 1st of every month, review the 15th at noon", "the 15th", "1st"),
         ("Tour of the 3rd floor tomorrow", "tomorrow", "the 3rd"),
+        ("Dentist in a fortnight at 9:30am", "in a fortnight", "a fortnight"),
+        ("Brunch on the weekend at 11", "the weekend", "weekend"),
     ],
 )
 def test_date_candidates_are_whole_expressions(text, date, not_date):
@@ -111,6 +113,10 @@ def test_recurring_weekday_is_a_date_only_without_another():
         ("Dinner at 7 with Omar", "7", None),
         ("Call 2025-02-03 3-5pm", "3-5pm", "5pm"),
         ("Party at 7 people max", None, "7"),
+        ("Tea with Agnes tomorrow at half past 3", "half past 3", "3"),
+        ("quarter to nine call with the Mumbai team", "quarter to nine", None),
+        ("Check the oven in 2 hours", "in 2 hours", None),
+        ("Call back in an hour", "in an hour", None),
     ],
 )
 def test_time_candidates_are_whole_expressions(text, time, not_time):
@@ -121,6 +127,9 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
 
 def test_durations_are_stated_amounts():
     assert candidates("Review for an hour").duration[:2] == ("an hour", "1 hour")
+    # A time from now is no length: "in 1 hour" is when, "15 mins" how long.
+    assert candidates("Sync with Dara in 1 hour for 15 mins").duration[0] == "15 mins"
+    assert candidates("Check the oven in 2 hours").duration == ()
     assert "10 hours" not in candidates("Review at ten for an hour").duration
     assert candidates("Review 3-5pm").duration == ("2 hours",)
     assert candidates("Review at 3pm").duration == ()
@@ -211,6 +220,15 @@ def test_bare_hours_read_as_the_calendar_resolver_reads_them(hour):
     event = {"date": "03/02/2025", "time": f"{hour}", "duration": None}
     resolved = resolve(event, f"Call 3rd Feb 2025 at {hour}", datetime(2025, 2, 1), "UTC")
     assert resolved.start.strftime("%-I:%M %p") == bare_hour(str(hour))
+
+
+@pytest.mark.parametrize("hour", range(1, 13))
+@pytest.mark.parametrize("said", ["half past", "quarter past", "quarter to"])
+def test_spoken_hours_read_as_the_calendar_resolver_reads_them(said, hour):
+    event = {"date": "03/02/2025", "time": f"{said} {hour}", "duration": None}
+    text = f"Call 3rd Feb 2025 at {said} {hour}"
+    resolved = resolve(event, text, datetime(2025, 2, 1), "UTC")
+    assert resolved.start.strftime("%-I:%M %p") == bare_hour(f"{said} {hour}", text)
 
 
 class _Eager(torch.nn.Module):

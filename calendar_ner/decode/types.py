@@ -61,8 +61,9 @@ _PARTIAL = re.compile(
     rf"|{_MONTH_DAY}"
     r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
     r"|(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|tmrw|tmr"
-    r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)"
-    r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?))(?![\w/-])",
+    r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
+    r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|fortnights?))"
+    r"(?![\w/-])",
     re.IGNORECASE,
 )
 # A weekday that only names when an event repeats ("every Monday", "each other Friday") or a
@@ -77,6 +78,18 @@ _BARE_HOUR = re.compile(
     r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:./-]|\s*(?:%|o'clock|[ap]\.?m\b)"
     r"|\s+(?:(?:min|hour|hr|h\b|day|week|month|year)(?!ly\b)|people|ppl|person|guests|st\b|nd\b"
     r"|rd\b|th\b))",
+    re.IGNORECASE,
+)
+_HOUR_WORD = r"(?:1[0-2]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+# "half past 3", "quarter to nine": a clock time said in words.
+_SPOKEN = re.compile(
+    rf"(?<![\w-])(?:half\s+past|quarter\s+past|quarter\s+to)\s+{_HOUR_WORD}(?![\w:.-])",
+    re.IGNORECASE,
+)
+# "in 2 hours", "in 30 minutes", "in an hour": a time from now, not a length.
+_OFFSET = re.compile(
+    r"(?<![\w-])in\s+(?:\d+|an?|one|two|three|four|five|six|ten|twelve|half\s+an|a\s+couple\s+of)"
+    r"\s+(?:min(?:ute)?s?|hours?|hrs?)(?![\w-])",
     re.IGNORECASE,
 )
 _DAY_PART = re.compile(
@@ -203,6 +216,8 @@ def time_expressions(text: str) -> list[Span]:
         spans += [(found.start, found.end), (found.start, found.start + len(found.first))]
     spans += [m.span("h") for m in _BARE_HOUR.finditer(text)]
     spans += [m.span() for m in _DAY_PART.finditer(text)]
+    spans += [m.span() for m in _SPOKEN.finditer(text)]
+    spans += [m.span() for m in _OFFSET.finditer(text)]
     return sorted(set(spans))
 
 
@@ -232,7 +247,9 @@ def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written, the spellings the labels give the
     amounts it states (:func:`calendar_ner.schema.stated_durations`), a length stated without a
     number as written ("a few hours"), and the length of each time range it writes, spelled as
-    the labels spell amounts ("3-5pm": "2 hours")."""
+    the labels spell amounts ("3-5pm": "2 hours"). The amount of a time from now ("in 2
+    hours") is no length."""
+    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)])
     written = [text[s:e] for s, e in duration_spans(text)]
     written += [m.group(0) for m in _VAGUE.finditer(text)]
     spelled = [form for forms in stated_durations(text).values() for form in forms]
@@ -257,7 +274,9 @@ def candidates(
     times and lengths written that language's way ("3 mars 2025", "14h", "1 heure"), and leaves
     its recurrence untyped (only English recurrence words are read)."""
     date_found, time_found = date_expressions(text), time_expressions(text)
-    lengths = duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
+    offsets = [m.span() for m in _OFFSET.finditer(text)]  # "in 2 hours": a time, no length
+    no_offsets = _masked(text, offsets)
+    lengths = duration_spans(no_offsets) + [m.span() for m in _VAGUE.finditer(text)] + offsets
     lang = languages.detect(text)
     if lang == "en":
         durations_found = duration_values(text)
