@@ -36,7 +36,12 @@ from calendar_ner import languages
 from calendar_ner.data.io import Row, read_rows
 from calendar_ner.data.tokens import training_target
 from calendar_ner.decode.config import DecodeConfig
-from calendar_ner.decode.copy import action_ends, action_span, action_starts
+from calendar_ner.decode.copy import (
+    action_ends,
+    action_span,
+    action_starts,
+    joined_names_missing,
+)
 from calendar_ner.decode.postprocess import action_without_attendees, postprocess
 from calendar_ner.decode.types import candidates, date_expressions, time_expressions
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
@@ -185,6 +190,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
     # stated_not_null: a date (time) is never null where the request writes one of that type.
+    # joined_attendees: attendee labels that lack a name the request joins to one of theirs.
+    report["joined_attendees"] = {"labelled": 0, "allowed": 0, "exceptions": []}
     # action_without_attendees: labels with attendees whose action the rule would cut.
     report["action_without_attendees"] = {"labelled": 0, "changed": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
@@ -257,6 +264,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"
             check("typed_recurrences", ok, line, "recurrence", why)
+        if gold["attendees"]:
+            ok = not joined_names_missing(gold["attendees"], text)  # none missing
+            check("joined_attendees", ok, line, "attendees", "a joined name left out")
         if gold["action"] and gold["attendees"]:
             counts = report["action_without_attendees"]
             counts["labelled"] += 1

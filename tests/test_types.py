@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from calendar_ner.calendar import resolve
 from calendar_ner.data.augment.pools import RECURRENCES
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig
+from calendar_ner.decode.copy import joined_names_missing
 from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import allows, candidates
 from calendar_ner.models.weights import load_model
@@ -373,3 +374,20 @@ def test_a_request_on_a_platform_has_a_location(tokenizer, platform_location):
     assert written["location"] == ("Teams" if platform_location else None)
     nowhere = _decode_boosted(tokenizer, pieces, "Weekly check-in 21 - Oct - 2023 8:15 am", config)
     assert nowhere["location"] is None  # no platform named: null stays
+
+
+@pytest.mark.parametrize("joined_attendees", [True, False])
+def test_a_joined_name_keeps_the_list_open(tokenizer, joined_attendees):
+    # A model that names Sarah and closes the list at once.
+    pieces = {' ["': 60.0, "Sarah": 50.0, '"]': 40.0, '",': 20.0, ' "': 15.0, "team": 10.0}
+    text = "End-of-day sync Feb 1, 2024 5pm w/ Sarah + team 30min"
+    config = DecodeConfig(joined_attendees=joined_attendees)
+    written = _decode_boosted(tokenizer, pieces, text, config)
+    assert written["attendees"] == (["Sarah", "team"] if joined_attendees else ["Sarah"])
+
+
+def test_joined_names():
+    assert joined_names_missing(["Sarah"], "w/ Sarah + team 30min") == {11}
+    assert joined_names_missing(["Ana"], "Lunch with Ana and Bo") == {19}
+    assert not joined_names_missing(["Ana", "Bo"], "Lunch with Ana, and Bo.")
+    assert not joined_names_missing(["Ana"], "Lunch with Ana and then coffee")  # no name

@@ -73,6 +73,10 @@ class DecodeConfig:
     """When none of the model's best tokens may start the string it opened for an attendee or a
     location (a platform as an attendee, the action's words as the location), close it empty so
     the value is null, rather than write a span the model ranked lower."""
+    joined_attendees: bool = True
+    """Keep the attendee list open while a name in it is joined in the request to another name
+    it lacks ("Sarah + team", "Ana & Bo", "Ana and Bo"): every dev label that holds a name
+    written that way holds the other (:func:`calendar_ner.decode.copy.joined_names_missing`)."""
     action_without_attendees: bool = True
     """Cut from the end of a decoded action the attendees it names, with the "with"/"w/" before
     them ("Meet Lucas" with attendee "Lucas" -> "Meet"): no dev label's action holds one of its

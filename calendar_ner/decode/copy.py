@@ -107,3 +107,24 @@ def action_span(action: str, text: str, starts: Collection[int] | None = None) -
         if starts is None or match.start() in starts:
             return match.span()
     return None
+
+
+# "Ana + Bo", "Ana & team", "Ana and Bo", "Ana, and Bo": the name after the joiner (capitalized
+# after "and": "Ana and then lunch" names no one else).
+_JOINED = r"\s*(?:\+|&)\s*(?P<any>\w[\w'-]*)|,?\s+and\s+(?P<name>[A-Z][\w'-]*)"
+
+
+def joined_names_missing(names: list[str], text: str) -> frozenset[int]:
+    """Where in ``text`` the names start that the request joins to one of ``names`` ("Sarah +
+    team", "Ana and Bo") and that no name of the list starts with (empty: none is missing).
+    Every dev label that holds a name written that way holds the other one too
+    (``python benchmarks/label_audit.py``, ``joined_attendees``)."""
+    starts = {fold(n).split()[0] for n in names if n.strip()}
+    missing = set()
+    for name in filter(str.strip, names):
+        pattern = rf"(?<!\w)(?i:{re.escape(name)})(?!\w)(?:{_JOINED})"
+        for match in re.finditer(pattern, text):
+            group = "any" if match["any"] else "name"
+            if fold(match[group]) not in starts:
+                missing.add(match.start(group))
+    return frozenset(missing)

@@ -52,7 +52,12 @@ import torch
 from transformers import DynamicCache, PreTrainedTokenizerBase
 
 from calendar_ner.decode.config import DecodeConfig
-from calendar_ner.decode.copy import action_ends, action_span, action_starts
+from calendar_ner.decode.copy import (
+    action_ends,
+    action_span,
+    action_starts,
+    joined_names_missing,
+)
 from calendar_ner.decode.drafts import guess_event, value_end
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.decode.types import Candidates, allows, candidates, continuations
@@ -254,6 +259,22 @@ class ConstrainedDecoder:
             and not self._needs_location(row)
         )
 
+    @staticmethod
+    def _joined_allowed(row: _Row, text: str) -> bool:
+        """Whether an attendee list so far (``text``) may go on as it does: while the request
+        joins a name of the list to one it lacks ("Sarah + team"), the list may not close and
+        the next name must be that one (``joined_attendees``)."""
+        body = text[1:]
+        names = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', body)]
+        for i, name in enumerate(names):  # each name after one that needed it is that one
+            missing = joined_names_missing(names[:i], row.text)
+            if missing and not copied(f" {json.dumps(name)}", row.folded_text, missing):
+                return False
+        missing = joined_names_missing(names, row.text)
+        if missing and body.count('"') % 2 == 1:  # the open string must be a missing name
+            return copied(' "' + body[body.rfind('"') + 1 :], row.folded_text, missing)
+        return not (missing and body.rstrip().endswith("]"))
+
     def _needs_location(self, row: _Row) -> bool:
         """Whether the current value is a location that may not be null: the request names a
         meeting platform or "online" outside the span of its action (``platform_location``)."""
@@ -273,6 +294,9 @@ class ConstrainedDecoder:
             return False
         if text[1:] and "null".startswith(text[1:]) and self._needs_location(row):
             return False
+        if field_name == "attendees" and self.config.joined_attendees:
+            if not self._joined_allowed(row, text):
+                return False
         if not copy:
             return True
         blocked = row.typed.blocked if field_name in _OFF_TYPED else ()
