@@ -107,6 +107,10 @@ def test_action_starts(text, start, allowed):
         ("Dentist tomorrow at 3pm", "Dentist", True),  # before a relative date
         ("coffee chat w sarah", "coffee chat", True),  # no capitals: any word end
         ("Fast sync on Google Meet", "Fast sync on Google Meet", True),  # the end of the text
+        ("Book time to finalize the deck on May 2", "Book time", False),  # a planning filler
+        ("Add a time slot for OKR alignment at 4pm", "Add a time slot", False),
+        ("Add a time slot for OKR alignment at 4pm", "Add a time slot for OKR alignment", True),
+        ("Tea time with Ana", "Tea time", True),  # "time" before "with" ends an event name
     ],
 )
 def test_action_ends(text, end, allowed):

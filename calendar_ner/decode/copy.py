@@ -73,9 +73,11 @@ def action_ends(text: str) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
     into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
-    phrase ("Email | vendor", "Plan a visit | of the old plant"). In a text without capitals
-    a name does not stand out, so any word end is allowed there. A French, Spanish or German
-    request adds its language's words (:data:`calendar_ner.languages.END_WORDS`).
+    phrase ("Email | vendor", "Plan a visit | of the old plant"), nor after the filler of a
+    planning phrase ("Book time | to finalize …", "Add a time slot | for …": no dev label's
+    action ends in "time" or "slot"). In a text without capitals a name does not stand out,
+    so any word end is allowed there. A French, Spanish or German request adds its language's
+    words (:data:`calendar_ner.languages.END_WORDS`).
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
@@ -85,6 +87,8 @@ def action_ends(text: str) -> frozenset[int]:
         word = match.group(0)
         end = match.start() + len(word.rstrip(_TRAILING))
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
+        if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
+            continue  # "Book time to …": the event is what comes after
         if (
             lower
             or end < match.end()
