@@ -192,6 +192,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     # stated_not_null: a date (time) is never null where the request writes one of that type.
     # joined_attendees: attendee labels that lack a name the request joins to one of theirs.
     report["joined_attendees"] = {"labelled": 0, "allowed": 0, "exceptions": []}
+    # location_article: location labels the rule would change (those that keep "the").
+    report["location_article"] = {"labelled": 0, "changed": 0, "exceptions": []}
     # action_without_attendees: labels with attendees whose action the rule would cut.
     report["action_without_attendees"] = {"labelled": 0, "changed": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
@@ -264,6 +266,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"
             check("typed_recurrences", ok, line, "recurrence", why)
+        if gold["location"]:
+            counts = report["location_article"]
+            counts["labelled"] += 1
+            if gold["location"].startswith("the "):
+                counts["changed"] += 1
+                counts["exceptions"].append({"line": line, "field": "location", "category": "the"})
         if gold["attendees"]:
             ok = not joined_names_missing(gold["attendees"], text)  # none missing
             check("joined_attendees", ok, line, "attendees", "a joined name left out")

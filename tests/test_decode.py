@@ -301,3 +301,14 @@ def test_an_action_does_not_end_with_its_attendees(action, attendees, cut):
     assert postprocess(raw, text, DecodeConfig())["action"] == cut
     kept = postprocess(raw, text, DecodeConfig(action_without_attendees=False))["action"]
     assert kept == action
+
+
+@pytest.mark.parametrize(
+    ("location", "read"),
+    [("the gym lobby", "gym lobby"), ("The Grand Hotel", "The Grand Hotel"), ("HQ", "HQ")],
+)
+def test_a_location_drops_a_leading_the(location, read):
+    raw = json.dumps({"location": location})
+    assert postprocess(raw, f"Yoga at {location}", DecodeConfig())["location"] == read
+    kept = postprocess(raw, f"Yoga at {location}", DecodeConfig(location_article=False))
+    assert kept["location"] == location

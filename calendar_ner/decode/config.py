@@ -77,6 +77,10 @@ class DecodeConfig:
     """Keep the attendee list open while a name in it is joined in the request to another name
     it lacks ("Sarah + team", "Ana & Bo", "Ana and Bo"): every dev label that holds a name
     written that way holds the other (:func:`calendar_ner.decode.copy.joined_names_missing`)."""
+    location_article: bool = True
+    """Drop a leading lower-case "the" from a location ("the gym lobby" -> "gym lobby"), as 75
+    of the 81 dev labels whose request writes "the" before the location do; a capitalized "The"
+    is part of a name ("The Grand Hotel") and stays."""
     action_without_attendees: bool = True
     """Cut from the end of a decoded action the attendees it names, with the "with"/"w/" before
     them ("Meet Lucas" with attendee "Lucas" -> "Meet"): no dev label's action holds one of its

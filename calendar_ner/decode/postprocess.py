@@ -102,8 +102,9 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     a time that is a range or a bare hour is read as one (:func:`read_time`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states, with ``style_conventions`` a glued duration is
-    spelled out where the labels of the request's style do, and with
-    ``action_without_attendees`` the action loses the attendees it ends with."""
+    spelled out where the labels of the request's style do, with ``location_article`` a
+    location loses a leading lower-case "the", and with ``action_without_attendees`` the action
+    loses the attendees it ends with."""
     obj = _object(raw)
     if obj is None:
         return None
@@ -114,6 +115,8 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["duration"] = ground_duration(event["duration"], request)
     if config.style_conventions and event["duration"] and spells_out_glued_units(request):
         event["duration"] = spell_out_glued(event["duration"])
+    if config.location_article and event["location"] and event["location"].startswith("the "):
+        event["location"] = event["location"][4:]
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
     return event
