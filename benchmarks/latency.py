@@ -71,7 +71,8 @@ def _one_forward_seconds(decoder: ConstrainedDecoder, texts, answers, batch_size
     return seconds
 
 
-# The decoder without typed values (every typed option off), timed beside it on the same texts.
+# The decoder without typed values and the rules that keep copied fields apart (every such
+# option off), timed beside it on the same texts.
 UNTYPED = dict.fromkeys(
     (
         "typed_dates",
@@ -79,11 +80,17 @@ UNTYPED = dict.fromkeys(
         "typed_durations",
         "typed_recurrences",
         "typed_copies",
+        "people_attendees",
+        "platform_location",
+        "null_when_blocked",
+        "joined_attendees",
+        "location_article",
+        "action_without_attendees",
         "time_ranges",
         "bare_hours",
     ),
     False,
-)
+) | {"outside_action": []}
 
 
 def _pct(values: list[float], q: float) -> float:

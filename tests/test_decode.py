@@ -312,3 +312,12 @@ def test_a_location_drops_a_leading_the(location, read):
     assert postprocess(raw, f"Yoga at {location}", DecodeConfig())["location"] == read
     kept = postprocess(raw, f"Yoga at {location}", DecodeConfig(location_article=False))
     assert kept["location"] == location
+
+
+def test_a_copy_closed_mid_word_is_dropped():
+    text = "Catch up with team 09 - Dec - 2023 8:30 am Teams"
+    raw = json.dumps({"attendees": ["Te", "team"], "location": "Tea"})
+    event = postprocess(raw, text, DecodeConfig())
+    assert event["attendees"] == ["team"] and event["location"] is None
+    raw = json.dumps({"attendees": ["Zoë"], "location": "Café Ünï"})  # whole words stay
+    assert postprocess(raw, "Lunch with Zoë at Café Ünï", DecodeConfig())["location"] == "Café Ünï"

@@ -28,7 +28,7 @@ from calendar_ner.schema import (
     ground_duration,
     time_ranges,
 )
-from calendar_ner.spans import fold
+from calendar_ner.spans import copied, fold
 from calendar_ner.styles import spell_out_glued, spells_out_glued_units
 
 
@@ -75,6 +75,18 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
         event["time"] = bare_hour(event["time"], request)
 
 
+def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
+    """Drop a copied location or attendee that is not a whole-word span of the request: a
+    string the decoder had to close mid-word when nothing could go on ("Te" of "Teams")."""
+    folded = fold(" ".join(request.split()))
+    if "location" in config.copy_fields and event["location"]:
+        if not copied(f' "{event["location"]}"', folded):
+            event["location"] = None
+    if "attendees" in config.copy_fields and event["attendees"]:
+        kept = [n for n in event["attendees"] if copied(f' "{n}"', folded)]
+        event["attendees"] = kept or None
+
+
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
     """``action`` without the attendees it ends with, and the "with"/"w/"/"and" before them:
     no dev label's action holds one of its attendees (``benchmarks/label_audit.py``,
@@ -115,6 +127,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["duration"] = ground_duration(event["duration"], request)
     if config.style_conventions and event["duration"] and spells_out_glued_units(request):
         event["duration"] = spell_out_glued(event["duration"])
+    _drop_broken_copies(event, request, config)
     if config.location_article and event["location"] and event["location"].startswith("the "):
         event["location"] = event["location"][4:]
     if config.action_without_attendees:
