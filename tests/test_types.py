@@ -391,3 +391,14 @@ def test_joined_names():
     assert joined_names_missing(["Ana"], "Lunch with Ana and Bo") == {19}
     assert not joined_names_missing(["Ana", "Bo"], "Lunch with Ana, and Bo.")
     assert not joined_names_missing(["Ana"], "Lunch with Ana and then coffee")  # no name
+
+
+@pytest.mark.parametrize("stated_not_null", [True, False])
+def test_a_recurrence_stated_in_a_phrase_is_never_null(tokenizer, stated_not_null):
+    pieces = {" null": 60.0}  # a model that would leave everything null
+    config = DecodeConfig(stated_not_null=stated_not_null)
+    text = "Every Wednesday at 10am status call"
+    written = _decode_boosted(tokenizer, pieces, text, config)
+    assert written["recurrence"] == ("Every Wednesday" if stated_not_null else None)
+    word = _decode_boosted(tokenizer, pieces, "Quarterly review on 15/01/2027 at 2pm", config)
+    assert word["recurrence"] is None  # "Quarterly" of the action: the model's call

@@ -98,7 +98,11 @@ class DecodeConfig:
     """With ``typed_dates`` / ``typed_times``: a request that writes a date (time) expression
     gets one of them as its date (time), picked by the model's scores, never null; null stays
     for a request that writes none. Every dev label has a date and a time, and every one is
-    among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``)."""
+    among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``). With
+    ``typed_recurrences`` the same holds for a recurrence stated in a phrase ("every Wednesday",
+    "on Mondays", "twice a week"; not a word such as "Quarterly" in "Quarterly review", which
+    the labels mostly leave null): no dev request writes one, and all 34 calendar-hard rows
+    that do have a recurrence."""
     style_conventions: bool = True
     """Spell a duration the way the labels of the request's style do: a glued amount ("45min",
     "1hr") copied from a compact request with an am/pm time is spelled out ("45 minutes",

@@ -246,6 +246,14 @@ class ConstrainedDecoder:
                     return max(spans, key=lambda t: logits[t].item())
         return self._closer(row)
 
+    def _stated(self, row: _Row) -> bool:
+        """Whether the current value may not be null (``stated_not_null``): a date or time, or
+        a recurrence the request states in a phrase ("every Wednesday", "on Mondays")."""
+        field_name = FIELDS[row.field_index]
+        if field_name == "recurrence":
+            return bool(self.stated_fields) and row.typed.recurrence_stated
+        return field_name in self.stated_fields
+
     def _leave_empty(self, row: _Row) -> bool:
         """Whether to close the just-opened string of an attendee or location that none of the
         model's best tokens may start (``null_when_blocked``): the value becomes null."""
@@ -289,7 +297,7 @@ class ConstrainedDecoder:
         if value_status(text, row.in_list) == INVALID:
             return False
         field_name = FIELDS[row.field_index]
-        nullable = field_name not in self.stated_fields
+        nullable = not self._stated(row)
         if not allows(text, row.typed.of(field_name), nullable):
             return False
         if text[1:] and "null".startswith(text[1:]) and self._needs_location(row):
@@ -353,7 +361,7 @@ class ConstrainedDecoder:
         quote)."""
         body = row.value_text[1:]
         allowed = row.typed.of(FIELDS[row.field_index])
-        if not row.value_ids and allowed and FIELDS[row.field_index] in self.stated_fields:
+        if not row.value_ids and allowed and self._stated(row):
             return {encode_segment(self.tokenizer, value_text(c))[0] for c in allowed}
         if not row.value_ids and self._needs_location(row):
             return {self.closers[3]}  # ' "': open the location's string

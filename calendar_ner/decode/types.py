@@ -102,6 +102,7 @@ _FREQUENCY_WORD = (
     r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|quarterly|yearly"
     r"|semi-?annual(?:ly)?|annual(?:ly)?"
 )
+_FREQUENCY = re.compile(_FREQUENCY_WORD, re.IGNORECASE)  # "Weekly sync": labels mostly say so
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
     r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
@@ -138,6 +139,7 @@ class Candidates:
     time: tuple[str, ...] | None = None
     duration: tuple[str, ...] | None = None
     recurrence: tuple[str, ...] | None = None
+    recurrence_stated: bool = False  # a phrase says it repeats ("every Monday"), not a word
     blocked: tuple[Span, ...] = ()
     platforms: tuple[Span, ...] = ()  # meeting platforms and "online": never an attendee
 
@@ -308,6 +310,9 @@ def candidates(
             if recurrences and lang == "en"
             else None
         ),
+        recurrence_stated=recurrences
+        and lang == "en"
+        and any(not _FREQUENCY.fullmatch(text[s:e]) for s, e in recurrence_expressions(text)),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=tuple(platform_spans(text)),
     )
