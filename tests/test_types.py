@@ -402,3 +402,8 @@ def test_a_recurrence_stated_in_a_phrase_is_never_null(tokenizer, stated_not_nul
     assert written["recurrence"] == ("Every Wednesday" if stated_not_null else None)
     word = _decode_boosted(tokenizer, pieces, "Quarterly review on 15/01/2027 at 2pm", config)
     assert word["recurrence"] is None  # "Quarterly" of the action: the model's call
+
+
+def test_a_joined_name_with_accents_is_read():
+    assert not joined_names_missing(["Zoë", "Renée"], "Lunch w/ Zoë + Renée at noon")
+    assert joined_names_missing(["Zoë"], "Lunch w/ Zoë + Renée at noon") == {15}

@@ -218,8 +218,9 @@ class ConstrainedDecoder:
             return
         # Past the cap even the closers failed (a degenerate model): the value is dropped.
         row.values.append(row.value_text if complete else " null")
-        if row.field_index == 0 and complete and isinstance(json.loads(row.value_text), str):
-            row.action_span = action_span(json.loads(row.value_text), row.text, row.action_starts)
+        action = json.loads(row.value_text) if row.field_index == 0 and complete else None
+        if isinstance(action, str):
+            row.action_span = action_span(action, row.text, row.action_starts)
         row.field_index += 1
         row.value_ids, row.value_text = [], ""
         if row.field_index == len(FIELDS):
@@ -276,7 +277,7 @@ class ConstrainedDecoder:
         names = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', body)]
         for i, name in enumerate(names):  # each name after one that needed it is that one
             missing = joined_names_missing(names[:i], row.text)
-            if missing and not copied(f" {json.dumps(name)}", row.folded_text, missing):
+            if missing and not copied(f' "{name}"', row.folded_text, missing):
                 return False
         missing = joined_names_missing(names, row.text)
         if missing and body.count('"') % 2 == 1:  # the open string must be a missing name
