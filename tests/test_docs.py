@@ -122,3 +122,13 @@ def test_the_rules_catch_what_they_are_for():
     ]
     assert all(hits(Path(ROOT / "x"), [(1, line)]) for line in bad)
     assert not [line for line in good if hits(Path(ROOT / "x"), [(1, line)])]
+
+
+def test_every_decoding_option_is_documented():
+    from dataclasses import fields
+
+    from calendar_ner.decode import DecodeConfig
+
+    table = (ROOT / "docs" / "decoding.md").read_text()
+    missing = [f.name for f in fields(DecodeConfig) if f"`--decode.{f.name}`" not in table]
+    assert not missing, f"docs/decoding.md lacks a row for {missing}"
