@@ -138,7 +138,8 @@ def test_cli_details_single_and_jsonl(extractor, adapter_dir, tmp_path, monkeypa
     written = [json.loads(line) for line in out.read_text().splitlines()]
     for row, got in zip(rows, written, strict=True):
         assert list(got) == list(dict.fromkeys([*row, "output", "resolved", "spans", "confidence"]))
-        _check_details({k: got[k] for k in ("output", "resolved", "spans", "confidence")}, "")
+        details = {k: got[k] for k in ("output", "resolved", "spans", "confidence")}
+        _check_details(details, row["event_text"])
 
 
 def _vevents(text: str) -> list:
