@@ -196,6 +196,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     report["location_article"] = {"labelled": 0, "changed": 0, "exceptions": []}
     # action_without_attendees: labels with attendees whose action the rule would cut.
     report["action_without_attendees"] = {"labelled": 0, "changed": 0, "exceptions": []}
+    # stated_not_null for recurrences: a request that states one ("weekly") has one.
+    report["stated_recurrence"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
     report["platform_location"] = {"applies": 0, "agrees": 0, "exceptions": []}
     report["stated_not_null"] = {
@@ -262,6 +264,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["applies"] += read[True] != read[False]
                 counts["agrees"] += read[True] == gold["duration"]
                 counts["agrees_without"] += read[False] == gold["duration"]
+        if found.recurrence_stated:
+            counts = report["stated_recurrence"]
+            counts["applies"] += 1
+            counts["agrees"] += gold["recurrence"] is not None
+            if gold["recurrence"] is None:
+                counts["exceptions"].append({"line": line, "field": "recurrence", "category": "null"})
         if gold["recurrence"] is not None:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"

@@ -249,7 +249,7 @@ class ConstrainedDecoder:
 
     def _stated(self, row: _Row) -> bool:
         """Whether the current value may not be null (``stated_not_null``): a date or time, or
-        a recurrence the request states in a phrase ("every Wednesday", "on Mondays")."""
+        a recurrence the request states ("weekly", "every Wednesday"; not "Quarterly")."""
         field_name = FIELDS[row.field_index]
         if field_name == "recurrence":
             return bool(self.stated_fields) and row.typed.recurrence_stated

@@ -102,7 +102,9 @@ _FREQUENCY_WORD = (
     r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|quarterly|yearly"
     r"|semi-?annual(?:ly)?|annual(?:ly)?"
 )
-_FREQUENCY = re.compile(_FREQUENCY_WORD, re.IGNORECASE)  # "Weekly sync": labels mostly say so
+# Words that name a review cycle more than a repeat: "Quarterly review" and "Annual review" are
+# mostly one event to the labels (3 of 10 and 2 of 5 name a recurrence), "Weekly sync" a repeat.
+_CYCLE = re.compile(r"quarterly|semi-?annual(?:ly)?|annual(?:ly)?", re.IGNORECASE)
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
     r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
@@ -139,7 +141,7 @@ class Candidates:
     time: tuple[str, ...] | None = None
     duration: tuple[str, ...] | None = None
     recurrence: tuple[str, ...] | None = None
-    recurrence_stated: bool = False  # a phrase says it repeats ("every Monday"), not a word
+    recurrence_stated: bool = False  # it says it repeats ("weekly", "every Monday")
     blocked: tuple[Span, ...] = ()
     platforms: tuple[Span, ...] = ()  # meeting platforms and "online": never an attendee
 
@@ -312,7 +314,7 @@ def candidates(
         ),
         recurrence_stated=recurrences
         and lang == "en"
-        and any(not _FREQUENCY.fullmatch(text[s:e]) for s, e in recurrence_expressions(text)),
+        and any(not _CYCLE.fullmatch(text[s:e]) for s, e in recurrence_expressions(text)),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=tuple(platform_spans(text)),
     )
