@@ -269,7 +269,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             counts["applies"] += 1
             counts["agrees"] += gold["recurrence"] is not None
             if gold["recurrence"] is None:
-                counts["exceptions"].append({"line": line, "field": "recurrence", "category": "null"})
+                why = {"line": line, "field": "recurrence", "category": "null"}
+                counts["exceptions"].append(why)
         if gold["recurrence"] is not None:
             ok = fold(gold["recurrence"]) in map(fold, found.recurrence or ())
             why = "no recurrence expression" if not found.recurrence else "not one of them"
