@@ -429,7 +429,8 @@ def _english_end(part: str, lang: str) -> str:
     return f"{int(hour):02d}:{int(minute):02d}"
 
 
-def time_ranges(text: str, lang: str):  # -> list[calendar_ner.schema.TimeRange]
+@lru_cache(maxsize=1024)  # asked by candidates, time_expressions and postprocess of one request
+def time_ranges(text: str, lang: str) -> tuple:  # of calendar_ner.schema.TimeRange
     """Every clock-time range ``text`` writes the ``lang`` way, read by the English reader
     (:func:`calendar_ner.schema.time_ranges`) from its ends: "de 14h à 16h" as "from 14:00 to
     16:00", "de 2 a 4 de la tarde" as "from 2 to 4 pm".
@@ -460,7 +461,7 @@ def time_ranges(text: str, lang: str):  # -> list[calendar_ner.schema.TimeRange]
                     read[0].minutes,
                 )  # fmt: skip
             )
-    return found
+    return tuple(found)
 
 
 def duration_spelling(minutes: int, lang: str) -> str:

@@ -60,7 +60,7 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
         text, lang = " ".join(request.split()), languages.detect(request)
         ranges = time_ranges(text)
         if lang != "en":  # "de 14h à 16h": its length in the request's language, "2 heures"
-            ranges = languages.time_ranges(text, lang) + ranges
+            ranges = [*languages.time_ranges(text, lang), *ranges]
         for found in ranges:
             if fold(written.strip()) in (fold(found.first), fold(found.text)):
                 event["time"] = found.time

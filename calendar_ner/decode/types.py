@@ -303,18 +303,13 @@ def candidates(
     blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths
+    recurring = [text[s:e] for s, e in recurrence_expressions(text)] if lang == "en" else []
     return Candidates(
         date=_unique([text[s:e] for s, e in date_found]) if dates else None,
         time=_unique([text[s:e] for s, e in time_found]) if times else None,
         duration=durations_found if durations else None,
-        recurrence=(
-            _unique([text[s:e] for s, e in recurrence_expressions(text)])
-            if recurrences and lang == "en"
-            else None
-        ),
-        recurrence_stated=recurrences
-        and lang == "en"
-        and any(not _CYCLE.fullmatch(text[s:e]) for s, e in recurrence_expressions(text)),
+        recurrence=_unique(recurring) if recurrences and lang == "en" else None,
+        recurrence_stated=recurrences and any(not _CYCLE.fullmatch(r) for r in recurring),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=tuple(platform_spans(text)),
     )
