@@ -311,11 +311,11 @@ _HOUR_NUMBERS = {
 
 
 def _hour(name: str) -> str:
-    return rf"(?P<{name}>\d{{1,2}}|{_alternation(list(_HOUR_NUMBERS))})"
+    return rf"(?P<{name}>\d{{1,2}}|{_alternation(list(_HOUR_NUMBERS))})(?![\w-])"
 
 
 _SPOKEN = re.compile(
-    rf"(?:(?P<half>halb)\s+{_hour('h1')}|viertel\s+(?P<rel>nach|vor)\s+{_hour('h2')}"
+    rf"(?<![\w-])(?:(?P<half>halb)\s+{_hour('h1')}|viertel\s+(?P<rel>nach|vor)\s+{_hour('h2')}"
     rf"|dreiviertel\s+{_hour('h3')}"
     rf"|(?:las?\s+)?{_hour('h4')}(?P<unit>\s*h|\s+heures?|\s+uhr)?\s+(?P<frac>et\s+demie"
     r"|et\s+quart|moins\s+(?:le\s+)?quart|y\s+media|y\s+cuarto|menos\s+cuarto))"

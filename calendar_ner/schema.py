@@ -243,11 +243,17 @@ def is_date_like(value: str, *, local: bool = False) -> bool:
     return bool(re.search(r"\d", value)) or bool(_words(value) & _DATE_WORDS)
 
 
+_SAID_TIME = re.compile(r"(?:half|quarter) (?:past|to) \w+|in [\w ]+ (?:min(?:ute)?s?|hours?|hrs?)")
+
+
 def is_time_like(value: str, *, local: bool = False) -> bool:
-    """Whether a (normalized) time value names a time: a number that is not a full date, or a
-    time of day ("noon"; with ``local`` "midi", "abends" too)."""
+    """Whether a (normalized) time value names a time: a number that is not a full date, a
+    time of day ("noon"; with ``local`` "midi", "abends" too), an hour said in words ("quarter
+    to nine") or a time from now ("in an hour")."""
     if CANONICAL_DATE.fullmatch(normalize_date(value, local=local)):
         return False
+    if _SAID_TIME.fullmatch(" ".join(value.lower().split())):
+        return True
     if local:
         words = _TIME_WORDS | local_time_words()
         return bool(re.search(r"\d", value)) or bool(_words(value, local) & words)

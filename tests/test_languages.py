@@ -339,3 +339,8 @@ def test_an_english_request_is_resolved_as_before():
     event = {"date": "morgen", "time": "3:00 PM", "duration": None}  # not an English word
     resolved = resolve(event, "Call Morgen at 3pm", datetime(2026, 11, 25, 9), "UTC")
     assert resolved.start is None
+
+
+def test_a_said_hour_starts_at_a_word():
+    text = "Besprechung am Montag, deshalb elf Leute einladen"
+    assert [text[s:e] for s, e in languages.time_expressions(text, "de")] == []

@@ -407,3 +407,15 @@ def test_a_recurrence_stated_in_a_phrase_is_never_null(tokenizer, stated_not_nul
 def test_a_joined_name_with_accents_is_read():
     assert not joined_names_missing(["Zoë", "Renée"], "Lunch w/ Zoë + Renée at noon")
     assert joined_names_missing(["Zoë"], "Lunch w/ Zoë + Renée at noon") == {15}
+
+
+def test_review_findings_hold():
+    # An hour said in words and a time from now stay times after post-processing.
+    for text, said, read in [
+        ("Dentist tomorrow at quarter to nine", "quarter to nine", "8:45 AM"),
+        ("Call back in an hour", "in an hour", "in an hour"),
+    ]:
+        assert postprocess(json.dumps({"time": said}), text, DecodeConfig())["time"] == read
+    # "remote" before a noun describes people, it is no place.
+    assert candidates("Weekly sync with the remote team at 3pm").platforms == ()
+    assert candidates("Webinar 04 - Dec - 2023 5:00 pm online").platforms == ((32, 38),)

@@ -107,6 +107,8 @@ def action_span(action: str, text: str, starts: Collection[int] | None = None) -
     ignored), starting at one of ``starts`` when given; None when there is none. The location
     and attendees may not overlap it (``DecodeConfig.outside_action``): no dev label puts one
     inside its action (``python benchmarks/label_audit.py``, ``typed_rules.outside_action``)."""
+    if not action.strip():
+        return None
     for match in re.finditer(rf"(?<!\w){re.escape(fold(action))}(?!\w)", fold(text)):
         if starts is None or match.start() in starts:
             return match.span()

@@ -266,6 +266,11 @@ class ConstrainedDecoder:
             and body.count('"') % 2 == 1
             and body.endswith('"')
             and not self._needs_location(row)
+            and not (  # a joined name is still to come: let it be written ("Sarah + team")
+                FIELDS[row.field_index] == "attendees"
+                and self.config.joined_attendees
+                and not self._joined_allowed(row, row.value_text + '"]')
+            )
         )
 
     @staticmethod

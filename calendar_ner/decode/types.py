@@ -236,7 +236,7 @@ def recurrence_expressions(text: str) -> list[Span]:
 
 _PLATFORM = re.compile(
     rf"(?<![\w-])(?:{'|'.join(map(re.escape, sorted(PLATFORMS, key=len, reverse=True)))}"
-    rf"|(?i:{'|'.join(VIRTUAL)}))(?![\w-])"
+    rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+[a-z]))(?![\w-])"  # "remote team" is no place
 )
 
 
