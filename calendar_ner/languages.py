@@ -311,12 +311,12 @@ _HOUR_NUMBERS = {
 
 
 def _hour(name: str) -> str:
-    return rf"(?P<{name}>\d{{1,2}}|{_alternation(list(_HOUR_NUMBERS))})(?![\w-])"
+    return rf"(?P<{name}>\d{{1,2}}|{_alternation(list(_HOUR_NUMBERS))})"
 
 
 _SPOKEN = re.compile(
-    rf"(?<![\w-])(?:(?P<half>halb)\s+{_hour('h1')}|viertel\s+(?P<rel>nach|vor)\s+{_hour('h2')}"
-    rf"|dreiviertel\s+{_hour('h3')}"
+    rf"(?<![\w-])(?:(?P<half>halb)\s+{_hour('h1')}(?![\w-])"
+    rf"|viertel\s+(?P<rel>nach|vor)\s+{_hour('h2')}(?![\w-])|dreiviertel\s+{_hour('h3')}(?![\w-])"
     rf"|(?:las?\s+)?{_hour('h4')}(?P<unit>\s*h|\s+heures?|\s+uhr)?\s+(?P<frac>et\s+demie"
     r"|et\s+quart|moins\s+(?:le\s+)?quart|y\s+media|y\s+cuarto|menos\s+cuarto))"
     rf"{_PART}?",

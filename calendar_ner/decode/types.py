@@ -234,9 +234,10 @@ def recurrence_expressions(text: str) -> list[Span]:
     return [m.span() for m in _RECURRENCE.finditer(text)]
 
 
+_PEOPLE = r"(?:teams?|staff|colleagues|workers?|employees|members|participants|group|folks|crew)\b"
 _PLATFORM = re.compile(
     rf"(?<![\w-])(?:{'|'.join(map(re.escape, sorted(PLATFORMS, key=len, reverse=True)))}"
-    rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+[a-z]))(?![\w-])"  # "remote team" is no place
+    rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+{_PEOPLE}))(?![\w-])"  # "remote team" is no place
 )
 
 
