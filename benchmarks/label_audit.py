@@ -293,8 +293,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         span = isinstance(gold["action"], str) and action_span(
             gold["action"], text, action_starts(text)
         )
-        action = span or (0, 0)
-        if any(e <= action[0] or action[1] <= s for s, e in found.platforms):
+        if found.platform_outside(span or None):
             counts = report["platform_location"]
             counts["applies"] += 1
             counts["agrees"] += gold["location"] is not None

@@ -366,7 +366,7 @@ def local_clock(value: str) -> str | None:
     if spoken := _SPOKEN.fullmatch(compact):
         return _spoken(spoken)
     match = _LOCAL_CLOCK.fullmatch(compact)
-    if not match or (match["h3"] and not match["part"]):
+    if not match:  # a bare "8" never matches: its branch needs the part after it
         return None
     hour = int(match["h"] or match["h2"] or match["h3"])
     return _clock(hour, int(match["m"] or match["m2"] or match["m3"] or 0), match["part"])

@@ -61,10 +61,13 @@ PLATFORMS: tuple[str, ...] = (
 VIRTUAL: tuple[str, ...] = ("online", "virtual", "remote")
 
 
+_PLATFORMS_LOWER = frozenset(p.lower() for p in PLATFORMS)
+
+
 def location_kind(location: str) -> str:
     """``"platform"`` (Zoom, Teams…), ``"virtual"`` (online, virtual) or ``"place"``."""
     lowered = location.lower()
-    if lowered in {p.lower() for p in PLATFORMS}:
+    if lowered in _PLATFORMS_LOWER:
         return "platform"
     if lowered in VIRTUAL:
         return "virtual"

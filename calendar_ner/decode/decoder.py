@@ -294,8 +294,7 @@ class ConstrainedDecoder:
         meeting platform or "online" outside the span of its action (``platform_location``)."""
         if FIELDS[row.field_index] != "location" or not self.config.platform_location:
             return False
-        action = row.action_span or (0, 0)
-        return any(e <= action[0] or action[1] <= s for s, e in row.typed.platforms)
+        return row.typed.platform_outside(row.action_span)
 
     def _allowed(self, row: _Row, token: int, copy: bool) -> bool:
         ids = row.value_ids + [token]

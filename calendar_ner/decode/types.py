@@ -108,7 +108,7 @@ _CYCLE = re.compile(r"quarterly|semi-?annual(?:ly)?|annual(?:ly)?", re.IGNORECAS
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
     r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
-    r"|morning|afternoon|evening|night)"
+    r"|morning|afternoon|evening)"
 )
 _PLURAL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
 _AND = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+or\s+)"
@@ -144,6 +144,12 @@ class Candidates:
     recurrence_stated: bool = False  # it says it repeats ("weekly", "every Monday")
     blocked: tuple[Span, ...] = ()
     platforms: tuple[Span, ...] = ()  # meeting platforms and "online": never an attendee
+
+    def platform_outside(self, action: Span | None) -> bool:
+        """Whether a platform or "online" of the request lies outside the ``action`` span
+        (``platform_location``): the request then has a location."""
+        start, end = action or (0, 0)
+        return any(e <= start or end <= s for s, e in self.platforms)
 
     def of(self, field: str) -> tuple[str, ...] | None:
         """The candidates of ``field``; None for a field with no type."""
