@@ -193,13 +193,21 @@ class CalendarNER(L.LightningModule):
         """Causal-LM loss on target tokens; value tokens weighted by ``value_loss_weight``.
 
         Only positions from the earliest target token on go through the LM head (49152-way for
-        SmolLM2): the prompt's logits would be masked anyway.
+        SmolLM2): the prompt's logits would be masked anyway. The last position's logits (they
+        predict past the end) are scored against an ignored label rather than sliced off: a
+        slice's backward would fill and copy a gradient the size of all the logits (about a
+        third of a tiny model's step).
         """
         labels = batch["labels"]
         first_target = int((labels != IGNORE_INDEX).float().argmax(dim=1).min())
         keep = labels.size(1) - max(first_target - 1, 0)
-        logits = self(batch["input_ids"], batch["attention_mask"], keep)[:, :-1]
-        labels = labels[:, -keep + 1 :]
+        logits = self(batch["input_ids"], batch["attention_mask"], keep)
+        start = labels.size(1) - keep + 1  # logits[:, i] predicts the token at start + i
+
+        def shifted(values: torch.Tensor, pad: float) -> torch.Tensor:
+            return F.pad(values[:, start:], (0, 1), value=pad)
+
+        labels = shifted(labels, IGNORE_INDEX)
         per_token = F.cross_entropy(
             logits.float().reshape(-1, logits.size(-1)),
             labels.reshape(-1),
@@ -207,7 +215,7 @@ class CalendarNER(L.LightningModule):
             reduction="none",
         ).view_as(labels)
         mask = (labels != IGNORE_INDEX).float()
-        value_mask = batch["value_mask"][:, -keep + 1 :].float()
+        value_mask = shifted(batch["value_mask"].float(), 0.0)
         weight = 1.0 + (self.hparams.value_loss_weight - 1.0) * value_mask
         weight = weight * mask
         return (per_token * weight).sum() / weight.sum().clamp(min=1.0)
