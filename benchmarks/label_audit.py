@@ -40,10 +40,17 @@ from calendar_ner.decode.copy import (
     action_ends,
     action_span,
     action_starts,
+    is_fragment,
     joined_names_missing,
+    platform_in_action,
 )
 from calendar_ner.decode.postprocess import action_without_attendees, postprocess
-from calendar_ner.decode.types import candidates, date_expressions, time_expressions
+from calendar_ner.decode.types import (
+    candidates,
+    date_expressions,
+    is_frequency_word,
+    time_expressions,
+)
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
 from calendar_ner.styles import GLUED, styles
@@ -174,6 +181,22 @@ def _time_of(text: str, value: str) -> str | None:
     return postprocess(json.dumps({"time": value}), text, DecodeConfig())["time"]
 
 
+_ACTION_STYLE_RULES = ("planned_action", "platform_in_action")
+
+
+def _action_style_rules(text: str, action: str) -> list[tuple[str, bool, bool]]:
+    """(rule, whether it applies to the request, whether the action label agrees) for the
+    ``action_bounds`` rules that follow a way of writing a request."""
+    text = " ".join(text.split())
+    planned = action_starts(text, planned=True) != action_starts(text)
+    platform = platform_in_action(text)
+    word = platform is not None and text[platform:].split()[0].lower()
+    return [
+        ("planned_action", planned, copied(f' "{action}"', fold(text), action_starts(text, True))),
+        ("platform_in_action", platform is not None, bool(word) and word in action.lower()),
+    ]
+
+
 def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     """Per typed rule: labels it concerns, labels it allows, exceptions (line, field, why)."""
     report: dict[str, dict] = {
@@ -194,8 +217,17 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     report["joined_attendees"] = {"labelled": 0, "allowed": 0, "exceptions": []}
     # location_article: location labels the rule would change (those that keep "the").
     report["location_article"] = {"labelled": 0, "changed": 0, "exceptions": []}
-    # action_without_attendees: labels with attendees whose action the rule would cut.
+    # action_without_attendees: action labels the rule would cut (an attendee or a "with" at
+    # the end).
     report["action_without_attendees"] = {"labelled": 0, "changed": 0, "exceptions": []}
+    # planned_action: a request that opens by planning time ("Book time to …") and whose label
+    # starts after that opening; platform_in_action: a "length last" request with a platform
+    # before its date and whose label's action holds it.
+    report |= {r: {"applies": 0, "agrees": 0, "exceptions": []} for r in _ACTION_STYLE_RULES}
+    # fragments: location and attendee labels that is_fragment would drop ("a", "cap it at").
+    report["fragments"] = {"labelled": 0, "allowed": 0, "exceptions": []}
+    # lower_frequency: recurrence labels that are a frequency word, and are in lower case.
+    report["lower_frequency"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # stated_not_null for recurrences: a request that states one ("weekly") has one.
     report["stated_recurrence"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
@@ -284,7 +316,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         if gold["attendees"]:
             ok = not joined_names_missing(gold["attendees"], text)  # none missing
             check("joined_attendees", ok, line, "attendees", "a joined name left out")
-        if gold["action"] and gold["attendees"]:
+        if gold["action"]:
             counts = report["action_without_attendees"]
             counts["labelled"] += 1
             if action_without_attendees(gold["action"], gold["attendees"]) != gold["action"]:
@@ -293,6 +325,13 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         span = isinstance(gold["action"], str) and action_span(
             gold["action"], text, action_starts(text)
         )
+        for rule, applies, agrees in _action_style_rules(text, gold["action"] or ""):
+            if applies:
+                counts = report[rule]
+                counts["applies"] += 1
+                counts["agrees"] += agrees
+                if not agrees:
+                    counts["exceptions"].append({"line": line, "field": "action"})
         if found.platform_outside(span or None):
             counts = report["platform_location"]
             counts["applies"] += 1
@@ -300,9 +339,17 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             if gold["location"] is None:
                 why = "action not a span" if not span else "location null"
                 counts["exceptions"].append({"line": line, "field": "location", "category": why})
+        if gold["recurrence"] and is_frequency_word(gold["recurrence"]):
+            counts = report["lower_frequency"]
+            counts["applies"] += 1
+            counts["agrees"] += gold["recurrence"] == gold["recurrence"].lower()
+            if gold["recurrence"] != gold["recurrence"].lower():
+                counts["exceptions"].append({"line": line, "field": "recurrence"})
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):
+                if field != "action":
+                    check("fragments", not is_fragment(value), line, field, "a fragment")
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees":

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.dates import get_day_names, get_month_names
@@ -408,13 +409,14 @@ def time_expressions(text: str, lang: str) -> list[Span]:
 
 # Ranges: "de 14h à 16h", "14h-16h30", "von 14 bis 16 Uhr", "14-16 Uhr", "de 2 a 4 de la tarde",
 # "entre las 9 y las 11". French and German read each end on the 24-hour clock; Spanish reads
-# bare ends as an English range does ("from 9 to 11"), with a part of the day after the range.
+# bare ends as an English range does ("from 9 to 11"), and ends with a part of the day after the
+# range by that part (:func:`_parted_end`).
 _RANGES = {
     "fr": r"(?:(?:de|entre)\s+)?(?P<a>\d{1,2}(?:\s*h(?:\s*\d{2})?)?)\s*(?:à|-|–|et)\s*"
     r"(?P<b>\d{1,2}\s*h(?:\s*\d{2})?|\d{1,2}\s+heures)",
     "es": r"(?:de|desde|entre)\s+(?:las?\s+)?(?P<a>\d{1,2}(?::\d{2})?)\s*(?:a|-|–|y|hasta)\s*"
     r"(?:las?\s+)?(?P<b>\d{1,2}(?::\d{2})?)"
-    r"(?:\s+(?:de\s+la|por\s+la)\s+(?P<part>mañana|tarde|noche))?",
+    r"(?:\s+(?:de\s+la|por\s+la)\s+(?P<part>mañana|madrugada|tarde|noche))?",
     "de": r"(?:(?:von|zwischen)\s+)?(?P<a>\d{1,2}(?:[:.]\d{2})?)(?:\s*uhr)?\s*(?:bis|-|–|und)\s*"
     r"(?P<b>\d{1,2}(?:[:.]\d{2})?)\s*uhr",
 }
@@ -429,11 +431,30 @@ def _english_end(part: str, lang: str) -> str:
     return f"{int(hour):02d}:{int(minute):02d}"
 
 
+def _parted_end(first: str, last: str, part: str) -> tuple[str, str]:
+    """Both ends of a Spanish range with a part of the day after it, as 24-hour ``HH:MM``: the
+    part places the last end ("de 10 a 12 de la noche": 22:00 to 00:00); the first end is the
+    same part's hour unless that comes after the last end and the hour 12 earlier does not
+    ("de 11 a 1 de la tarde": 11:00 to 13:00)."""
+    minutes = []
+    for end in (first, last):
+        hour, minute = (re.findall(r"\d+", end) + ["0"])[:2]
+        clock = _clock(int(hour), int(minute), part)
+        if clock is None:
+            return _english_end(first, "es"), _english_end(last, "es")
+        read = datetime.strptime(clock, "%I:%M %p")
+        minutes.append(read.hour * 60 + read.minute)
+    start, end = minutes
+    if start > end and 0 <= start - 720 <= end:
+        start -= 720
+    return f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"
+
+
 @lru_cache(maxsize=1024)  # asked by candidates, time_expressions and postprocess of one request
 def time_ranges(text: str, lang: str) -> tuple:  # of calendar_ner.schema.TimeRange
     """Every clock-time range ``text`` writes the ``lang`` way, read by the English reader
     (:func:`calendar_ner.schema.time_ranges`) from its ends: "de 14h à 16h" as "from 14:00 to
-    16:00", "de 2 a 4 de la tarde" as "from 2 to 4 pm".
+    16:00", "de 2 a 4 de la tarde" as "from 14:00 to 16:00".
 
     >>> [(r.text, r.first, r.time, r.minutes) for r in time_ranges("Cours de 14h à 16h30", "fr")]
     [('14h à 16h30', '14h', '2:00 PM', 150)]
@@ -444,11 +465,13 @@ def time_ranges(text: str, lang: str) -> tuple:  # of calendar_ner.schema.TimeRa
 
     found = []
     for match in re.finditer(rf"(?<![\w:.])(?:{_RANGES[lang]})(?![\w:.])", text, re.IGNORECASE):
-        a, b = _english_end(match["a"], lang), _english_end(match["b"], lang)
-        meridiem = {"mañana": " am", "tarde": " pm", "noche": " pm"}.get(
-            (match.groupdict().get("part") or "").lower(), ""
+        part = match.groupdict().get("part")
+        a, b = (
+            _parted_end(match["a"], match["b"], part)
+            if part
+            else (_english_end(e, lang) for e in (match["a"], match["b"]))
         )
-        read = english_ranges(f"from {a} to {b}{meridiem}")
+        read = english_ranges(f"from {a} to {b}")
         if read:
             start = match.start("a")
             found.append(

@@ -160,8 +160,10 @@ def copied(
 ) -> bool:
     """Whether every string in a value's text is a span of the request text (``folded_text``,
     :func:`fold`-ed) that starts at a word start (one of ``starts`` when given) and, once the
-    string is closed, ends at a word end (one of ``ends`` when given), and overlaps none of the
-    ``blocked`` spans (the request's dates, times and durations: :mod:`calendar_ner.decode.types`).
+    string is closed, ends at a word end (one of ``ends`` when given; while it is open, one of
+    ``ends`` must still lie ahead of it before a blocked span, so a string never runs where it
+    could not close), and overlaps none of the ``blocked`` spans (the request's dates, times
+    and durations: :mod:`calendar_ner.decode.types`).
 
     ``value`` is a valid prefix (:func:`calendar_ner.decode.grammar.value_status`), so its
     quotes alternate open, close.
@@ -174,9 +176,18 @@ def copied(
         )
         if not any(
             (starts is None or m.start() in starts)
-            and (ends is None or not closed or m.end() in ends)
             and all(m.end() <= s or e <= m.start() for s, e in blocked)
+            and (
+                ends is None
+                or (m.end() in ends if closed else _end_ahead(m.start(), m.end(), ends, blocked))
+            )
             for m in found
         ):
             return False
     return True
+
+
+def _end_ahead(start: int, at: int, ends: Collection[int], blocked: Collection[Span]) -> bool:
+    """Whether a span open from ``start`` to ``at`` can still close at one of ``ends`` without
+    running into a ``blocked`` span."""
+    return any(at <= end and all(end <= s or e <= start for s, e in blocked) for end in ends)

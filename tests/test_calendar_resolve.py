@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from calendar_ner.calendar import resolve, to_rrule
 from calendar_ner.calendar.resolve import iso, parse_duration
+from calendar_ner.decode.types import recurrence_expressions
 from calendar_ner.schema import FIELDS
 
 REF = datetime(2026, 11, 25, 9, 0)  # a Wednesday
@@ -199,6 +200,10 @@ def test_an_aware_reference_is_converted_to_the_zone():
         ),
         ("every evening", "", date(2026, 11, 25), "FREQ=DAILY"),
         ("biweekly", "", date(2026, 11, 25), "FREQ=WEEKLY;INTERVAL=2"),
+        ("every afternoon", "", date(2026, 11, 25), "FREQ=DAILY"),
+        ("bi-monthly", "", date(2026, 11, 25), "FREQ=MONTHLY;INTERVAL=2"),
+        ("semi-annually", "", date(2026, 11, 25), "FREQ=MONTHLY;INTERVAL=6"),
+        ("half-yearly", "", date(2026, 11, 25), "FREQ=MONTHLY;INTERVAL=6"),
         ("monthly", "on the 15th", date(2026, 12, 15), "FREQ=MONTHLY;BYMONTHDAY=15"),
         ("first Monday of every month", "", date(2026, 12, 7), "FREQ=MONTHLY;BYDAY=1MO"),
         ("last Friday of each month", "", date(2026, 11, 27), "FREQ=MONTHLY;BYDAY=-1FR"),
@@ -226,6 +231,23 @@ def test_until_a_day_is_utc_for_timed_events():
     resolved = _resolve("standup daily at 5pm until tomorrow", time="5:00 PM", recurrence="daily")
     assert resolved.rrule == "FREQ=DAILY;UNTIL=20261126T225959Z"
     assert len(resolved.occurrences(10)) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yoga every afternoon", "Standup every other week", "Review bi-monthly",
+        "Audit semi-annually", "Board meeting half-yearly", "Sync each Monday and Thursday",
+        "Pay rent the 1st of every month", "Retro last Friday of each month",
+        "Gym Tuesdays and Thursdays", "Check-in every 3 days", "Call weekdays", "Annual review",
+    ],
+)  # fmt: skip
+def test_every_recurrence_candidate_but_a_count_names_a_rule(text):
+    """What the decoder may give as a recurrence, the resolver reads ("twice a week" aside: it
+    says how often, not when)."""
+    (span,) = recurrence_expressions(text)
+    found = to_rrule(text[span[0] : span[1]], text, date(2026, 11, 25))
+    assert found.rrule is not None, text
 
 
 def test_a_recurrence_without_a_rule_keeps_the_day():

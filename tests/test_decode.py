@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig, postprocess
-from calendar_ner.decode.copy import action_ends, action_starts
+from calendar_ner.decode.copy import action_ends, action_starts, is_fragment
 from calendar_ner.decode.decoder import _Row
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.models.weights import load_model
@@ -95,6 +95,22 @@ def test_action_starts(text, start, allowed):
 
 
 @pytest.mark.parametrize(
+    "text, start, allowed",
+    [
+        ("Book time to finalize the deck on May 2, 2026 at 14:20", "Book", False),
+        ("Book time to finalize the deck on May 2, 2026 at 14:20", "finalize", True),
+        ("Put in time for the leadership talk on June 3 at 3pm", "leadership", True),
+        ("Add a time to refine the draft on March 20 at 15:10", "Add", False),
+        ("Add a time slot for OKR alignment at 4pm", "Add", True),  # "time slot" is kept
+        ("Organize discussion time for the new policies at 9am", "Organize", True),
+    ],
+)
+def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed):
+    assert (text.index(start) in action_starts(text, planned=True)) is allowed
+    assert text.index(start) in action_starts(text) or not allowed
+
+
+@pytest.mark.parametrize(
     "text, end, allowed",
     [
         ("Email vendor Mar 4, 2025 3pm", "Email", False),  # inside a phrase
@@ -111,10 +127,32 @@ def test_action_starts(text, start, allowed):
         ("Add a time slot for OKR alignment at 4pm", "Add a time slot", False),
         ("Add a time slot for OKR alignment at 4pm", "Add a time slot for OKR alignment", True),
         ("Tea time with Ana", "Tea time", True),  # "time" before "with" ends an event name
+        ("Meeting arranged on 12 - November - 2023 at 8am", "Meeting", True),
+        ("Meeting arranged on 12 - November - 2023 at 8am", "Meeting arranged", False),
+        ("Call set for 22/11/2023 at 10am", "Call set for", False),  # a lead-in word
+        ("Check in with Bo at 3pm", "Check in", True),  # a verb particle
     ],
 )
 def test_action_ends(text, end, allowed):
     assert (len(end) in action_ends(text)) is allowed
+
+
+@pytest.mark.parametrize(
+    "text, end, allowed",
+    [
+        ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr.", "Sync", False),
+        ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr.", "Sync on Teams", True),
+        ("Quick huddle Google Meet March 9, 2024 at 3:45 pm, 20 mins.", "Quick huddle", False),
+        ("Team check-in on Zoom 5th Oct, 2024 11:00", "Team check-in", True),  # not that style
+        (
+            "Discuss next steps via Teams 6th March, 2024, 10:15 am, 1 hr.",
+            "Discuss next steps",
+            False,
+        ),
+    ],
+)
+def test_a_length_last_request_keeps_its_platform_in_the_action(text, end, allowed):
+    assert (len(end) in action_ends(text, platform_style=True)) is allowed
 
 
 def test_copied_from_given_starts():
@@ -122,7 +160,10 @@ def test_copied_from_given_starts():
     assert copied(' "hiring"', text) and not copied(' "hiring"', text, {0})
     assert copied(' "Zoom chat', text, {0}) and not copied(' "chat', text, {0})
     assert not copied(' ""', text, {0})  # an empty string starts nowhere
-    assert copied(' "Zoom chat', text, {0}, {4}) and not copied(' "Zoom chat"', text, {0}, {4})
+    assert copied(' "Zoom', text, {0}, {4}) and not copied(' "Zoom chat"', text, {0}, {4})
+    # An open string must still be able to close at an allowed end, before any blocked span.
+    assert copied(' "Zoom chat', text, {0}, {9}) and not copied(' "Zoom chat', text, {0}, {4})
+    assert not copied(' "Zoom ch', text, {0}, {22}, blocked=[(10, 15)])
 
 
 @pytest.mark.parametrize("exact", [True, False])
@@ -321,3 +362,25 @@ def test_a_copy_closed_mid_word_is_dropped():
     assert event["attendees"] == ["team"] and event["location"] is None
     raw = json.dumps({"attendees": ["Zoë"], "location": "Café Ünï"})  # whole words stay
     assert postprocess(raw, "Lunch with Zoë at Café Ünï", DecodeConfig())["location"] == "Café Ünï"
+
+
+@pytest.mark.parametrize(
+    "value, fragment",
+    [("a", True), ("a couple", True), ("cap it at", True), ("the", True), ("Room 4B", False),
+     ("the park", False), ("Check in", False), ("team", False), ("An Lee", False)],
+)  # fmt: skip
+def test_a_fragment_is_no_location_or_attendee(value, fragment):
+    assert is_fragment(value) is fragment
+    raw = json.dumps({"location": value, "attendees": [value, "Ana"]})
+    event = postprocess(raw, f"Sync with Ana at {value}", DecodeConfig())
+    assert (event["location"] is None) is fragment
+    assert event["attendees"] == (["Ana"] if fragment else [value, "Ana"])
+
+
+@pytest.mark.parametrize("lower_frequency", [True, False])
+def test_a_frequency_word_is_written_in_lower_case(lower_frequency):
+    config = DecodeConfig(lower_frequency=lower_frequency)
+    weekly = postprocess('{"recurrence": "Weekly"}', "Weekly sync 3pm", config)["recurrence"]
+    assert weekly == ("weekly" if lower_frequency else "Weekly")
+    phrase = postprocess('{"recurrence": "every Monday"}', "Sync every Monday", config)
+    assert phrase["recurrence"] == "every Monday"

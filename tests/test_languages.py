@@ -281,6 +281,9 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
         ("Réunion avec Marie demain de 14h à 16h30", "14h", "2:00 PM", "2 heures 30 minutes"),
         ("Besprechung mit Anna morgen von 14 bis 16 Uhr", "14 bis 16 Uhr", "2:00 PM", "2 Stunden"),
         ("Cita con Ana mañana de 2 a 4 de la tarde", "2", "2:00 PM", "2 horas"),
+        ("Cena con Ana mañana de 10 a 12 de la noche", "10", "10:00 PM", "2 horas"),
+        ("Cita con Ana mañana de 11 a 1 de la tarde", "11", "11:00 AM", "2 horas"),
+        ("Guardia mañana de 2 a 4 de la madrugada", "2", "2:00 AM", "2 horas"),
     ],
 )  # fmt: skip
 def test_a_range_reads_as_its_start_and_length(text, written, time, duration):

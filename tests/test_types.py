@@ -338,6 +338,30 @@ def test_a_location_stays_outside_the_action(tokenizer, outside_action):
         assert written["location"] == "Zoom"
 
 
+@pytest.mark.parametrize("platform_in_action", [True, False])
+def test_a_length_last_request_keeps_its_platform_in_the_action(tokenizer, platform_in_action):
+    pieces = {' "': 50.0, "Sync": 40.0, '"': 30.0, "Teams": 20.0}  # "Sync" first, then "Teams"
+    text = "Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."
+    written = _decode_boosted(
+        tokenizer, pieces, text, DecodeConfig(platform_in_action=platform_in_action)
+    )
+    if platform_in_action:  # the labels of this style: "Sync on Teams", no location
+        assert (written["action"], written["location"]) == ("Sync on Teams", None)
+    else:  # "Sync", and the platform outside it is the location
+        assert (written["action"], written["location"]) == ("Sync", "Teams")
+
+
+@pytest.mark.parametrize("planned_action", [True, False])
+def test_an_action_is_what_planned_time_is_for(tokenizer, planned_action):
+    pieces = {' "': 50.0, "Book": 40.0, '"': 30.0}  # a model that wants to start at "Book"
+    text = "Book time to finalize the deck on May 2, 2026 at 14:20"
+    written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(planned_action=planned_action))
+    if planned_action:  # another start of the request, never "Book"
+        assert written["action"] and not written["action"].startswith("Book")
+    else:  # not before "to": a lead-in word never ends an action
+        assert written["action"] == "Book time to finalize the deck"
+
+
 def test_outside_action_names_copied_fields_only():
     assert DecodeConfig(outside_action=["location", "attendees"]).outside_action == [
         "attendees",

@@ -30,6 +30,15 @@ class DecodeConfig:
     action_bounds: bool = True
     """With the action copied, start and end it only where a request's action can: never inside
     a phrase of content words (:func:`calendar_ner.decode.copy.action_starts`, ``action_ends``)."""
+    planned_action: bool = True
+    """With ``action_bounds``: a request that opens by planning time for something ("Book time
+    to finalize the deck", "Put in time for the talk") has that something as its action, as 4
+    of the 5 dev labels of such requests do (:func:`calendar_ner.decode.copy.action_starts`)."""
+    platform_in_action: bool = True
+    """With ``action_bounds``: in the "length last" style ("Sync on Teams March 15, 2024 at 2:00
+    pm, 1 hr.") an action that starts before a platform named ahead of the date keeps it, and
+    the location is then not that platform, as 19 of the 23 dev labels of such requests have it
+    (:func:`calendar_ner.decode.copy.platform_in_action`)."""
     exact_copy: bool = True
     """Spell a copied string with the tokens (and case) a training target spells that span of
     the request with, so a model cannot wander from one span into another."""
@@ -85,6 +94,10 @@ class DecodeConfig:
     """Cut from the end of a decoded action the attendees it names, with the "with"/"w/" before
     them ("Meet Lucas" with attendee "Lucas" -> "Meet"): no dev label's action holds one of its
     attendees (:func:`calendar_ner.decode.postprocess.action_without_attendees`)."""
+    lower_frequency: bool = True
+    """Write a recurrence that is a frequency word in lower case ("Weekly sync" -> "weekly"), as
+    17 of the 21 dev labels do (each one a frequency word; the 4 others keep the capital that
+    starts their request: "Weekly", "Monthly", "Annual" twice)."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null

@@ -9,6 +9,7 @@ import re
 from collections.abc import Collection
 
 from calendar_ner import languages
+from calendar_ner.schema import VIRTUAL
 from calendar_ner.spans import Span, date_span, fold, time_span
 
 # Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
@@ -32,7 +33,23 @@ _END_WORDS = frozenset(
     daily weekly biweekly bi-weekly monthly quarterly annually yearly today tonight tomorrow
     next this""".split()
 )
+# The prepositions and participles among them, verb particles aside ("Check in"): no dev label's
+# action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
+_LEAD_INS = frozenset(
+    """with w/ w on at for to from via using scheduled planned arranged set rescheduled booked
+    starting lasting around until till between before after during every""".split()
+)
 _TRAILING = ",;:.!?)]}\"'"
+# "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
+# for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
+_PLANNED_TIME = re.compile(
+    r"(?:let'?s\s+)?(?:schedule|book|plan|arrange|organi[sz]e|set|add|put|pencil|block|reserve"
+    r"|make|hold|find)(?:\s+(?:in|up|down|off|aside|out))?\s+(?:a\s+|some\s+)?time\s+(?:to|for)\s",
+    re.IGNORECASE,
+)
+# The "length last" style: "Sync on Teams March 15, 2024 at 2:00 pm, 1 hr." ends with a comma and
+# the length.
+_LENGTH_LAST = re.compile(r",\s*\d+(?:\.\d+)?\s*(?:mins?|minutes|hrs?|hours?)\.?\s*$", re.I)
 
 
 def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
@@ -41,7 +58,7 @@ def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
     return frozenset(words[lang].split()) if lang in words else frozenset()
 
 
-def action_starts(text: str) -> frozenset[int]:
+def action_starts(text: str, planned: bool = False) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may start: the first word, or a word
     after a date or time, after punctuation, or after a function word ("Set up a | team retro",
     "Book | lunch", "Tomorrow | lunch") -- never inside a phrase of content words.
@@ -50,6 +67,8 @@ def action_starts(text: str) -> frozenset[int]:
     (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
     first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync"). A French, Spanish
     or German request adds its language's words (:data:`calendar_ner.languages.LEAD_WORDS`).
+    With ``planned``, a request that opens by planning time ("Book time to | finalize the
+    deck", "Put in time for the | talk") starts its action after that phrase.
     """
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
     lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
@@ -66,10 +85,27 @@ def action_starts(text: str) -> frozenset[int]:
         ):
             starts.add(start)
         previous = match
+    if planned and (opening := _PLANNED_TIME.match(text)):
+        starts = {s for s in starts if s >= opening.end()}
     return frozenset(starts)
 
 
-def action_ends(text: str) -> frozenset[int]:
+def platform_in_action(text: str) -> int | None:
+    """Where the meeting platform starts that a request in the "length last" style names before
+    its date and time ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."): the labels of that
+    style keep such a platform in the action and give no location (19 of the 23 dev labels;
+    ``python benchmarks/label_audit.py``, ``typed_rules.platform_in_action``). None otherwise."""
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import platform_spans
+
+    if not _LENGTH_LAST.search(text):
+        return None
+    first = min((s[0] for s in (date_span(text), time_span(text)) if s), default=len(text))
+    named = [s for s, e in platform_spans(text) if s < first and text[s:e].lower() not in VIRTUAL]
+    return named[0] if named else None
+
+
+def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
     into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
@@ -77,10 +113,14 @@ def action_ends(text: str) -> frozenset[int]:
     planning phrase ("Book time | to finalize …", "Add a time slot | for …": no dev label's
     action ends in "time" or "slot"). In a text without capitals a name does not stand out,
     so any word end is allowed there. A French, Spanish or German request adds its language's
-    words (:data:`calendar_ner.languages.END_WORDS`).
+    words (:data:`calendar_ner.languages.END_WORDS`). An action never ends with a preposition
+    or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
+    particle aside ("Check in"). With ``platform_style``, a request whose labels keep a platform in the action
+    (:func:`platform_in_action`) does not end it before that platform.
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
+    platform = platform_in_action(text) if platform_style else None
     ends = set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
@@ -89,6 +129,10 @@ def action_ends(text: str) -> frozenset[int]:
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
+        if word.lower().rstrip(_TRAILING) in _LEAD_INS:
+            continue
+        if platform is not None and end <= platform:
+            continue
         if (
             lower
             or end < match.end()
@@ -100,6 +144,22 @@ def action_ends(text: str) -> frozenset[int]:
         ):
             ends.add(end)
     return frozenset(ends)
+
+
+_FUNCTION_WORDS = frozenset("a an the it its of to at for in on with and or by from".split())
+
+
+def is_fragment(value: str) -> bool:
+    """Whether a copied location or attendee is a piece of a phrase rather than a name or a
+    place: it starts with "a"/"an" ("a couple"), ends with a word that leads into another field
+    ("cap it at"), or is a lone function word ("a"). No dev label's location or attendee is one
+    (``python benchmarks/label_audit.py``, ``typed_rules.fragments``)."""
+    words = value.split()  # "An" may be a name: the article is lower case
+    return bool(words) and (
+        words[0] in ("a", "an")
+        or words[-1].lower().rstrip(_TRAILING) in _LEAD_INS
+        or (len(words) == 1 and words[0] in _FUNCTION_WORDS)
+    )
 
 
 def action_span(action: str, text: str, starts: Collection[int] | None = None) -> Span | None:

@@ -281,10 +281,10 @@ class ConstrainedDecoder:
         body = text[1:]
         names = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', body)]
         for i, name in enumerate(names):  # each name after one that needed it is that one
-            missing = joined_names_missing(names[:i], row.text)
+            missing = joined_names_missing(names[:i], row.text[: row.seen])
             if missing and not copied(f' "{name}"', row.folded_text, missing):
                 return False
-        missing = joined_names_missing(names, row.text)
+        missing = joined_names_missing(names, row.text[: row.seen])
         if missing and body.count('"') % 2 == 1:  # the open string must be a missing name
             return copied(' "' + body[body.rfind('"') + 1 :], row.folded_text, missing)
         return not (missing and body.rstrip().endswith("]"))
@@ -305,7 +305,8 @@ class ConstrainedDecoder:
         nullable = not self._stated(row)
         if not allows(text, row.typed.of(field_name), nullable):
             return False
-        if text[1:] and "null".startswith(text[1:]) and self._needs_location(row):
+        needs_value = text[1:] == '""' or (text[1:] and "null".startswith(text[1:]))
+        if needs_value and self._needs_location(row):  # neither null nor an empty string
             return False
         if field_name == "attendees" and self.config.joined_attendees:
             if not self._joined_allowed(row, text):
@@ -557,7 +558,8 @@ class ConstrainedDecoder:
             row.cache_len = head_len
             row.seen = len(head)  # copied spans are looked up there
             if self.action_bounds:
-                row.action_starts, row.action_ends = action_starts(head), action_ends(head)
+                row.action_starts = action_starts(head, self.config.planned_action)
+                row.action_ends = action_ends(head, self.config.platform_in_action)
             cfg = self.config
             row.typed = candidates(
                 head,

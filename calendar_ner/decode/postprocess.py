@@ -20,6 +20,8 @@ from typing import Any
 
 from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
+from calendar_ner.decode.copy import is_fragment
+from calendar_ner.decode.types import is_frequency_word
 from calendar_ner.schema import (
     Event,
     bare_hour,
@@ -76,21 +78,26 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
 
 
 def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
-    """Drop a copied location or attendee that is not a whole-word span of the request: a
-    string the decoder had to close mid-word when nothing could go on ("Te" of "Teams")."""
+    """Drop a copied location or attendee that is not a whole-word span of the request (a
+    string the decoder had to close mid-word when nothing could go on: "Te" of "Teams") or is
+    a fragment of a phrase ("a", "cap it at": :func:`calendar_ner.decode.copy.is_fragment`)."""
     folded = fold(" ".join(request.split()))
+
+    def whole(value: str) -> bool:
+        return copied(f' "{value}"', folded) and not is_fragment(value)
+
     if "location" in config.copy_fields and event["location"]:
-        if not copied(f' "{event["location"]}"', folded):
+        if not whole(event["location"]):
             event["location"] = None
     if "attendees" in config.copy_fields and event["attendees"]:
-        kept = [n for n in event["attendees"] if copied(f' "{n}"', folded)]
-        event["attendees"] = kept or None
+        event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
 
 
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
     """``action`` without the attendees it ends with, and the "with"/"w/"/"and" before them:
     no dev label's action holds one of its attendees (``benchmarks/label_audit.py``,
-    ``typed_rules.outside_action``), so the model kept a name in the action.
+    ``typed_rules.outside_action``), so the model kept a name in the action. A trailing
+    "with"/"w/"/"and"/"&" goes too, names cut or not: no dev label's action ends in one.
 
     >>> action_without_attendees("Meet Lucas", ["Lucas"])
     'Meet'
@@ -98,12 +105,15 @@ def action_without_attendees(action: str | None, attendees: list[str] | None) ->
     'Run'
     >>> action_without_attendees("Alex's farewell", ["Alex"])
     "Alex's farewell"
+    >>> action_without_attendees("Catch up with", None)
+    'Catch up'
     """
-    if not action or not attendees:
+    if not action:
         return action
-    names = "|".join(re.escape(n) for n in sorted(attendees, key=len, reverse=True))
-    tail = rf"(?:[\s,]+(?:(?:with|w/|and|&|\+)\s+)?(?:{names}))+\s*$"
-    cut = re.sub(tail, "", action, flags=re.IGNORECASE).rstrip(" ,")
+    cut = action
+    if names := "|".join(re.escape(n) for n in sorted(attendees or [], key=len, reverse=True)):
+        tail = rf"(?:[\s,]+(?:(?:with|w/|and|&|\+)\s+)?(?:{names}))+\s*$"
+        cut = re.sub(tail, "", action, flags=re.IGNORECASE).rstrip(" ,")
     cut = re.sub(r"\s+(?:with|w/|and|&)$", "", cut, flags=re.IGNORECASE)
     return cut or action
 
@@ -115,8 +125,9 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states, with ``style_conventions`` a glued duration is
     spelled out where the labels of the request's style do, with ``location_article`` a
-    location loses a leading lower-case "the", and with ``action_without_attendees`` the action
-    loses the attendees it ends with."""
+    location loses a leading lower-case "the", with ``action_without_attendees`` the action
+    loses the attendees it ends with, and with ``lower_frequency`` a recurrence that is a
+    frequency word is written in lower case."""
     obj = _object(raw)
     if obj is None:
         return None
@@ -132,4 +143,6 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["location"] = event["location"][4:]
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
+    if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):
+        event["recurrence"] = event["recurrence"].lower()
     return event

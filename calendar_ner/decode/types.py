@@ -100,11 +100,13 @@ _DAY_PART = re.compile(
 # Recurrence expressions, as the calendar resolver reads them (calendar_ner.calendar.rrule).
 _FREQUENCY_WORD = (
     r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|quarterly|yearly"
-    r"|semi-?annual(?:ly)?|annual(?:ly)?"
+    r"|semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|annual(?:ly)?"
 )
 # Words that name a review cycle more than a repeat: "Quarterly review" and "Annual review" are
 # mostly one event to the labels (3 of 10 and 2 of 5 name a recurrence), "Weekly sync" a repeat.
-_CYCLE = re.compile(r"quarterly|semi-?annual(?:ly)?|annual(?:ly)?", re.IGNORECASE)
+_CYCLE = re.compile(
+    r"quarterly|semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|annual(?:ly)?", re.IGNORECASE
+)
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
     r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
@@ -231,6 +233,11 @@ def time_expressions(text: str) -> list[Span]:
     return sorted(set(spans))
 
 
+def is_frequency_word(value: str) -> bool:
+    """Whether a recurrence is a frequency word alone ("Weekly", "bi-weekly", "Annual")."""
+    return re.fullmatch(_FREQUENCY_WORD, value.strip(), re.IGNORECASE) is not None
+
+
 def recurrence_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole recurrence expressions: a frequency word ("weekly",
     "Annual", "bi-weekly"), "every"/"each" with a unit or a list of weekdays ("every other
@@ -241,16 +248,22 @@ def recurrence_expressions(text: str) -> list[Span]:
 
 
 _PEOPLE = r"(?:teams?|staff|colleagues|workers?|employees|members|participants|group|folks|crew)\b"
+# A platform's name in any case ("zoom"), but "Teams" only as written: "the marketing teams" are
+# people; "remote team" is no place either.
 _PLATFORM = re.compile(
-    rf"(?<![\w-])(?:{'|'.join(map(re.escape, sorted(PLATFORMS, key=len, reverse=True)))}"
-    rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+{_PEOPLE}))(?![\w-])"  # "remote team" is no place
+    r"(?<![\w-])(?:"
+    + "|".join(
+        re.escape(p) if p == "Teams" else f"(?i:{re.escape(p)})"
+        for p in sorted(PLATFORMS, key=len, reverse=True)
+    )
+    + rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+{_PEOPLE}))(?![\w-])"
 )
 
 
 def platform_spans(text: str) -> list[Span]:
-    """Spans of ``text`` that name a meeting platform ("Teams", "Google Meet", as written: "the
-    marketing teams" are people) or no place ("online", "virtual", "remote"): a location, never
-    an attendee."""
+    """Spans of ``text`` that name a meeting platform ("Google Meet", "zoom"; "Teams" only as
+    written: "the marketing teams" are people) or no place ("online", "virtual", "remote"): a
+    location, never an attendee."""
     return [m.span() for m in _PLATFORM.finditer(text)]
 
 
