@@ -230,6 +230,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     report["lower_frequency"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # stated_not_null for recurrences: a request that states one ("weekly") has one.
     report["stated_recurrence"] = {"applies": 0, "agrees": 0, "exceptions": []}
+    # stated_attendees: a request that says who with ("w/ team") has attendees.
+    report["stated_attendees"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # platform_location: a request that names a platform outside its action has a location.
     report["platform_location"] = {"applies": 0, "agrees": 0, "exceptions": []}
     report["stated_not_null"] = {
@@ -332,6 +334,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["agrees"] += agrees
                 if not agrees:
                     counts["exceptions"].append({"line": line, "field": "action"})
+        if found.attendees_stated:
+            counts = report["stated_attendees"]
+            counts["applies"] += 1
+            counts["agrees"] += gold["attendees"] is not None
+            if gold["attendees"] is None:
+                counts["exceptions"].append({"line": line, "field": "attendees"})
         if found.platform_outside(span or None):
             counts = report["platform_location"]
             counts["applies"] += 1

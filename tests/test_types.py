@@ -400,6 +400,19 @@ def test_a_request_on_a_platform_has_a_location(tokenizer, platform_location):
     assert nowhere["location"] is None  # no platform named: null stays
 
 
+@pytest.mark.parametrize("stated_attendees", [True, False])
+def test_a_request_that_says_who_with_has_attendees(tokenizer, stated_attendees):
+    pieces = {" null": 60.0, "team": 20.0}  # a model that would leave everything null
+    config = DecodeConfig(stated_attendees=stated_attendees)
+    with_team = "Call w/ team March 10, 2024, 1:00 pm, 45 mins"
+    written = _decode_boosted(tokenizer, pieces, with_team, config)
+    assert written["attendees"] == (["team"] if stated_attendees else None)
+    alone = _decode_boosted(
+        tokenizer, pieces, "Call March 10, 2024, 1:00 pm, without notes", config
+    )
+    assert alone["attendees"] is None  # nobody named ("without" is no "with"): null stays
+
+
 @pytest.mark.parametrize("joined_attendees", [True, False])
 def test_a_joined_name_keeps_the_list_open(tokenizer, joined_attendees):
     # A model that names Sarah and closes the list at once.

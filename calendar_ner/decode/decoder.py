@@ -188,6 +188,7 @@ class ConstrainedDecoder:
         self.fixed_ids = [encode_segment(tokenizer, fixed_text(i)) for i in range(len(FIELDS) + 1)]
         self.null_id = self._single(" null")
         self.closers = [self._single(t) for t in ('"', '"]', "]", ' "')]
+        self.open_list = encode_segment(tokenizer, ' ["')[0]
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.prompt_truncated = 0
         # transformers renamed `past_key_values` to `cache` (the old name goes in 5.40).
@@ -265,7 +266,7 @@ class ConstrainedDecoder:
             and FIELDS[row.field_index] in self.copy_fields
             and body.count('"') % 2 == 1
             and body.endswith('"')
-            and not self._needs_location(row)
+            and not self._needs_value(row)
             and not (  # a joined name is still to come: let it be written ("Sarah + team")
                 FIELDS[row.field_index] == "attendees"
                 and self.config.joined_attendees
@@ -289,12 +290,17 @@ class ConstrainedDecoder:
             return copied(' "' + body[body.rfind('"') + 1 :], row.folded_text, missing)
         return not (missing and body.rstrip().endswith("]"))
 
-    def _needs_location(self, row: _Row) -> bool:
-        """Whether the current value is a location that may not be null: the request names a
-        meeting platform or "online" outside the span of its action (``platform_location``)."""
-        if FIELDS[row.field_index] != "location" or not self.config.platform_location:
-            return False
-        return row.typed.platform_outside(row.action_span)
+    def _needs_value(self, row: _Row) -> bool:
+        """Whether the current value may not be null: a location of a request that names a
+        meeting platform or "online" outside the span of its action (``platform_location``),
+        or the attendees of a request that says who with ("with Sarah", "w/ team";
+        ``stated_attendees``)."""
+        name = FIELDS[row.field_index]
+        if name == "location" and self.config.platform_location:
+            return row.typed.platform_outside(row.action_span)
+        if name == "attendees" and self.config.stated_attendees:
+            return row.typed.attendees_stated
+        return False
 
     def _allowed(self, row: _Row, token: int, copy: bool) -> bool:
         ids = row.value_ids + [token]
@@ -305,8 +311,9 @@ class ConstrainedDecoder:
         nullable = not self._stated(row)
         if not allows(text, row.typed.of(field_name), nullable):
             return False
-        needs_value = text[1:] == '""' or (text[1:] and "null".startswith(text[1:]))
-        if needs_value and self._needs_location(row):  # neither null nor an empty string
+        body = text[1:]
+        empty = body == '""' or body.startswith(("[]", '[""')) or (body and "null".startswith(body))
+        if empty and self._needs_value(row):  # neither null nor an empty string or list
             return False
         if field_name == "attendees" and self.config.joined_attendees:
             if not self._joined_allowed(row, text):
@@ -369,8 +376,8 @@ class ConstrainedDecoder:
         allowed = row.typed.of(FIELDS[row.field_index])
         if not row.value_ids and allowed and self._stated(row):
             return {encode_segment(self.tokenizer, value_text(c))[0] for c in allowed}
-        if not row.value_ids and self._needs_location(row):
-            return {self.closers[3]}  # ' "': open the location's string
+        if not row.value_ids and self._needs_value(row):  # open the string or the list
+            return {self.closers[3] if FIELDS[row.field_index] == "location" else self.open_list}
         if body.count('"') % 2 == 0:  # not inside a string
             return set()
         tokens = {self.closers[0]}
