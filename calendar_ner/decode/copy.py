@@ -115,8 +115,8 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     so any word end is allowed there. A French, Spanish or German request adds its language's
     words (:data:`calendar_ner.languages.END_WORDS`). An action never ends with a preposition
     or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
-    particle aside ("Check in"). With ``platform_style``, a request whose labels keep a platform in the action
-    (:func:`platform_in_action`) does not end it before that platform.
+    particle aside ("Check in"). With ``platform_style``, a request whose labels keep a
+    platform in the action (:func:`platform_in_action`) does not end it before that platform.
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
