@@ -190,7 +190,7 @@ def _action_style_rules(text: str, action: str) -> list[tuple[str, bool, bool]]:
     text = " ".join(text.split())
     planned = action_starts(text, planned=True) != action_starts(text)
     platform = platform_in_action(text)
-    word = platform is not None and text[platform:].split()[0].lower()
+    word = platform is not None and text[platform[0] : platform[1]].split()[0].lower()
     return [
         ("planned_action", planned, copied(f' "{action}"', fold(text), action_starts(text, True))),
         ("platform_in_action", platform is not None, bool(word) and word in action.lower()),
@@ -337,8 +337,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         if found.attendees_stated:
             counts = report["stated_attendees"]
             counts["applies"] += 1
-            counts["agrees"] += gold["attendees"] is not None
-            if gold["attendees"] is None:
+            counts["agrees"] += bool(gold["attendees"])
+            if not gold["attendees"]:
                 counts["exceptions"].append({"line": line, "field": "attendees"})
         if found.platform_outside(span or None):
             counts = report["platform_location"]

@@ -433,9 +433,10 @@ def _english_end(part: str, lang: str) -> str:
 
 def _parted_end(first: str, last: str, part: str) -> tuple[str, str]:
     """Both ends of a Spanish range with a part of the day after it, as 24-hour ``HH:MM``: the
-    part places the last end ("de 10 a 12 de la noche": 22:00 to 00:00); the first end is the
-    same part's hour unless that comes after the last end and the hour 12 earlier does not
-    ("de 11 a 1 de la tarde": 11:00 to 13:00)."""
+    part places the last end ("de 10 a 12 de la noche": 22:00 to 00:00); the first end is read
+    by the same part, or 12 hours either side of that, whichever starts the range less than 12
+    hours before its end ("de 11 a 1 de la tarde": 11:00 to 13:00; "de 11 a 1 de la mañana":
+    23:00 to 01:00)."""
     minutes = []
     for end in (first, last):
         hour, minute = (re.findall(r"\d+", end) + ["0"])[:2]
@@ -445,8 +446,15 @@ def _parted_end(first: str, last: str, part: str) -> tuple[str, str]:
         read = datetime.strptime(clock, "%I:%M %p")
         minutes.append(read.hour * 60 + read.minute)
     start, end = minutes
-    if start > end and 0 <= start - 720 <= end:
-        start -= 720
+    day = 24 * 60
+    start = next(
+        (
+            s % day
+            for s in (start, start - day // 2, start + day // 2)
+            if 0 < (end - s) % day <= day // 2
+        ),
+        start,
+    )
     return f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"
 
 

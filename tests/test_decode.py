@@ -367,7 +367,8 @@ def test_a_copy_closed_mid_word_is_dropped():
 @pytest.mark.parametrize(
     "value, fragment",
     [("a", True), ("a couple", True), ("cap it at", True), ("the", True), ("Room 4B", False),
-     ("the park", False), ("Check in", False), ("team", False), ("An Lee", False)],
+     ("the park", False), ("Check in", False), ("team", False), ("An Lee", False),
+     ("Mike W", False)],
 )  # fmt: skip
 def test_a_fragment_is_no_location_or_attendee(value, fragment):
     assert is_fragment(value) is fragment

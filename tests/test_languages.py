@@ -284,6 +284,8 @@ def test_the_probe_labels_are_among_the_decoders_candidates():
         ("Cena con Ana mañana de 10 a 12 de la noche", "10", "10:00 PM", "2 horas"),
         ("Cita con Ana mañana de 11 a 1 de la tarde", "11", "11:00 AM", "2 horas"),
         ("Guardia mañana de 2 a 4 de la madrugada", "2", "2:00 AM", "2 horas"),
+        ("Fiesta mañana de 11 a 1 de la mañana", "11", "11:00 PM", "2 horas"),
+        ("Reunión mañana de 3 a 5 de la noche", "3", "3:00 PM", "2 horas"),
     ],
 )  # fmt: skip
 def test_a_range_reads_as_its_start_and_length(text, written, time, duration):

@@ -371,6 +371,32 @@ def test_outside_action_names_copied_fields_only():
         DecodeConfig(outside_action=["date"])
 
 
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Call on zoom with Ana", ["zoom"]), ("Sync via slack at 3", ["slack"]),
+        ("skype chat at 5", ["skype"]), ("MS teams call", ["MS teams"]),
+        ("Zoom in on the budget", ["Zoom"]), ("zoom in on the budget", []),
+        ("Cut some slack Friday 3pm", []), ("the marketing teams", []),
+    ],
+)  # fmt: skip
+def test_a_platform_name_that_is_also_a_word_is_one_only_as_written_or_after_on(text, found):
+    assert [text[s:e] for s, e in candidates(text).platforms] == found
+
+
+@pytest.mark.parametrize(
+    "text, stated",
+    [
+        ("Call w/ team 3pm", True), ("Lunch with the vendor at noon", True),
+        ("Lunch w/Ana", True), ("Workout w/o weights 3pm", False),
+        ("Planning w/c 5 May", False), ("Team sync with Zoom at 3pm", False),
+        ("Sync without notes", False),
+    ],
+)  # fmt: skip
+def test_a_request_says_who_with(text, stated):
+    assert candidates(text).attendees_stated is stated
+
+
 def test_platforms_and_no_place_words_are_found():
     text = "Sync with the marketing teams 3pm Teams, then online on Google Meet"
     assert [text[s:e] for s, e in candidates(text).platforms] == ["Teams", "online", "Google Meet"]

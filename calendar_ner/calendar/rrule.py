@@ -43,7 +43,7 @@ _FREQUENCIES = (
     # "bi-monthly" as "bi-weekly" is read (every other one); semi-annual is twice a year.
     (r"\bbi-?monthly\b", "MONTHLY", 2),
     (
-        r"\b(?:semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|every half[- ]year)\b",
+        r"\b(?:semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly)\b",
         "MONTHLY",
         6,
     ),

@@ -36,9 +36,9 @@ _END_WORDS = frozenset(
 # The prepositions and participles among them, verb particles aside ("Check in"): no dev label's
 # action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
 _LEAD_INS = frozenset(
-    """with w/ w on at for to from via using scheduled planned arranged set rescheduled booked
+    """with w/ on at for to from via using scheduled planned arranged set rescheduled booked
     starting lasting around until till between before after during every""".split()
-)
+)  # not "w", an initial too ("Mike W")
 _TRAILING = ",;:.!?)]}\"'"
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
@@ -90,9 +90,9 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
     return frozenset(starts)
 
 
-def platform_in_action(text: str) -> int | None:
-    """Where the meeting platform starts that a request in the "length last" style names before
-    its date and time ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."): the labels of that
+def platform_in_action(text: str) -> Span | None:
+    """The meeting platform that a request in the "length last" style names before its date
+    and time ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."): the labels of that
     style keep such a platform in the action and give no location (19 of the 23 dev labels;
     ``python benchmarks/label_audit.py``, ``typed_rules.platform_in_action``). None otherwise."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
@@ -101,7 +101,9 @@ def platform_in_action(text: str) -> int | None:
     if not _LENGTH_LAST.search(text):
         return None
     first = min((s[0] for s in (date_span(text), time_span(text)) if s), default=len(text))
-    named = [s for s, e in platform_spans(text) if s < first and text[s:e].lower() not in VIRTUAL]
+    named = [
+        (s, e) for s, e in platform_spans(text) if s < first and text[s:e].lower() not in VIRTUAL
+    ]
     return named[0] if named else None
 
 
@@ -131,7 +133,7 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
             continue  # "Book time to …": the event is what comes after
         if word.lower().rstrip(_TRAILING) in _LEAD_INS:
             continue
-        if platform is not None and end <= platform:
+        if platform is not None and end <= platform[0]:
             continue
         if (
             lower

@@ -188,7 +188,7 @@ class ConstrainedDecoder:
         self.fixed_ids = [encode_segment(tokenizer, fixed_text(i)) for i in range(len(FIELDS) + 1)]
         self.null_id = self._single(" null")
         self.closers = [self._single(t) for t in ('"', '"]', "]", ' "')]
-        self.open_list = encode_segment(tokenizer, ' ["')[0]
+        self.open_list = self._single(' ["')
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.prompt_truncated = 0
         # transformers renamed `past_key_values` to `cache` (the old name goes in 5.40).

@@ -249,28 +249,38 @@ def recurrence_expressions(text: str) -> list[Span]:
 
 
 _PEOPLE = r"(?:teams?|staff|colleagues|workers?|employees|members|participants|group|folks|crew)\b"
-# A platform's name in any case ("zoom"), but "Teams" only as written: "the marketing teams" are
-# people; "remote team" is no place either.
+# A platform's name in any case ("skype", "google meet"), but a name that is also a word only as
+# written or after "on"/"via"/"over"/"using" ("on zoom"; "zoom in on", "some slack" are not
+# platforms), and "Teams" only as written: "the marketing teams" are people; "remote team" is no
+# place either.
+_WORD_NAMES = ("Zoom", "Slack", "Discord")
+_AFTER = "|".join(rf"(?<={w} )" for w in ("on", "via", "over", "using"))
+
+
+def _platform(name: str) -> str:
+    """The pattern of one platform's name (:data:`calendar_ner.schema.PLATFORMS`)."""
+    if name == "Teams":
+        return re.escape(name)
+    if name in _WORD_NAMES:
+        return rf"{re.escape(name)}|(?:{_AFTER}){re.escape(name.lower())}"
+    return f"(?i:{re.escape(name)})"
+
+
 _PLATFORM = re.compile(
     r"(?<![\w-])(?:"
-    + "|".join(
-        re.escape(p) if p == "Teams" else f"(?i:{re.escape(p)})"
-        for p in sorted(PLATFORMS, key=len, reverse=True)
-    )
+    + "|".join(_platform(p) for p in sorted(PLATFORMS, key=len, reverse=True))
     + rf"|(?i:{'|'.join(VIRTUAL)})(?!\s+{_PEOPLE}))(?![\w-])"
 )
-
-
-# "with Sarah", "w/ the team": a request that says who the event is with. 370 of the 372 dev
-# requests that write one have attendees (``python benchmarks/label_audit.py``,
-# ``typed_rules.stated_attendees``).
-_WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*)(?=[^\W\d_])", re.IGNORECASE)
+# "with Sarah", "w/ the team": a request that says who the event is with ("w/o" and "w/c" do
+# not; nor "with Zoom", a platform). 370 of the 372 dev requests that write one have attendees
+# (``python benchmarks/label_audit.py``, ``typed_rules.stated_attendees``).
+_WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*(?![a-z]\b))(?=[^\W\d_])", re.IGNORECASE)
 
 
 def platform_spans(text: str) -> list[Span]:
-    """Spans of ``text`` that name a meeting platform ("Google Meet", "zoom"; "Teams" only as
-    written: "the marketing teams" are people) or no place ("online", "virtual", "remote"): a
-    location, never an attendee."""
+    """Spans of ``text`` that name a meeting platform ("Google Meet", "skype", "on zoom";
+    "Teams" only as written: "the marketing teams" are people) or no place ("online",
+    "virtual", "remote"): a location, never an attendee."""
     return [m.span() for m in _PLATFORM.finditer(text)]
 
 
@@ -331,15 +341,17 @@ def candidates(
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths
     recurring = [text[s:e] for s, e in recurrence_expressions(text)] if lang == "en" else []
+    platforms = tuple(platform_spans(text))
+    with_whom = [m.end() for m in _WITH.finditer(text)] if lang == "en" else []
     return Candidates(
         date=_unique([text[s:e] for s, e in date_found]) if dates else None,
         time=_unique([text[s:e] for s, e in time_found]) if times else None,
         duration=durations_found if durations else None,
         recurrence=_unique(recurring) if recurrences and lang == "en" else None,
         recurrence_stated=recurrences and any(not _CYCLE.fullmatch(r) for r in recurring),
-        attendees_stated=lang == "en" and _WITH.search(text) is not None,
+        attendees_stated=any(at not in {s for s, _ in platforms} for at in with_whom),
         blocked=tuple(sorted(set(blocked))) if block else (),
-        platforms=tuple(platform_spans(text)),
+        platforms=platforms,
     )
 
 
