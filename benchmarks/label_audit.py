@@ -42,6 +42,7 @@ from calendar_ner.decode.copy import (
     action_starts,
     is_fragment,
     joined_names_missing,
+    place_bounds,
     platform_in_action,
 )
 from calendar_ner.decode.postprocess import action_without_attendees, postprocess
@@ -209,6 +210,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "typed_copies",
             "outside_action",
             "people_attendees",
+            "place_bounds",
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
@@ -358,6 +360,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             for value in filter(None, values):
                 if field != "action":
                     check("fragments", not is_fragment(value), line, field, "a fragment")
+                if field == "location" and copied(f' "{value}"', fold(text)):
+                    ok = copied(f' "{value}"', fold(text), *place_bounds(text, found.blocked))
+                    check("place_bounds", ok, line, field, "starts or ends inside a place")
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees":

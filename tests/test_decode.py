@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig, postprocess
-from calendar_ner.decode.copy import action_ends, action_starts, is_fragment
+from calendar_ner.decode.copy import action_ends, action_starts, is_fragment, place_bounds
 from calendar_ner.decode.decoder import _Row
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.models.weights import load_model
@@ -385,3 +385,25 @@ def test_a_frequency_word_is_written_in_lower_case(lower_frequency):
     assert weekly == ("weekly" if lower_frequency else "Weekly")
     phrase = postprocess('{"recurrence": "every Monday"}', "Sync every Monday", config)
     assert phrase["recurrence"] == "every Monday"
+
+
+@pytest.mark.parametrize(
+    "text, place, allowed",
+    [
+        ("Discuss Q4 plans 8th, Nov 2023 15:00 Conference Rm 1.5hrs", "Conference Rm", True),
+        ("Discuss Q4 plans 8th, Nov 2023 15:00 Conference Rm 1.5hrs", "Rm", False),
+        ("Kickoff 15/11/2023 8am HQ Office with Olivia 1hr.", "Office", False),
+        ("Kickoff 15/11/2023 8am HQ Office with Olivia 1hr.", "HQ Office", True),
+        ("Book 02/12/2023 11am Conference Hall A with Emma 1hr.", "Conference Hall", False),
+        ("Book 02/12/2023 11am Conference Hall A with Emma 1hr.", "Conference Hall A", True),
+        ("Brainstorm with Haley in studio 4, one hour.", "studio", False),
+        ("Brainstorm with Haley in studio 4, one hour.", "studio 4", True),
+        ("Sync 7th, Jun 2026 9:30 am w/ Ivy Zoom 1 hr", "Zoom", True),  # a platform; a length
+        ("Dinner Friday Olive Garden", "Olive Garden", True),  # after a date
+    ],
+)  # fmt: skip
+def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):
+    from calendar_ner.decode.types import candidates
+
+    value = f' "{place}"'
+    assert copied(value, fold(text), *place_bounds(text, candidates(text).blocked)) is allowed

@@ -351,6 +351,14 @@ def test_a_length_last_request_keeps_its_platform_in_the_action(tokenizer, platf
         assert (written["action"], written["location"]) == ("Sync", "Teams")
 
 
+@pytest.mark.parametrize("place_bounds", [True, False])
+def test_a_location_does_not_start_inside_a_place_name(tokenizer, place_bounds):
+    pieces = {' "': 50.0, "Office": 40.0, '"': 30.0}  # a model that wants "Office"
+    text = "Kickoff 15/11/2023 8am HQ Office with Olivia 1hr."
+    written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(place_bounds=place_bounds))
+    assert written["location"] != "Office" if place_bounds else written["location"] == "Office"
+
+
 @pytest.mark.parametrize("planned_action", [True, False])
 def test_an_action_is_what_planned_time_is_for(tokenizer, planned_action):
     pieces = {' "': 50.0, "Book": 40.0, '"': 30.0}  # a model that wants to start at "Book"

@@ -39,6 +39,11 @@ class DecodeConfig:
     pm, 1 hr.") an action that starts before a platform named ahead of the date keeps it, and
     the location is then not that platform, as 19 of the 23 dev labels of such requests have it
     (:func:`calendar_ner.decode.copy.platform_in_action`)."""
+    place_bounds: bool = True
+    """With the location copied, start it only where a place can: never right after a
+    capitalized word ("HQ | Office"), never ending before a room's letter or number
+    ("Conference Hall | A", "studio | 4"); all 396 dev location labels that are a span of their
+    request fit (:func:`calendar_ner.decode.copy.place_bounds`)."""
     exact_copy: bool = True
     """Spell a copied string with the tokens (and case) a training target spells that span of
     the request with, so a model cannot wander from one span into another."""

@@ -148,6 +148,52 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     return frozenset(ends)
 
 
+_ROOM_CODE = re.compile(
+    r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?"
+)  # "Hall | A", "studio | 4", "Room | 12B"
+
+
+def place_bounds(
+    text: str, blocked: Collection[Span] = ()
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Where in ``text`` (whitespace collapsed) a location may start and end: it never starts
+    right after a capitalized word ("HQ | Office", "Conference | Rm"; a date or time before it,
+    or a platform, may: "w/ Ana | Zoom") and never ends before a room's letter or number
+    ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
+    mins", is a length). All 396 dev location labels that are a span of their request start
+    and end where these rules allow (``python benchmarks/label_audit.py``,
+    ``typed_rules.place_bounds``)."""
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import date_expressions, platform_spans, time_expressions
+
+    after_date = {e for _, e in date_expressions(text) + time_expressions(text)}
+    platforms = {s for s, _ in platform_spans(text)}
+    blocked_starts = {s for s, _ in blocked}
+    starts, ends = set(), set()
+    words = list(re.finditer(r"\S+", text))
+    for i, match in enumerate(words):
+        word, previous = match.group(0), words[i - 1] if i else None
+        start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
+        if (
+            previous is None
+            or not previous.group(0)[0].isupper()
+            or previous.group(0)[-1] in _TRAILING
+            or previous.end() in after_date
+            or start in platforms
+        ):
+            starts.add(start)
+        end = match.start() + len(word.rstrip(_TRAILING))
+        after = words[i + 1] if i + 1 < len(words) else None
+        if not (
+            end == match.end()
+            and after is not None
+            and _ROOM_CODE.fullmatch(after.group(0))
+            and after.start() not in blocked_starts
+        ):
+            ends.add(end)
+    return frozenset(starts), frozenset(ends)
+
+
 _FUNCTION_WORDS = frozenset("a an the it its of to at for in on with and or by from".split())
 
 

@@ -57,6 +57,7 @@ from calendar_ner.decode.copy import (
     action_span,
     action_starts,
     joined_names_missing,
+    place_bounds,
 )
 from calendar_ner.decode.drafts import guess_event, value_end
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
@@ -101,6 +102,8 @@ class _Row:
     done: bool = False
     action_starts: frozenset[int] | None = None  # where the action may start (None: anywhere)
     action_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
+    place_starts: frozenset[int] | None = None  # where a location may start (None: anywhere)
+    place_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
@@ -118,6 +121,8 @@ class _Row:
         """Where the current value's strings may start and end (None: at any word start/end)."""
         if FIELDS[self.field_index] == "action":
             return self.action_starts, self.action_ends
+        if FIELDS[self.field_index] == "location":
+            return self.place_starts, self.place_ends
         return None, None
 
     @property
@@ -576,6 +581,8 @@ class ConstrainedDecoder:
                 recurrences=cfg.typed_recurrences,
                 block=cfg.typed_copies,
             )
+            if cfg.place_bounds and "location" in self.copy_fields:
+                row.place_starts, row.place_ends = place_bounds(head, row.typed.blocked)
             row.budget = self.draft_tokens
             rows.append(row)
         device = next(self.model.parameters()).device
