@@ -399,6 +399,9 @@ def test_a_platform_name_that_is_also_a_word_is_one_only_as_written_or_after_on(
         ("Lunch w/Ana", True), ("Workout w/o weights 3pm", False),
         ("Planning w/c 5 May", False), ("Team sync with Zoom at 3pm", False),
         ("Sync without notes", False),
+        ("Feedback wrap-up Kyle 7th, Nov 2023 10:30 HQ 1hr", True),  # a name before the date
+        ("Budget Review 3rd Feb 2025 3pm", False), ("Dinner at Olive 3rd Feb 2025", False),
+        ("Team sync Zoom 3rd Feb 2025 3pm", False),
     ],
 )  # fmt: skip
 def test_a_request_says_who_with(text, stated):
