@@ -400,6 +400,8 @@ def test_a_frequency_word_is_written_in_lower_case(lower_frequency):
         ("Brainstorm with Haley in studio 4, one hour.", "studio 4", True),
         ("Sync 7th, Jun 2026 9:30 am w/ Ivy Zoom 1 hr", "Zoom", True),  # a platform; a length
         ("Dinner Friday Olive Garden", "Olive Garden", True),  # after a date
+        ("LUNCH WITH DAVID ON 12TH MARCH 2025 AT 1PM AT NANDOS", "NANDOS", True),  # all caps
+        ("Lunch At Nandos", "Nandos", True),  # after "At"
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -148,9 +148,10 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     return frozenset(ends)
 
 
-_ROOM_CODE = re.compile(
-    r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?"
-)  # "Hall | A", "studio | 4", "Room | 12B"
+# "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
+_ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
+# Words a place may follow whatever their case ("AT NANDOS", "The | Grand Hotel").
+_PLACE_LEADS = frozenset("at in on the a an to for with near by from via".split())
 
 
 def place_bounds(
@@ -158,7 +159,8 @@ def place_bounds(
 ) -> tuple[frozenset[int], frozenset[int]]:
     """Where in ``text`` (whitespace collapsed) a location may start and end: it never starts
     right after a capitalized word ("HQ | Office", "Conference | Rm"; a date or time before it,
-    or a platform, may: "w/ Ana | Zoom") and never ends before a room's letter or number
+    a word such as "at" in any case, or a platform, may: "w/ Ana | Zoom", "AT | NANDOS"; in a
+    text without lower-case letters any word may) and never ends before a room's letter or number
     ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
     mins", is a length). All 396 dev location labels that are a span of their request start
     and end where these rules allow (``python benchmarks/label_audit.py``,
@@ -169,6 +171,7 @@ def place_bounds(
     after_date = {e for _, e in date_expressions(text) + time_expressions(text)}
     platforms = {s for s, _ in platform_spans(text)}
     blocked_starts = {s for s, _ in blocked}
+    shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
@@ -176,8 +179,10 @@ def place_bounds(
         start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
         if (
             previous is None
+            or shouted
             or not previous.group(0)[0].isupper()
             or previous.group(0)[-1] in _TRAILING
+            or previous.group(0).lower() in _PLACE_LEADS
             or previous.end() in after_date
             or start in platforms
         ):
