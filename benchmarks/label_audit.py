@@ -189,11 +189,15 @@ def _action_style_rules(text: str, action: str) -> list[tuple[str, bool, bool]]:
     """(rule, whether it applies to the request, whether the action label agrees) for the
     ``action_bounds`` rules that follow a way of writing a request."""
     text = " ".join(text.split())
-    planned = action_starts(text, planned=True) != action_starts(text)
+    starts = action_starts(text, planned=True)
     platform = platform_in_action(text)
     word = platform is not None and text[platform[0] : platform[1]].split()[0].lower()
     return [
-        ("planned_action", planned, copied(f' "{action}"', fold(text), action_starts(text, True))),
+        (
+            "planned_action",
+            starts != action_starts(text),
+            copied(f' "{action}"', fold(text), starts),
+        ),
         ("platform_in_action", platform is not None, bool(word) and word in action.lower()),
     ]
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.dates import get_day_names, get_month_names
@@ -325,8 +324,9 @@ _SPOKEN = re.compile(
 )
 
 
-def _clock(hour: int, minute: int, part: str | None) -> str | None:
-    """``H:MM AM/PM`` of a 24-hour clock time, or of a 1-12 hour read with a part of the day."""
+def _day_minutes(hour: int, minute: int, part: str | None) -> int | None:
+    """Minutes after midnight of a 24-hour clock time, or of a 1-12 hour read with a part of
+    the day."""
     meridiem = _PART_MERIDIEM.get(part.lower()) if part else None
     if hour > 23 or minute > 59 or (meridiem == "am" and not 1 <= hour <= 12):
         return None
@@ -334,6 +334,15 @@ def _clock(hour: int, minute: int, part: str | None) -> str | None:
         hour = 0
     elif meridiem in ("pm", "night") and hour < 12:  # "8 de la tarde": 8 PM
         hour += 12 if hour > 3 or meridiem == "pm" else 0  # "2 de la noche": 2 AM
+    return hour * 60 + minute
+
+
+def _clock(hour: int, minute: int, part: str | None) -> str | None:
+    """``H:MM AM/PM`` of a 24-hour clock time, or of a 1-12 hour read with a part of the day."""
+    minutes = _day_minutes(hour, minute, part)
+    if minutes is None:
+        return None
+    hour, minute = divmod(minutes, 60)
     return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
@@ -427,8 +436,14 @@ def _english_end(part: str, lang: str) -> str:
     Spanish end as written ("9", "9:30")."""
     if lang == "es":
         return part
-    hour, minute = (re.findall(r"\d+", part) + ["0"])[:2]
-    return f"{int(hour):02d}:{int(minute):02d}"
+    hour, minute = _hour_minute(part)
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _hour_minute(end: str) -> tuple[int, int]:
+    """The hour and minute a range's end writes ("9h30", "14", "9:30")."""
+    hour, minute = (re.findall(r"\d+", end) + ["0"])[:2]
+    return int(hour), int(minute)
 
 
 def _parted_end(first: str, last: str, part: str) -> tuple[str, str]:
@@ -437,15 +452,9 @@ def _parted_end(first: str, last: str, part: str) -> tuple[str, str]:
     by the same part, or 12 hours either side of that, whichever starts the range less than 12
     hours before its end ("de 11 a 1 de la tarde": 11:00 to 13:00; "de 11 a 1 de la mañana":
     23:00 to 01:00)."""
-    minutes = []
-    for end in (first, last):
-        hour, minute = (re.findall(r"\d+", end) + ["0"])[:2]
-        clock = _clock(int(hour), int(minute), part)
-        if clock is None:
-            return _english_end(first, "es"), _english_end(last, "es")
-        read = datetime.strptime(clock, "%I:%M %p")
-        minutes.append(read.hour * 60 + read.minute)
-    start, end = minutes
+    start, end = (_day_minutes(*_hour_minute(e), part) for e in (first, last))
+    if start is None or end is None:
+        return _english_end(first, "es"), _english_end(last, "es")
     day = 24 * 60
     start = next(
         (

@@ -52,6 +52,14 @@ _PLANNED_TIME = re.compile(
 _LENGTH_LAST = re.compile(r",\s*\d+(?:\.\d+)?\s*(?:mins?|minutes|hrs?|hours?)\.?\s*$", re.I)
 
 
+def _edges(match: re.Match) -> tuple[int, int]:
+    """Where a word (a ``\\S+`` match) starts and ends without the quotes, brackets and
+    punctuation around it."""
+    word = match.group(0)
+    start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
+    return start, match.start() + len(word.rstrip(_TRAILING))
+
+
 def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
     """``words`` of the language ``text`` is written in; none for English."""
     lang = languages.detect(text)
@@ -75,8 +83,7 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
     starts = set()
     previous = None
     for match in re.finditer(r"\S+", text):
-        word = match.group(0)
-        start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
+        start, _ = _edges(match)
         if (
             previous is None
             or previous.end() in span_ends
@@ -126,8 +133,7 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     ends = set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
-        word = match.group(0)
-        end = match.start() + len(word.rstrip(_TRAILING))
+        word, (_, end) = match.group(0), _edges(match)
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
@@ -150,8 +156,6 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
 
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
 _ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
-# Words a place may follow whatever their case ("AT NANDOS", "The | Grand Hotel").
-_PLACE_LEADS = frozenset("at in on the a an to for with near by from via".split())
 
 
 def place_bounds(
@@ -166,7 +170,12 @@ def place_bounds(
     and end where these rules allow (``python benchmarks/label_audit.py``,
     ``typed_rules.place_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
-    from calendar_ner.decode.types import date_expressions, platform_spans, time_expressions
+    from calendar_ner.decode.types import (
+        PLACE_LEADS,
+        date_expressions,
+        platform_spans,
+        time_expressions,
+    )
 
     after_date = {e for _, e in date_expressions(text) + time_expressions(text)}
     platforms = {s for s, _ in platform_spans(text)}
@@ -175,19 +184,17 @@ def place_bounds(
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
-        word, previous = match.group(0), words[i - 1] if i else None
-        start = match.start() + len(word) - len(word.lstrip("\"'([{*•-–"))
+        (start, end), previous = _edges(match), words[i - 1] if i else None
         if (
             previous is None
             or shouted
             or not previous.group(0)[0].isupper()
             or previous.group(0)[-1] in _TRAILING
-            or previous.group(0).lower() in _PLACE_LEADS
+            or previous.group(0).lower() in PLACE_LEADS
             or previous.end() in after_date
             or start in platforms
         ):
             starts.add(start)
-        end = match.start() + len(word.rstrip(_TRAILING))
         after = words[i + 1] if i + 1 < len(words) else None
         if not (
             end == match.end()

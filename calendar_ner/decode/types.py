@@ -98,14 +98,12 @@ _DAY_PART = re.compile(
 )
 
 # Recurrence expressions, as the calendar resolver reads them (calendar_ner.calendar.rrule).
-_FREQUENCY_WORD = (
-    r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|quarterly|yearly"
-    r"|semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|annual(?:ly)?"
-)
 # Words that name a review cycle more than a repeat: "Quarterly review" and "Annual review" are
 # mostly one event to the labels (3 of 10 and 2 of 5 name a recurrence), "Weekly sync" a repeat.
-_CYCLE = re.compile(
-    r"quarterly|semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|annual(?:ly)?", re.IGNORECASE
+_CYCLE_WORD = r"quarterly|semi-?annual(?:ly)?|bi-?annual(?:ly)?|half-?yearly|annual(?:ly)?"
+_CYCLE = re.compile(_CYCLE_WORD, re.IGNORECASE)
+_FREQUENCY_WORD = (
+    r"hourly|daily|nightly|bi-?weekly|weekly|fortnightly|bi-?monthly|monthly|yearly|" + _CYCLE_WORD
 )
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
@@ -282,14 +280,16 @@ _WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*(?![a-z]\b))(?=[^\W\d_])", re.IGN
 # attendees in all 10 dev labels of such requests (a title-case action, "Budget Review 3rd Feb",
 # is not read so).
 _NAME = re.compile(r"[A-Z][a-z]+")
-_BEFORE_PLACE = frozenset("at in on near by to from via the a an".split())  # "at Olive": a place
+# Words a place follows whatever their case ("at Olive", "AT NANDOS", "The | Grand Hotel"): no
+# name comes after them, and a place may (calendar_ner.decode.copy.place_bounds).
+PLACE_LEADS = frozenset("at in on the a an to for with near by from via".split())
 
 
 def _name_before(text: str, at: int, platforms: tuple[Span, ...]) -> bool:
     """Whether a name stands right before position ``at`` (a date) of ``text``."""
     words = list(re.finditer(r"\S+", text[:at]))
     before = words[-2].group(0) if len(words) >= 2 else ""
-    if not before[:1].islower() or before in _BEFORE_PLACE:
+    if not before[:1].islower() or before in PLACE_LEADS:
         return False
     name = words[-1]
     return _NAME.fullmatch(name.group(0)) is not None and not any(
@@ -371,7 +371,7 @@ def candidates(
         duration=durations_found if durations else None,
         recurrence=_unique(recurring) if recurrences and lang == "en" else None,
         recurrence_stated=recurrences and any(not _CYCLE.fullmatch(r) for r in recurring),
-        attendees_stated=named or any(at not in {s for s, _ in platforms} for at in with_whom),
+        attendees_stated=named or bool(set(with_whom) - {s for s, _ in platforms}),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=platforms,
     )
