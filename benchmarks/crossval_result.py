@@ -5,6 +5,11 @@ intervals, beside the label-consistency ceiling of the same rows, stamped.
         --config configs/crossval-cpu.yaml --folds 5 --out runs/crossval/cpu-release
     python benchmarks/crossval_result.py --run runs/crossval/cpu-release \\
         --data ../shared/data/event_text_mapping.dev.jsonl    # benchmarks/results/crossval_cpu.json
+    calendar_ner crossval --config configs/default.yaml --config configs/release.yaml \\
+        --config configs/crossval-gpu.yaml --folds 5 --parallel 5 --out runs/crossval/gpu-release
+    python benchmarks/crossval_result.py --run runs/crossval/gpu-release \\
+        --data ../shared/data/event_text_mapping.dev.jsonl \\
+        --output benchmarks/results/crossval_full.json    # the full recipe, one GPU
 
 Keeps totals only, never a row: held-out row count, validity, field F1 and exact match (these
 two with their bootstrap intervals), per-field F1, the calibration summary, the recipe (fit
