@@ -7,6 +7,7 @@ import json
 import re
 import struct
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,9 @@ def _args(root: Path, *extra: str, configs: tuple[str, ...] = ()) -> list[str]:
 
 def wandb_records(path: Path) -> list:
     """The protobuf records of an offline run's ``.wandb`` file (LevelDB-log framing: 32 KiB
-    blocks of records with a 7-byte header, long records split FIRST/MIDDLE/LAST)."""
+    blocks of records with a 7-byte header ``crc32, length, kind``, long records split
+    FIRST/MIDDLE/LAST). Reading stops at the first chunk not wholly on disk yet (cut short, or
+    its checksum not matching): the W&B service may still be writing it."""
     from wandb.proto.wandb_internal_pb2 import Record
 
     data, block, records, pending = path.read_bytes(), 32768, [], b""
@@ -46,8 +49,11 @@ def wandb_records(path: Path) -> list:
         if block - offset % block < 7:  # block tail too short for a header: padding
             offset += block - offset % block
             continue
-        _, length, kind = struct.unpack("<IHB", data[offset : offset + 7])
-        chunk, offset = data[offset + 7 : offset + 7 + length], offset + 7 + length
+        crc, length, kind = struct.unpack("<IHB", data[offset : offset + 7])
+        chunk = data[offset + 7 : offset + 7 + length]
+        if len(chunk) < length or zlib.crc32(chunk, zlib.crc32(bytes([kind]))) != crc:
+            break
+        offset += 7 + length
         pending = chunk if kind in (1, 2) else pending + chunk
         if kind in (1, 4):
             record = Record()
