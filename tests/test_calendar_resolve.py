@@ -227,6 +227,19 @@ def test_a_start_off_the_rule_moves_to_its_first_occurrence_and_says_so():
     assert any("moves" in note for note in resolved.notes)
 
 
+@pytest.mark.parametrize(
+    ("date", "recurrence", "start"),
+    [
+        ("Wednesday", "every Wednesday", "2026-12-02T08:00:00+01:00"),  # 8:00 today has passed
+        ("Monday", "every Monday and Wednesday", "2026-11-30T08:00:00+01:00"),
+        ("today", "daily", "2026-11-25T08:00:00+01:00"),  # a day, not a weekday: kept
+    ],
+)
+def test_a_weekday_of_a_repeat_starts_it_no_earlier_than_the_reference(date, recurrence, start):
+    resolved = _resolve(f"{recurrence} at 8am", date=date, time="8:00 AM", recurrence=recurrence)
+    assert iso(resolved.start) == start
+
+
 def test_until_a_day_is_utc_for_timed_events():
     resolved = _resolve("standup daily at 5pm until tomorrow", time="5:00 PM", recurrence="daily")
     assert resolved.rrule == "FREQ=DAILY;UNTIL=20261126T225959Z"

@@ -17,7 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_ner import languages
-from calendar_ner.calendar.phrases import COUNT, DayReading, clean, number, read_day
+from calendar_ner.calendar.phrases import (
+    COUNT,
+    WEEKDAY,
+    DayReading,
+    clean,
+    number,
+    read_day,
+)
 from calendar_ner.calendar.rrule import occurrences, to_rrule
 from calendar_ner.schema import CANONICAL_TIME, duration_minutes
 
@@ -266,6 +273,11 @@ def _duration(value: str) -> tuple[timedelta | None, bool]:
 
 # --- resolving ---------------------------------------------------------------------------------
 
+# A weekday alone ("Wednesday", "on Monday"; not "next Monday"): with a recurrence it names the
+# weekday the event repeats on, not one day, so the series starts at its first occurrence at or
+# after the reference ("Every Wednesday at 8am" said on a Wednesday at 9: next week's).
+_BARE_WEEKDAY = re.compile(rf"^(?:on )?(?:{WEEKDAY})s?$")
+
 
 def _values(event: Any, notes: list[str]) -> dict[str, str | None]:
     values: dict[str, str | None] = {}
@@ -366,6 +378,13 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
     elif day.day:
         start = datetime.combine(day.day, times.start, tz) if times.start else day.day
         not_before = start
+        if (
+            recurrence_v
+            and date_v
+            and _BARE_WEEKDAY.match(clean(date_v))
+            and isinstance(start, datetime)
+        ):
+            not_before = max(start, ref)  # "Wednesday" of "every Wednesday": the next one
     elif times.start:
         start, not_before = datetime.combine(today, times.start, tz), ref
         if not recurrence_v:
