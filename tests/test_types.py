@@ -105,6 +105,41 @@ def test_date_candidates_are_whole_expressions(text, date, not_date):
 
 def test_recurring_weekday_is_a_date_only_without_another():
     assert candidates("Standup every Monday at 9am").date == ("Monday",)
+    assert candidates("Gym every Monday and Wednesday at 7am, from May 4").date == ("May 4",)
+
+
+def test_a_clock_time_no_clock_shows_is_still_the_time():
+    assert candidates("Meeting at 25:00 tomorrow").time == ("25:00",)
+    assert candidates("Call at 13pm").time == ("13pm",)
+    assert candidates("2:1 sync at 3pm").time == ("3pm",)
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("Standup every weekday at 9:15 until Friday", ()),
+        ("Daily check-in at 5pm till tomorrow", ()),
+        ("Yoga every Monday from 3 March 2025 until 30 June 2025", ("3 March 2025",)),
+        ("Offsite until Friday at 3pm", ("Friday",)),  # no repeat: the only day it names
+    ],
+)
+def test_the_end_of_a_repeat_is_no_date(text, dates):
+    assert candidates(text).date == dates
+
+
+@pytest.mark.parametrize(
+    "text, durations",
+    [
+        ("Conference in Lisbon on 14/01/2027 for 3 days", ("3 days",)),
+        ("Camp for a week in June", ("a week",)),
+        ("A 2-day offsite from May 4", ("2 days",)),
+        ("Yoga weekly for 6 weeks", ()),  # how long the series runs
+        ("Stretch break every 2 hours starting at 10am", ()),  # how often, not how long
+        ("Review in 3 days at 2pm", ()),  # when
+    ],
+)
+def test_lengths_in_days_only_where_nothing_repeats(text, durations):
+    assert candidates(text).duration == durations
 
 
 @pytest.mark.parametrize(
@@ -134,6 +169,13 @@ def test_durations_are_stated_amounts():
     assert "10 hours" not in candidates("Review at ten for an hour").duration
     assert candidates("Review 3-5pm").duration == ("2 hours",)
     assert candidates("Review at 3pm").duration == ()
+    # A compound adjective is an amount, written as a noun: "90 minutes", never "90-minute".
+    assert candidates("Meet Logan at 4 PM, 90-minute planning.").duration[:3] == (
+        "1 hour 30 minutes",
+        "1.5 hours",
+        "90 minutes",
+    )
+    assert candidates("Take a one-hour walk").duration[0] == "1 hour"
 
 
 @pytest.mark.parametrize(

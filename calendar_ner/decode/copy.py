@@ -12,10 +12,11 @@ from calendar_ner import languages
 from calendar_ner.schema import VIRTUAL
 from calendar_ner.spans import Span, date_span, fold, time_span
 
-# Fields whose training targets are verbatim spans of the request: on the 600 real dev rows,
-# every date, time (as written, data.surface_datetime), attendee name and location, and 593
-# actions (the other 7 spell out "mtg" or "sess."; `python benchmarks/label_audit.py`).
-COPY_FIELDS = ("action", "date", "time", "attendees", "location")
+# Fields whose training targets are spans of the request: on the 600 real dev rows, every date,
+# time (as written, data.surface_datetime), attendee name and location, 593 actions (the other 7
+# spell out "mtg" or "sess."), and all 9 notes, case aside (2 capitalize a first word;
+# `python benchmarks/label_audit.py`). A copied note is never a word the request lacks.
+COPY_FIELDS = ("action", "date", "time", "attendees", "location", "notes")
 # Words after which an action may start (action_starts): articles and other determiners,
 # planning verbs and their particles, and relative dates.
 _LEAD_WORDS = frozenset(

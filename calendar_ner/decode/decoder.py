@@ -26,7 +26,7 @@ the same for every request, is computed once and its cache entries reused by eve
 
 A per-value token cap makes even an untrained model terminate with valid JSON.
 
-Values the labels copy (the action, date and time as written, attendee names, location:
+Values the labels copy (the action, date and time as written, attendee names, location, notes:
 :data:`~calendar_ner.decode.copy.COPY_FIELDS`) are kept to spans of the request that start at a
 word start: a token that would leave the text is skipped for the model's next-best one, or for
 the text's own continuation, so "Isabella" cannot come out as "Istana" nor "Kickoff call" as

@@ -73,6 +73,16 @@ _RECURRING = re.compile(
     r"|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month\b",
     re.IGNORECASE,
 )
+# A clock time as written, possible or not ("25:00", "13pm"): one no clock shows is still the
+# request's time, and the calendar resolver says it is impossible rather than the event losing
+# its time. No dev request writes one.
+_NO_CLOCK = re.compile(
+    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\w:])",
+    re.IGNORECASE,
+)
+# What ends a repeat ("until Friday", "through 18 December"), as calendar_ner.calendar.rrule
+# reads it; searched up to a date's start.
+_UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(?:the\s+)?$", re.IGNORECASE)
 # A bare hour: a number 1-12 after "at"/"@"/"around"/"by" that no unit, ordinal or clock follows.
 _BARE_HOUR = re.compile(
     r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:./-]|\s*(?:%|o'clock|[ap]\.?m\b)"
@@ -178,7 +188,9 @@ def date_expressions(text: str) -> list[Span]:
     date (``DD/MM/YYYY``, as the training targets copy them: :func:`calendar_ner.spans.date_spans`)
     and it with a weekday before it (not with the "39" of "Pier 39 Feb 3, 2025"), and the
     partial and relative dates outside them. A weekday or day of a recurrence phrase
-    ("every Monday", "the 1st of every month") counts only when the request has no other date.
+    ("every Monday", "every Monday and Wednesday", "the 1st of every month") counts only when
+    the request has no other date, and a date after "until" in a request that repeats (the last
+    day of the repeat, which :mod:`calendar_ner.calendar.rrule` reads from the request) never.
     """
     absolute = []
     for start, end in date_spans(text, None, date_words_only=True):  # shortest first per end
@@ -194,7 +206,12 @@ def date_expressions(text: str) -> list[Span]:
         inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+)?", text[start:end], re.IGNORECASE)
         if inner and inner.end() < end - start:
             others.append((start + inner.end(), end))
-    recurring = [m.span() for m in _RECURRING.finditer(text)]
+    repeats = [m.span() for m in _RECURRENCE.finditer(text)]
+    if repeats:  # "every weekday until Friday": Friday is when the repeat ends
+        absolute, others = (
+            [s for s in spans if not _UNTIL.search(text, 0, s[0])] for spans in (absolute, others)
+        )
+    recurring = [m.span() for m in _RECURRING.finditer(text)] + repeats
     plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
     if absolute or plain:
         others = plain
@@ -204,7 +221,8 @@ def date_expressions(text: str) -> list[Span]:
 def time_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole time expressions: clock times of one or two words
     ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
-    and their first parts, bare hours after "at" ("at 7"), and parts of the day ("morning").
+    and their first parts, bare hours after "at" ("at 7"), parts of the day ("morning"), and a
+    clock time no clock shows ("25:00", "13pm"), which the resolver then calls impossible.
     The French and German clock forms ("14h", "14 Uhr") count in requests of those languages
     only: in an English one "1h" is a length."""
     spans = []
@@ -229,7 +247,15 @@ def time_expressions(text: str) -> list[Span]:
     spans += [m.span() for m in _DAY_PART.finditer(text)]
     spans += [m.span() for m in _SPOKEN.finditer(text)]
     spans += [m.span() for m in _OFFSET.finditer(text)]
+    spans += [m.span() for m in _NO_CLOCK.finditer(text) if _impossible_clock(m[0])]
     return sorted(set(spans))
+
+
+def _impossible_clock(value: str) -> bool:
+    """Whether a clock-shaped ``value`` ("25:00", "9:75", "13pm") is a time no clock shows."""
+    m = re.match(r"(\d+)(?::(\d+))?\s*([ap])?", value, re.IGNORECASE)
+    hour, minute = int(m[1]), int(m[2] or 0)
+    return hour > 23 or minute > 59 or bool(m[3] and not 1 <= hour <= 12)
 
 
 def is_frequency_word(value: str) -> bool:
@@ -304,14 +330,51 @@ def platform_spans(text: str) -> list[Span]:
     return [m.span() for m in _PLATFORM.finditer(text)]
 
 
+# A length in days or weeks ("for 3 days", "lasting a week", "a 2-day retreat"): an all-day span
+# to the resolver (calendar_ner.calendar.resolve). Not in a request that repeats, where "for 6
+# weeks" is how long the series runs (calendar_ner.calendar.rrule). No dev request states one.
+_DAY_COUNT = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_DAY_LENGTH = re.compile(
+    rf"(?<![\w-])(?:(?:for|lasting|over)\s+(?:the\s+next\s+)?(?P<n>{_DAY_COUNT})\s+(?P<u>days?|weeks?)"
+    rf"|(?P<m>{_DAY_COUNT})-(?P<v>day|week))(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _day_lengths(text: str) -> list[tuple[Span, str]]:
+    """Each length in days or weeks ``text`` states, with its value: as written ("3 days", "a
+    week"), a compound adjective as a noun ("2-day" -> "2 days")."""
+    if _RECURRENCE.search(text):
+        return []
+    found = []
+    for m in _DAY_LENGTH.finditer(text):
+        if m["n"]:
+            found.append(((m.start("n"), m.end()), f"{m['n']} {m['u']}"))
+        else:
+            single = m["m"].lower() in ("1", "a", "an", "one")
+            found.append(((m.start(), m.end()), f"{m['m']} {m['v']}{'' if single else 's'}"))
+    return found
+
+
+# An amount joined to its unit by a hyphen is a compound adjective ("a 90-minute planning", "a
+# one-hour walk"): the labels give its noun form (all 4 such dev requests: "90 minutes", "1 hour";
+# no dev label's duration holds a hyphen).
+_ADJECTIVE = re.compile(r"[\w.]-(?:min|hour|hr|h)", re.IGNORECASE)
+
+
 def duration_values(text: str) -> tuple[str, ...]:
-    """The durations ``text`` allows: each amount as written, the spellings the labels give the
-    amounts it states (:func:`calendar_ner.schema.stated_durations`), a length stated without a
-    number as written ("a few hours"), and the length of each time range it writes, spelled as
-    the labels spell amounts ("3-5pm": "2 hours"). The amount of a time from now ("in 2
+    """The durations ``text`` allows: each amount as written (but an amount written as a
+    compound adjective, "a 90-minute planning", only as a noun: "90 minutes"), the spellings the
+    labels give the amounts it states (:func:`calendar_ner.schema.stated_durations`), a length
+    stated without a number as written ("a few hours"), and the length of each time range it
+    writes, spelled as the labels spell amounts ("3-5pm": "2 hours"), and a length in days or
+    weeks ("for 3 days"). The amount of a time from now ("in 2 hours") or of a repeat ("every 2
     hours") is no length."""
-    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)])
+    days = [value for _, value in _day_lengths(text)]
+    repeats = [m.span() for m in _RECURRENCE.finditer(text)]
+    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)] + repeats)
     written = [text[s:e] for s, e in duration_spans(text)]
+    written = [w for w in written if not _ADJECTIVE.search(w)] + days
     written += [m.group(0) for m in _VAGUE.finditer(text)]
     spelled = [form for forms in stated_durations(text).values() for form in forms]
     ranges = [duration_spelling(r.minutes) for r in time_ranges(text)]
@@ -338,6 +401,7 @@ def candidates(
     offsets = [m.span() for m in _OFFSET.finditer(text)]  # "in 2 hours": a time, no length
     no_offsets = _masked(text, offsets)
     lengths = duration_spans(no_offsets) + [m.span() for m in _VAGUE.finditer(text)] + offsets
+    lengths += [span for span, _ in _day_lengths(text)]
     lang = languages.detect(text)
     if lang == "en":
         durations_found = duration_values(text)
