@@ -16,7 +16,7 @@ from calendar_ner.data.augment.pools import RECURRENCES
 from calendar_ner.decode import ConstrainedDecoder, DecodeConfig
 from calendar_ner.decode.copy import joined_names_missing
 from calendar_ner.decode.postprocess import postprocess
-from calendar_ner.decode.types import allows, candidates
+from calendar_ner.decode.types import allows, candidates, date_expressions
 from calendar_ner.models.weights import load_model
 from calendar_ner.prompt import encode_segment
 from calendar_ner.schema import bare_hour, time_ranges
@@ -36,6 +36,8 @@ _DATES = [
 ]
 _TIMES = ["3pm", "9:30 am", "15:00", "noon", "7", "3-5pm", "10:00-10:30"]
 _DURATIONS = ["45min", "an hour", "2 hours", "1hr 30min", "30 mins", "a few hours"]
+_DAY_LENGTHS = ["3 days", "a week", "two weeks"]  # lengths only where nothing repeats
+_UNTIL = ["Friday", "18 December", "tomorrow", "the 15th"]  # the end of a repeat
 _ACTIONS = ["Design review", "Lunch", "Budget sync", "Team standup", "Pairing"]
 _PLACES = ["Room 4B", "Pier 39", "the Oak Cafe", "Studio 2"]
 _NAMES = ["Priya", "Omar", "Lena", "Kofi"]
@@ -54,8 +56,9 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     """An invented request and the date, time, duration and recurrence it was written with."""
     date = draw(st.sampled_from(_DATES))
     time = draw(st.sampled_from(_TIMES))
-    duration = draw(st.none() | st.sampled_from(_DURATIONS))
+    duration = draw(st.none() | st.sampled_from(_DURATIONS + _DAY_LENGTHS))
     recurrence = draw(st.none() | st.sampled_from(_RECURRENCES))
+    until = draw(st.none() | st.sampled_from(_UNTIL)) if recurrence else None
     parts = [draw(st.sampled_from(_ACTIONS))]
     if draw(st.booleans()):
         parts.append("with " + " + ".join(draw(st.sets(st.sampled_from(_NAMES), min_size=1))))
@@ -65,8 +68,11 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
         parts.append(f"for {duration}")
     if recurrence:
         parts.append(recurrence)
+    if until:
+        parts.append(f"until {until}")
     text = " ".join(" ".join(parts).split())
-    return text, {"date": date, "time": time, "duration": duration, "recurrence": recurrence}
+    values = {"date": date, "time": time, "duration": duration, "recurrence": recurrence}
+    return text, values | {"until": until}
 
 
 @settings(max_examples=150, deadline=None)
@@ -76,8 +82,13 @@ def test_candidates_hold_the_generated_values(request):
     found = candidates(text)
     assert values["date"] in found.date
     assert values["time"] in found.time
-    if values["duration"]:
+    if values["duration"] in _DAY_LENGTHS and values["recurrence"]:
+        assert values["duration"] not in found.duration  # "for 3 days": how long it repeats
+    elif values["duration"]:
         assert values["duration"] in found.duration
+    if values["until"]:  # no date candidate starts where the repeat's end does
+        end = text.rindex(values["until"])
+        assert all(start != end for start, _ in date_expressions(text))
     if values["recurrence"]:
         assert values["recurrence"] in found.recurrence
     # The place, the action and the names stay copyable: none of them is blocked.
