@@ -45,7 +45,7 @@ from calendar_ner.decode.copy import (
     place_bounds,
     platform_in_action,
 )
-from calendar_ner.decode.postprocess import action_without_attendees, postprocess
+from calendar_ner.decode.postprocess import action_without_attendees, postprocess, purpose_note
 from calendar_ner.decode.types import (
     candidates,
     date_expressions,
@@ -234,6 +234,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     report["fragments"] = {"labelled": 0, "allowed": 0, "exceptions": []}
     # lower_frequency: recurrence labels that are a frequency word, and are in lower case.
     report["lower_frequency"] = {"applies": 0, "agrees": 0, "exceptions": []}
+    # purpose_notes: requests that state a purpose after the labelled location, and whose note
+    # is that purpose.
+    report["purpose_notes"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # stated_not_null for recurrences: a request that states one ("weekly") has one.
     report["stated_recurrence"] = {"applies": 0, "agrees": 0, "exceptions": []}
     # stated_attendees: a request that says who with ("w/ team") has attendees.
@@ -359,6 +362,12 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             counts["agrees"] += gold["recurrence"] == gold["recurrence"].lower()
             if gold["recurrence"] != gold["recurrence"].lower():
                 counts["exceptions"].append({"line": line, "field": "recurrence"})
+        if purpose := purpose_note(gold["location"], text):
+            counts = report["purpose_notes"]
+            counts["applies"] += 1
+            counts["agrees"] += purpose == gold["notes"]
+            if purpose != gold["notes"]:
+                counts["exceptions"].append({"line": line, "field": "notes"})
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):

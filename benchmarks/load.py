@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _ACTIONS = ["Design review", "Lunch", "Budget sync", "Dentist visit", "1:1", "Book club", "Demo"]
 _WHEN = ["on 3rd, Feb 2025 at 4pm", "tomorrow 9:30 am", "2024-07-19 at 13:15", "next Friday"]
 _WITH = ["", " with Priya", " with Omar and Lena", " with Kofi, Yuki and Mateo"]
-_WHERE = ["", " on Zoom", " at Room 4B", " at the rooftop bar"]
+_WHERE = ["", " on Zoom", " at Room 4B", " at the roof terrace"]
 _FOR = ["", " for 30 mins", " for 2 hours", ", every week"]
 
 

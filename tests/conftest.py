@@ -19,7 +19,7 @@ TINY = "tiny:" + DEFAULT_BUNDLED
 
 _ACTIONS = ["Design review", "Lunch", "Budget sync", "Dentist visit", "Team standup", "Book club"]
 _NAMES = [["Priya"], ["Omar", "Lena"], None, ["Kofi", "Yuki", "Mateo"], ["Ines"], None]
-_PLACES = ["Webex", None, "the rooftop bar", "Room 4B", None, "Google Meet"]
+_PLACES = ["Webex", None, "the roof terrace", "Room 4B", None, "Google Meet"]
 _DURS = ["1hr", "30 mins", None, "2 hours", "45m", None]
 _DATES = [
     ("3rd, Feb 2025", "03/02/2025"),

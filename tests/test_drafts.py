@@ -19,13 +19,13 @@ from tests.conftest import TINY, invented_rows
     "text, expected",
     [
         (
-            "Lunch with Omar and Lena at the rooftop bar on 3rd, Feb 2025 at 1pm for 1hr",
+            "Lunch with Omar and Lena at the roof terrace on 3rd, Feb 2025 at 1pm for 1hr",
             {
                 "action": "Lunch",
                 "date": "3rd, Feb 2025",
                 "time": "1pm",
                 "attendees": ["Omar", "Lena"],
-                "location": "rooftop bar",
+                "location": "roof terrace",
                 "duration": "1hr",
             },
         ),
@@ -87,7 +87,7 @@ def _oracle(tokenizer, text: str, event: dict) -> OracleLM:
 
 
 def test_a_right_draft_decodes_the_whole_event_in_one_forward(tokenizer):
-    text = "Lunch with Omar and Lena at the rooftop bar on 3rd, Feb 2025 at 1pm for 1hr"
+    text = "Lunch with Omar and Lena at the roof terrace on 3rd, Feb 2025 at 1pm for 1hr"
     event, _ = guess_event(text)
     model = _oracle(tokenizer, text, event)
     assert ConstrainedDecoder(model, tokenizer).decode_batch([text]) == [render_target(event)]
@@ -95,12 +95,12 @@ def test_a_right_draft_decodes_the_whole_event_in_one_forward(tokenizer):
 
 
 def test_wrong_drafts_cost_forwards_not_correctness(tokenizer):
-    text = "Lunch with Omar and Lena at the rooftop bar on 3rd, Feb 2025 at 1pm for 1hr"
+    text = "Lunch with Omar and Lena at the roof terrace on 3rd, Feb 2025 at 1pm for 1hr"
     event = {
         **guess_event(text)[0],
         "action": "Lunch with Omar and Lena",  # runs past the guessed end
         "attendees": ["Lena"],  # drops a guessed name
-        "location": "the rooftop bar on",  # copied past a boundary (not into the date)
+        "location": "the roof terrace on",  # copied past a boundary (not into the date)
         "notes": "1hr",  # guessed null
     }
     forwards = []

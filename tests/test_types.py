@@ -181,18 +181,18 @@ def test_durations_are_stated_amounts():
     assert candidates("Review 3-5pm").duration == ("2 hours",)
     assert candidates("Review at 3pm").duration == ()
     # A compound adjective is an amount, written as a noun: "90 minutes", never "90-minute".
-    assert candidates("Meet Logan at 4 PM, 90-minute planning.").duration[:3] == (
+    assert candidates("Demo at 4 PM, a 90-minute workshop.").duration[:3] == (
         "1 hour 30 minutes",
         "1.5 hours",
         "90 minutes",
     )
-    assert candidates("Take a one-hour walk").duration[0] == "1 hour"
+    assert candidates("Take a one-hour hike").duration[0] == "1 hour"
 
 
 @pytest.mark.parametrize(
     "text, recurrences",
     [
-        ("Quarterly review 2024-01-22 2pm with Emily", ("Quarterly",)),
+        ("Quarterly review 2025-02-24 3pm with Nadia", ("Quarterly",)),
         ("Weekly retro every Friday 4-5pm", ("Weekly", "every Friday")),
         ("Swim every Monday and Thursday at 8am", ("every Monday and Thursday",)),
         ("Yoga Tuesdays and Thursdays at 7", ("Tuesdays and Thursdays",)),
@@ -382,7 +382,7 @@ def test_a_location_stays_outside_the_action(tokenizer, outside_action):
     # Opening a string first, then "Zoom", then closing it: the model would write "Zoom" for
     # every copied field.
     pieces = {' "': 50.0, "Zoom": 40.0, '"': 30.0, " interview": 20.0}
-    text = "Zoom interview March 23, 2024, 10:00 am, 1 hr"
+    text = "Zoom interview April 21, 2025, 11:00 am, 1 hr"
     written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(outside_action=outside_action))
     assert written["action"] == "Zoom interview"
     if outside_action:  # "Zoom" is the action's: no other span of the request is left
@@ -394,7 +394,7 @@ def test_a_location_stays_outside_the_action(tokenizer, outside_action):
 @pytest.mark.parametrize("platform_in_action", [True, False])
 def test_a_length_last_request_keeps_its_platform_in_the_action(tokenizer, platform_in_action):
     pieces = {' "': 50.0, "Sync": 40.0, '"': 30.0, "Teams": 20.0}  # "Sync" first, then "Teams"
-    text = "Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."
+    text = "Sync on Teams April 17, 2025 at 3:00 pm, 1 hr."
     written = _decode_boosted(
         tokenizer, pieces, text, DecodeConfig(platform_in_action=platform_in_action)
     )
@@ -407,7 +407,7 @@ def test_a_length_last_request_keeps_its_platform_in_the_action(tokenizer, platf
 @pytest.mark.parametrize("place_bounds", [True, False])
 def test_a_location_does_not_start_inside_a_place_name(tokenizer, place_bounds):
     pieces = {' "': 50.0, "Office": 40.0, '"': 30.0}  # a model that wants "Office"
-    text = "Kickoff 15/11/2023 8am HQ Office with Olivia 1hr."
+    text = "Kickoff 17/03/2025 9am HQ Office with Nadia 1hr."
     written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(place_bounds=place_bounds))
     assert written["location"] != "Office" if place_bounds else written["location"] == "Office"
 
@@ -415,12 +415,12 @@ def test_a_location_does_not_start_inside_a_place_name(tokenizer, place_bounds):
 @pytest.mark.parametrize("planned_action", [True, False])
 def test_an_action_is_what_planned_time_is_for(tokenizer, planned_action):
     pieces = {' "': 50.0, "Book": 40.0, '"': 30.0}  # a model that wants to start at "Book"
-    text = "Book time to finalize the deck on May 2, 2026 at 14:20"
+    text = "Book time to polish the slides on May 2, 2026 at 14:20"
     written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(planned_action=planned_action))
     if planned_action:  # another start of the request, never "Book"
         assert written["action"] and not written["action"].startswith("Book")
     else:  # not before "to": a lead-in word never ends an action
-        assert written["action"] == "Book time to finalize the deck"
+        assert written["action"] == "Book time to polish the slides"
 
 
 def test_outside_action_names_copied_fields_only():
@@ -452,7 +452,7 @@ def test_a_platform_name_that_is_also_a_word_is_one_only_as_written_or_after_on(
         ("Lunch w/Ana", True), ("Workout w/o weights 3pm", False),
         ("Planning w/c 5 May", False), ("Team sync with Zoom at 3pm", False),
         ("Sync without notes", False),
-        ("Feedback wrap-up Kyle 7th, Nov 2023 10:30 HQ 1hr", True),  # a name before the date
+        ("Feedback wrap-up Tomas 9th, Dec 2025 10:30 HQ 1hr", True),  # a name before the date
         ("Budget Review 3rd Feb 2025 3pm", False), ("Dinner at Olive 3rd Feb 2025", False),
         ("Team sync Zoom 3rd Feb 2025 3pm", False),
     ],
@@ -469,7 +469,7 @@ def test_platforms_and_no_place_words_are_found():
 @pytest.mark.parametrize("people_attendees", [True, False])
 def test_an_attendee_is_no_platform(tokenizer, people_attendees):
     pieces = {' ["': 60.0, ' "': 50.0, "Teams": 40.0, '"]': 30.0, '"': 30.0}
-    text = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
+    text = "Weekly check-in 23 - Sep - 2025 9:15 am Teams"
     config = DecodeConfig(people_attendees=people_attendees)
     written = _decode_boosted(tokenizer, pieces, text, config)
     # The model wants "Teams" and nothing else: closed to it, it gets no attendee at all.
@@ -483,10 +483,10 @@ def test_an_attendee_is_no_platform(tokenizer, people_attendees):
 def test_a_request_on_a_platform_has_a_location(tokenizer, platform_location):
     pieces = {" null": 60.0, "Teams": 20.0}  # a model that would leave everything null
     config = DecodeConfig(platform_location=platform_location)
-    on_teams = "Weekly check-in 21 - Oct - 2023 8:15 am Teams"
+    on_teams = "Weekly check-in 23 - Sep - 2025 9:15 am Teams"
     written = _decode_boosted(tokenizer, pieces, on_teams, config)
     assert written["location"] == ("Teams" if platform_location else None)
-    nowhere = _decode_boosted(tokenizer, pieces, "Weekly check-in 21 - Oct - 2023 8:15 am", config)
+    nowhere = _decode_boosted(tokenizer, pieces, "Weekly check-in 23 - Sep - 2025 9:15 am", config)
     assert nowhere["location"] is None  # no platform named: null stays
 
 
@@ -494,11 +494,11 @@ def test_a_request_on_a_platform_has_a_location(tokenizer, platform_location):
 def test_a_request_that_says_who_with_has_attendees(tokenizer, stated_attendees):
     pieces = {" null": 60.0, "team": 20.0}  # a model that would leave everything null
     config = DecodeConfig(stated_attendees=stated_attendees)
-    with_team = "Call w/ team March 10, 2024, 1:00 pm, 45 mins"
+    with_team = "Call w/ team April 12, 2025, 2:00 pm, 45 mins"
     written = _decode_boosted(tokenizer, pieces, with_team, config)
     assert written["attendees"] == (["team"] if stated_attendees else None)
     alone = _decode_boosted(
-        tokenizer, pieces, "Call March 10, 2024, 1:00 pm, without notes", config
+        tokenizer, pieces, "Call April 12, 2025, 2:00 pm, without notes", config
     )
     assert alone["attendees"] is None  # nobody named ("without" is no "with"): null stays
 
@@ -507,14 +507,14 @@ def test_a_request_that_says_who_with_has_attendees(tokenizer, stated_attendees)
 def test_a_joined_name_keeps_the_list_open(tokenizer, joined_attendees):
     # A model that names Sarah and closes the list at once.
     pieces = {' ["': 60.0, "Sarah": 50.0, '"]': 40.0, '",': 20.0, ' "': 15.0, "team": 10.0}
-    text = "End-of-day sync Feb 1, 2024 5pm w/ Sarah + team 30min"
+    text = "End-of-day sync Mar 3, 2025 6pm w/ Sarah + team 45min"
     config = DecodeConfig(joined_attendees=joined_attendees)
     written = _decode_boosted(tokenizer, pieces, text, config)
     assert written["attendees"] == (["Sarah", "team"] if joined_attendees else ["Sarah"])
 
 
 def test_joined_names():
-    assert joined_names_missing(["Sarah"], "w/ Sarah + team 30min") == {11}
+    assert joined_names_missing(["Sarah"], "w/ Sarah + team 45min") == {11}
     assert joined_names_missing(["Ana"], "Lunch with Ana and Bo") == {19}
     assert not joined_names_missing(["Ana", "Bo"], "Lunch with Ana, and Bo.")
     assert not joined_names_missing(["Ana"], "Lunch with Ana and then coffee")  # no name
@@ -545,4 +545,4 @@ def test_review_findings_hold():
         assert postprocess(json.dumps({"time": said}), text, DecodeConfig())["time"] == read
     # "remote" before a noun describes people, it is no place.
     assert candidates("Weekly sync with the remote team at 3pm").platforms == ()
-    assert candidates("Webinar 04 - Dec - 2023 5:00 pm online").platforms == ((32, 38),)
+    assert candidates("Webinar 06 - Jan - 2025 6:00 pm online").platforms == ((32, 38),)

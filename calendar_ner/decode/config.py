@@ -35,7 +35,7 @@ class DecodeConfig:
     to finalize the deck", "Put in time for the talk") has that something as its action, as 4
     of the 5 dev labels of such requests do (:func:`calendar_ner.decode.copy.action_starts`)."""
     platform_in_action: bool = True
-    """With ``action_bounds``: in the "length last" style ("Sync on Teams March 15, 2024 at 2:00
+    """With ``action_bounds``: in the "length last" style ("Sync on Teams April 17, 2025 at 3:00
     pm, 1 hr.") an action that starts before a platform named ahead of the date keeps it, and
     the location is then not that platform, as 19 of the 23 dev labels of such requests have it
     (:func:`calendar_ner.decode.copy.platform_in_action`)."""
@@ -85,7 +85,7 @@ class DecodeConfig:
     of the 191 dev labels of such requests have that word as their location."""
     stated_attendees: bool = True
     """A request that says who the event is with ("with Sarah", "w/ team", or a name between a
-    lower-case word and the date: "Feedback wrap-up Kyle 7th, Nov 2023") gets attendees, never
+    lower-case word and the date: "Feedback wrap-up Tomas 9th, Dec 2025") gets attendees, never
     null (the model's scores pick which span of the request): 380 of the 382 dev labels of such
     requests have them."""
     null_when_blocked: bool = True
@@ -102,12 +102,16 @@ class DecodeConfig:
     is part of a name ("The Grand Hotel") and stays."""
     action_without_attendees: bool = True
     """Cut from the end of a decoded action the attendees it names, with the "with"/"w/" before
-    them ("Meet Lucas" with attendee "Lucas" -> "Meet"): no dev label's action holds one of its
+    them ("Meet Omar" with attendee "Omar" -> "Meet"): no dev label's action holds one of its
     attendees (:func:`calendar_ner.decode.postprocess.action_without_attendees`)."""
     lower_frequency: bool = True
     """Write a recurrence that is a frequency word in lower case ("Weekly sync" -> "weekly"), as
     17 of the 21 dev labels do (each one a frequency word; the 4 others keep the capital that
     starts their request: "Weekly", "Monthly", "Annual" twice)."""
+    purpose_notes: bool = True
+    """Give a null note the purpose an English request states right after its location ("at
+    Harbor Diner for brunch", "at the atrium to plan the fair"), as all 3 dev labels of such
+    requests do (:func:`calendar_ner.decode.postprocess.purpose_note`)."""
     time_ranges: bool = True
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null

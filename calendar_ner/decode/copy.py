@@ -48,7 +48,7 @@ _PLANNED_TIME = re.compile(
     r"|make|hold|find)(?:\s+(?:in|up|down|off|aside|out))?\s+(?:a\s+|some\s+)?time\s+(?:to|for)\s",
     re.IGNORECASE,
 )
-# The "length last" style: "Sync on Teams March 15, 2024 at 2:00 pm, 1 hr." ends with a comma and
+# The "length last" style: "Sync on Teams April 17, 2025 at 3:00 pm, 1 hr." ends with a comma and
 # the length.
 _LENGTH_LAST = re.compile(r",\s*\d+(?:\.\d+)?\s*(?:mins?|minutes|hrs?|hours?)\.?\s*$", re.I)
 
@@ -100,7 +100,7 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
 
 def platform_in_action(text: str) -> Span | None:
     """The meeting platform that a request in the "length last" style names before its date
-    and time ("Sync on Teams March 15, 2024 at 2:00 pm, 1 hr."): the labels of that
+    and time ("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr."): the labels of that
     style keep such a platform in the action and give no location (19 of the 23 dev labels;
     ``python benchmarks/label_audit.py``, ``typed_rules.platform_in_action``). None otherwise."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.

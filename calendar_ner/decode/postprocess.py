@@ -21,7 +21,7 @@ from typing import Any
 from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
-from calendar_ner.decode.types import is_frequency_word
+from calendar_ner.decode.types import candidates, is_frequency_word
 from calendar_ner.schema import (
     Event,
     bare_hour,
@@ -99,7 +99,7 @@ def action_without_attendees(action: str | None, attendees: list[str] | None) ->
     ``typed_rules.outside_action``), so the model kept a name in the action. A trailing
     "with"/"w/"/"and"/"&" goes too, names cut or not: no dev label's action ends in one.
 
-    >>> action_without_attendees("Meet Lucas", ["Lucas"])
+    >>> action_without_attendees("Meet Omar", ["Omar"])
     'Meet'
     >>> action_without_attendees("Run with Megan and Jo", ["Megan", "Jo"])
     'Run'
@@ -118,6 +118,39 @@ def action_without_attendees(action: str | None, attendees: list[str] | None) ->
     return cut or action
 
 
+# What may follow a location and start a purpose ("for dinner", "to discuss the plan"): not an
+# amount, a length or a time ("for 2 hours", "for an hour", "to 5pm").
+_PURPOSE = re.compile(
+    r"\s+(?:for|to)\s+(?!(?:an?|one|two|three|four|five|half|about|around|over|the\s+next)\b)"
+    r"(?P<purpose>[a-z][\w'-]*(?:\s+[\w'-]+)*?)\s*(?:[,.;!?]|$|\s(?:with|w/)\s)",
+)
+
+
+def purpose_note(location: str | None, request: str) -> str | None:
+    """The purpose ``request`` states right after its ``location``, up to the next comma, full
+    stop or "with", as written: "brunch" of "Meet Ana at Harbor Diner for brunch, 1 hour". None
+    when there is none, or when that phrase holds a date, time or length of the request.
+
+    >>> purpose_note("atrium", "Meet Bo at the atrium to plan the fair.")
+    'plan the fair'
+    >>> purpose_note("the gym", "Run at the gym for an hour") is None
+    True
+    """
+    if not location or languages.detect(request) != "en":
+        return None
+    text = " ".join(request.split())
+    at = fold(text).find(fold(location))
+    if at < 0:
+        return None
+    m = _PURPOSE.match(text, at + len(location))
+    if not m:
+        return None
+    span = m.span("purpose")
+    if any(s < span[1] and span[0] < e for s, e in candidates(text).blocked):
+        return None
+    return m["purpose"]
+
+
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     """The event in ``raw`` (None when it holds none; dates and times read the way the request's
     language writes them: :mod:`calendar_ner.languages`), its values tidied as ``config`` says:
@@ -126,8 +159,9 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     labels spell the amount it states, with ``style_conventions`` a glued duration is
     spelled out where the labels of the request's style do, with ``location_article`` a
     location loses a leading lower-case "the", with ``action_without_attendees`` the action
-    loses the attendees it ends with, and with ``lower_frequency`` a recurrence that is a
-    frequency word is written in lower case."""
+    loses the attendees it ends with, with ``lower_frequency`` a recurrence that is a
+    frequency word is written in lower case, and with ``purpose_notes`` a null note becomes
+    the purpose stated after the location."""
     obj = _object(raw)
     if obj is None:
         return None
@@ -145,4 +179,6 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
     if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):
         event["recurrence"] = event["recurrence"].lower()
+    if config.purpose_notes and event["notes"] is None:
+        event["notes"] = purpose_note(event["location"], request)
     return event

@@ -301,7 +301,7 @@ _PLATFORM = re.compile(
 _WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*(?![a-z]\b))(?=[^\W\d_])", re.IGNORECASE)
 
 
-# "Feedback wrap-up Kyle 7th, Nov 2023 10:30 HQ 1hr": a capitalized word between a lower-case
+# "Feedback wrap-up Tomas 9th, Dec 2025 10:30 HQ 1hr": a capitalized word between a lower-case
 # word (not one that leads to a place: "at Olive") and the date is a name, and is among the
 # attendees in all 10 dev labels of such requests (a title-case action, "Budget Review 3rd Feb",
 # is not read so).
@@ -356,15 +356,15 @@ def _day_lengths(text: str) -> list[tuple[Span, str]]:
     return found
 
 
-# An amount joined to its unit by a hyphen is a compound adjective ("a 90-minute planning", "a
-# one-hour walk"): the labels give its noun form (all 4 such dev requests: "90 minutes", "1 hour";
+# An amount joined to its unit by a hyphen is a compound adjective ("a 90-minute workshop", "a
+# one-hour hike"): the labels give its noun form (all 4 such dev requests: "90 minutes", "1 hour";
 # no dev label's duration holds a hyphen).
 _ADJECTIVE = re.compile(r"[\w.]-(?:min|hour|hr|h)", re.IGNORECASE)
 
 
 def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written (but an amount written as a
-    compound adjective, "a 90-minute planning", only as a noun: "90 minutes"), the spellings the
+    compound adjective, "a 90-minute workshop", only as a noun: "90 minutes"), the spellings the
     labels give the amounts it states (:func:`calendar_ner.schema.stated_durations`), a length
     stated without a number as written ("a few hours"), and the length of each time range it
     writes, spelled as the labels spell amounts ("3-5pm": "2 hours"), and a length in days or

@@ -189,7 +189,7 @@ def _order(phrases: dict[str, str], rng: random.Random) -> list[str]:
         lead = [f for f in ("date", "time") if f in rest]
         if roll < 0.7 or not lead:
             order.insert(0, "action")
-        else:  # "June 29, 2024 10am finalize budget …" / "12:30 pm brainstorming …"
+        else:  # "July 30, 2025 11am review budget …" / "12:30 pm brainstorming …"
             first = lead[0] if roll < 0.85 else lead[-1]
             order.remove(first)
             order[:0] = [first, "action"]
