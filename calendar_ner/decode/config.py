@@ -32,7 +32,7 @@ class DecodeConfig:
     a phrase of content words (:func:`calendar_ner.decode.copy.action_starts`, ``action_ends``)."""
     planned_action: bool = True
     """With ``action_bounds``: a request that opens by planning time for something ("Book time
-    to finalize the deck", "Put in time for the talk") has that something as its action, as 4
+    to polish the slides", "Put in time for the talk") has that something as its action, as 4
     of the 5 dev labels of such requests do (:func:`calendar_ner.decode.copy.action_starts`)."""
     platform_in_action: bool = True
     """With ``action_bounds``: in the "length last" style ("Sync on Teams April 17, 2025 at 3:00
