@@ -76,8 +76,8 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
     (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
     first words ("Zoom chat about hiring" -> "hiring", "2:1 sync" -> "sync"). A French, Spanish
     or German request adds its language's words (:data:`calendar_ner.languages.LEAD_WORDS`).
-    With ``planned``, a request that opens by planning time ("Book time to | finalize the
-    deck", "Put in time for the | talk") starts its action after that phrase.
+    With ``planned``, a request that opens by planning time ("Book time to | polish the
+    slides", "Put in time for the | talk") starts its action after that phrase.
     """
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
     lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
@@ -120,7 +120,7 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
     into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
     phrase ("Email | vendor", "Plan a visit | of the old plant"), nor after the filler of a
-    planning phrase ("Book time | to finalize …", "Add a time slot | for …": no dev label's
+    planning phrase ("Book time | to polish …", "Add a time slot | for …": no dev label's
     action ends in "time" or "slot"). In a text without capitals a name does not stand out,
     so any word end is allowed there. A French, Spanish or German request adds its language's
     words (:data:`calendar_ner.languages.END_WORDS`). An action never ends with a preposition
