@@ -231,7 +231,8 @@ def test_a_start_off_the_rule_moves_to_its_first_occurrence_and_says_so():
     ("date", "recurrence", "start"),
     [
         ("Wednesday", "every Wednesday", "2026-12-02T08:00:00+01:00"),  # 8:00 today has passed
-        ("Monday", "every Monday and Wednesday", "2026-11-30T08:00:00+01:00"),
+        ("Wednesday", "every Monday and Wednesday", "2026-11-30T08:00:00+01:00"),
+        ("Wednesday", "monthly", "2026-11-25T08:00:00+01:00"),  # not a weekday it repeats on
         ("today", "daily", "2026-11-25T08:00:00+01:00"),  # a day, not a weekday: kept
     ],
 )

@@ -400,6 +400,10 @@ def test_a_frequency_word_is_written_in_lower_case(lower_frequency):
         ("Run at the track for an hour on May 3", "track", None),  # a length, no purpose
         ("Sync at HQ for 30 minutes tomorrow", "HQ", None),
         ("Call on Zoom for the review on March 3 at 3pm", "Zoom", None),  # runs into a date
+        ("Dinner at Luigi's for my birthday on Saturday", "Luigi's", None),  # a weekday too
+        ("Stay at the cabin for the weekend", "cabin", None),
+        ("Coffee at Cafe Roma for brunch weekly", "Cafe Roma", None),  # a recurrence
+        ("Lab sync at the lab for lab results", "lab", "lab results"),  # the place, not "Lab"
         ("Réunion au Café Lune pour le budget le 3 mars à 14h", "Café Lune", None),  # English only
     ],
 )

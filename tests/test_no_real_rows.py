@@ -13,7 +13,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "event_text_mapping.dev.jsonl"
-_TEXT = (".py", ".md", ".yaml", ".ipynb", ".cfg", ".toml", ".html", ".js", ".jsonl", ".txt")
+_TEXT = (
+    ".py",
+    ".md",
+    ".yaml",
+    ".ipynb",
+    ".cfg",
+    ".toml",
+    ".html",
+    ".js",
+    ".json",
+    ".jsonl",
+    ".txt",
+)
+_LARGEST = 1 << 20  # a tokenizer's vocabulary is no prose
 
 
 def _runs(text: str) -> set[str]:
@@ -27,13 +40,13 @@ def _runs(text: str) -> set[str]:
 @pytest.mark.skipif(not RAW.is_file(), reason=f"{RAW} not present")
 def test_no_tracked_file_repeats_a_real_request():
     real = set().union(*(_runs(json.loads(line)["event_text"]) for line in RAW.open()))
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
     if listed.returncode:
         pytest.skip("not a git checkout")
     leaks = {}
-    for name in listed.stdout.split():
+    for name in filter(None, listed.stdout.split("\0")):
         path = ROOT / name
-        if path.suffix in _TEXT and path.is_file():
+        if path.suffix in _TEXT and path.is_file() and path.stat().st_size <= _LARGEST:
             found = _runs(path.read_text(errors="ignore")) & real
             if found:
                 leaks[name] = len(found)

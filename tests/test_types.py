@@ -58,7 +58,8 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     time = draw(st.sampled_from(_TIMES))
     duration = draw(st.none() | st.sampled_from(_DURATIONS + _DAY_LENGTHS))
     recurrence = draw(st.none() | st.sampled_from(_RECURRENCES))
-    until = draw(st.none() | st.sampled_from(_UNTIL)) if recurrence else None
+    repeats = recurrence and candidates(recurrence).recurrence_stated  # not "Quarterly"
+    until = draw(st.none() | st.sampled_from(_UNTIL)) if repeats else None
     parts = [draw(st.sampled_from(_ACTIONS))]
     if draw(st.booleans()):
         parts.append("with " + " + ".join(draw(st.sets(st.sampled_from(_NAMES), min_size=1))))
@@ -121,7 +122,8 @@ def test_recurring_weekday_is_a_date_only_without_another():
 
 def test_a_clock_time_no_clock_shows_is_still_the_time():
     assert candidates("Meeting at 25:00 tomorrow").time == ("25:00",)
-    assert candidates("Call at 13pm").time == ("13pm",)
+    assert candidates("Deadline at 24:00 Friday").time == ()  # midnight: as before, no candidate
+    assert candidates("Score 2:99 today").time == ()  # no "at": no time
     assert candidates("2:1 sync at 3pm").time == ("3pm",)
 
 
@@ -132,6 +134,8 @@ def test_a_clock_time_no_clock_shows_is_still_the_time():
         ("Daily check-in at 5pm till tomorrow", ()),
         ("Yoga every Monday from 3 March 2025 until 30 June 2025", ("3 March 2025",)),
         ("Offsite until Friday at 3pm", ("Friday",)),  # no repeat: the only day it names
+        ("Wait until Friday to send the weekly report", ("Friday",)),  # the repeat comes after
+        ("Annual leave until 3 March", ("3 March",)),  # a review cycle is no repeat
     ],
 )
 def test_the_end_of_a_repeat_is_no_date(text, dates):
@@ -143,7 +147,9 @@ def test_the_end_of_a_repeat_is_no_date(text, dates):
     [
         ("Conference in Lisbon on 14/01/2027 for 3 days", ("3 days",)),
         ("Camp for a week in June", ("a week",)),
-        ("A 2-day offsite from May 4", ("2 days",)),
+        ("Offsite in Porto for two weeks, from May 4", ("two weeks",)),
+        ("Annual conference in Lisbon for 3 days starting 14 May", ("3 days",)),
+        ("Meet Sam for a day trip on Friday", ()),  # a noun phrase, no length
         ("Yoga weekly for 6 weeks", ()),  # how long the series runs
         ("Stretch break every 2 hours starting at 10am", ()),  # how often, not how long
         ("Review in 3 days at 2pm", ()),  # when

@@ -273,10 +273,22 @@ def _duration(value: str) -> tuple[timedelta | None, bool]:
 
 # --- resolving ---------------------------------------------------------------------------------
 
-# A weekday alone ("Wednesday", "on Monday"; not "next Monday"): with a recurrence it names the
-# weekday the event repeats on, not one day, so the series starts at its first occurrence at or
-# after the reference ("Every Wednesday at 8am" said on a Wednesday at 9: next week's).
+# A weekday alone ("Wednesday", "on Monday"; not "next Monday").
 _BARE_WEEKDAY = re.compile(rf"^(?:on )?(?:{WEEKDAY})s?$")
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _on_its_weekday(rule: str | None, date_v: str | None, start: datetime | date) -> bool:
+    """Whether the date is a weekday alone that the weekly ``rule`` repeats on ("Wednesday" of
+    "every Wednesday", "Monday" of "every Monday and Wednesday"): it names the repeat's weekday,
+    not one day, so a timed series starts at its first occurrence at or after the reference
+    ("Every Wednesday at 8am" said on a Wednesday at 9: next week's). Not for other rules
+    ("Monthly review on Wednesday" keeps that Wednesday)."""
+    if not (rule and date_v and isinstance(start, datetime) and _BARE_WEEKDAY.match(clean(date_v))):
+        return False
+    parts = dict(part.split("=", 1) for part in rule.split(";"))
+    weekday = _BYDAY[start.weekday()]
+    return parts.get("FREQ") == "WEEKLY" and weekday in parts.get("BYDAY", weekday).split(",")
 
 
 def _values(event: Any, notes: list[str]) -> dict[str, str | None]:
@@ -378,13 +390,6 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
     elif day.day:
         start = datetime.combine(day.day, times.start, tz) if times.start else day.day
         not_before = start
-        if (
-            recurrence_v
-            and date_v
-            and _BARE_WEEKDAY.match(clean(date_v))
-            and isinstance(start, datetime)
-        ):
-            not_before = max(start, ref)  # "Wednesday" of "every Wednesday": the next one
     elif times.start:
         start, not_before = datetime.combine(today, times.start, tz), ref
         if not recurrence_v:
@@ -398,6 +403,8 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
         return
     if recurrence_v:
         rule = to_rrule(recurrence_v, text, start, not_before=not_before, today=today)
+        if _on_its_weekday(rule.rrule, date_v, start) and rule.start < ref:
+            rule = to_rrule(recurrence_v, text, start, not_before=ref, today=today)
         start, result.rrule = rule.start, rule.rrule
         notes.extend(rule.notes)
         if rule.rrule is None and not (day.day or times.start or shift):

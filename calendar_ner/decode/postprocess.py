@@ -21,7 +21,13 @@ from typing import Any
 from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
-from calendar_ner.decode.types import candidates, is_frequency_word
+from calendar_ner.decode.types import (
+    candidates,
+    date_expressions,
+    is_frequency_word,
+    recurrence_expressions,
+    time_expressions,
+)
 from calendar_ner.schema import (
     Event,
     bare_hour,
@@ -129,7 +135,8 @@ _PURPOSE = re.compile(
 def purpose_note(location: str | None, request: str) -> str | None:
     """The purpose ``request`` states right after its ``location``, up to the next comma, full
     stop or "with", as written: "brunch" of "Meet Ana at Harbor Diner for brunch, 1 hour". None
-    when there is none, or when that phrase holds a date, time or length of the request.
+    when there is none, or when that phrase holds a date, time, length or recurrence of the
+    request ("for my birthday on Saturday", "for the weekend", "for brunch weekly").
 
     >>> purpose_note("atrium", "Meet Bo at the atrium to plan the fair.")
     'plan the fair'
@@ -139,16 +146,15 @@ def purpose_note(location: str | None, request: str) -> str | None:
     if not location or languages.detect(request) != "en":
         return None
     text = " ".join(request.split())
-    at = fold(text).find(fold(location))
-    if at < 0:
-        return None
-    m = _PURPOSE.match(text, at + len(location))
-    if not m:
-        return None
-    span = m.span("purpose")
-    if any(s < span[1] and span[0] < e for s, e in candidates(text).blocked):
-        return None
-    return m["purpose"]
+    place = rf"(?<!\w){re.escape(fold(location))}(?!\w)"
+    for at in (m.end() for m in re.finditer(place, fold(text))):
+        if m := _PURPOSE.match(text, at):
+            start, end = m.span("purpose")
+            taken = [*date_expressions(text), *time_expressions(text)]
+            taken += [*recurrence_expressions(text), *candidates(text).blocked]
+            if not any(s < end and start < e for s, e in taken):
+                return m["purpose"]
+    return None
 
 
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:

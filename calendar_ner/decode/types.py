@@ -73,12 +73,11 @@ _RECURRING = re.compile(
     r"|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month\b",
     re.IGNORECASE,
 )
-# A clock time as written, possible or not ("25:00", "13pm"): one no clock shows is still the
-# request's time, and the calendar resolver says it is impossible rather than the event losing
-# its time. No dev request writes one.
+# A clock time after "at", "@", "from", "by" or "around", possible or not ("at 25:00", "at
+# 9:75"): one no clock shows is still the request's time, and the calendar resolver says it is
+# impossible rather than the event losing its time. No dev request writes one.
 _NO_CLOCK = re.compile(
-    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\w:])",
-    re.IGNORECASE,
+    r"(?:\bat|@|\bfrom|\bby|\baround)\s+(?P<clock>\d{1,2}:\d{2})(?![\w:])", re.IGNORECASE
 )
 # What ends a repeat ("until Friday", "through 18 December"), as calendar_ner.calendar.rrule
 # reads it; searched up to a date's start.
@@ -174,13 +173,27 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
 
 def _masked(text: str, spans: list[Span]) -> str:
     """``text`` with ``spans`` blanked out (same length, so the same indices)."""
+    chars = list(text)
     for start, end in spans:
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
+
+
+def _repeats(text: str) -> list[Span]:
+    """The recurrence expressions of ``text`` that say it repeats: not a review cycle
+    ("Annual leave", "Quarterly review"; see ``recurrence_stated``)."""
+    return [m.span() for m in _RECURRENCE.finditer(text) if not _CYCLE.fullmatch(m[0])]
+
+
+def _ends_repeat(text: str, date: Span, repeats: list[Span]) -> bool:
+    """Whether the ``date`` span follows "until"/"till"/"through" after a repeat of ``text``
+    ("every weekday until Friday"; not "Wait until Friday to send the weekly report")."""
+    before = max(date[0] - 16, 0)
+    return bool(_UNTIL.search(text, before, date[0])) and any(e <= date[0] for _, e in repeats)
 
 
 def date_expressions(text: str) -> list[Span]:
@@ -189,8 +202,8 @@ def date_expressions(text: str) -> list[Span]:
     and it with a weekday before it (not with the "39" of "Pier 39 Feb 3, 2025"), and the
     partial and relative dates outside them. A weekday or day of a recurrence phrase
     ("every Monday", "every Monday and Wednesday", "the 1st of every month") counts only when
-    the request has no other date, and a date after "until" in a request that repeats (the last
-    day of the repeat, which :mod:`calendar_ner.calendar.rrule` reads from the request) never.
+    the request has no other date, and a date after "until" that follows a repeat (the last day
+    of the repeat, which :mod:`calendar_ner.calendar.rrule` reads from the request) never.
     """
     absolute = []
     for start, end in date_spans(text, None, date_words_only=True):  # shortest first per end
@@ -206,10 +219,10 @@ def date_expressions(text: str) -> list[Span]:
         inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+)?", text[start:end], re.IGNORECASE)
         if inner and inner.end() < end - start:
             others.append((start + inner.end(), end))
-    repeats = [m.span() for m in _RECURRENCE.finditer(text)]
+    repeats = _repeats(text)
     if repeats:  # "every weekday until Friday": Friday is when the repeat ends
         absolute, others = (
-            [s for s in spans if not _UNTIL.search(text, 0, s[0])] for spans in (absolute, others)
+            [s for s in spans if not _ends_repeat(text, s, repeats)] for spans in (absolute, others)
         )
     recurring = [m.span() for m in _RECURRING.finditer(text)] + repeats
     plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
@@ -222,7 +235,7 @@ def time_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole time expressions: clock times of one or two words
     ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
     and their first parts, bare hours after "at" ("at 7"), parts of the day ("morning"), and a
-    clock time no clock shows ("25:00", "13pm"), which the resolver then calls impossible.
+    clock time no clock shows ("at 25:00"), which the resolver then calls impossible.
     The French and German clock forms ("14h", "14 Uhr") count in requests of those languages
     only: in an English one "1h" is a length."""
     spans = []
@@ -247,15 +260,15 @@ def time_expressions(text: str) -> list[Span]:
     spans += [m.span() for m in _DAY_PART.finditer(text)]
     spans += [m.span() for m in _SPOKEN.finditer(text)]
     spans += [m.span() for m in _OFFSET.finditer(text)]
-    spans += [m.span() for m in _NO_CLOCK.finditer(text) if _impossible_clock(m[0])]
+    spans += [m.span("clock") for m in _NO_CLOCK.finditer(text) if _impossible_clock(m["clock"])]
     return sorted(set(spans))
 
 
 def _impossible_clock(value: str) -> bool:
-    """Whether a clock-shaped ``value`` ("25:00", "9:75", "13pm") is a time no clock shows."""
-    m = re.match(r"(\d+)(?::(\d+))?\s*([ap])?", value, re.IGNORECASE)
-    hour, minute = int(m[1]), int(m[2] or 0)
-    return hour > 23 or minute > 59 or bool(m[3] and not 1 <= hour <= 12)
+    """Whether an ``H:MM`` ``value`` is a time no clock shows ("25:00", "9:75"; "24:00" is
+    midnight)."""
+    hour, minute = map(int, value.split(":"))
+    return minute > 59 or hour > 24 or (hour == 24 and minute > 0)
 
 
 def is_frequency_word(value: str) -> bool:
@@ -330,30 +343,25 @@ def platform_spans(text: str) -> list[Span]:
     return [m.span() for m in _PLATFORM.finditer(text)]
 
 
-# A length in days or weeks ("for 3 days", "lasting a week", "a 2-day retreat"): an all-day span
-# to the resolver (calendar_ner.calendar.resolve). Not in a request that repeats, where "for 6
-# weeks" is how long the series runs (calendar_ner.calendar.rrule). No dev request states one.
+# A length in days or weeks ("for 3 days", "lasting a week") that ends a phrase (not "for a day
+# trip", "for a week's notes"): an all-day span to the resolver (calendar_ner.calendar.resolve).
+# Not in a request that repeats, where "for 6 weeks" is how long the series runs
+# (calendar_ner.calendar.rrule). No dev request states one.
 _DAY_COUNT = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _DAY_LENGTH = re.compile(
-    rf"(?<![\w-])(?:(?:for|lasting|over)\s+(?:the\s+next\s+)?(?P<n>{_DAY_COUNT})\s+(?P<u>days?|weeks?)"
-    rf"|(?P<m>{_DAY_COUNT})-(?P<v>day|week))(?![\w-])",
+    rf"(?<![\w-])(?:for|lasting|over)\s+(?P<n>{_DAY_COUNT})\s+(?:days?|weeks?)"
+    r"(?=\s*(?:$|[,.;!?)]|(?:on|from|starting|beginning|in|at|with|to|next|this|and)\b))",
     re.IGNORECASE,
 )
 
 
 def _day_lengths(text: str) -> list[tuple[Span, str]]:
-    """Each length in days or weeks ``text`` states, with its value: as written ("3 days", "a
-    week"), a compound adjective as a noun ("2-day" -> "2 days")."""
-    if _RECURRENCE.search(text):
+    """Each length in days or weeks ``text`` states, as written ("3 days", "a week")."""
+    if _repeats(text):
         return []
-    found = []
-    for m in _DAY_LENGTH.finditer(text):
-        if m["n"]:
-            found.append(((m.start("n"), m.end()), f"{m['n']} {m['u']}"))
-        else:
-            single = m["m"].lower() in ("1", "a", "an", "one")
-            found.append(((m.start(), m.end()), f"{m['m']} {m['v']}{'' if single else 's'}"))
-    return found
+    return [
+        ((m.start("n"), m.end()), text[m.start("n") : m.end()]) for m in _DAY_LENGTH.finditer(text)
+    ]
 
 
 # An amount joined to its unit by a hyphen is a compound adjective ("a 90-minute workshop", "a
