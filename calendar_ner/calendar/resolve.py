@@ -25,7 +25,7 @@ from calendar_ner.calendar.phrases import (
     number,
     read_day,
 )
-from calendar_ner.calendar.rrule import occurrences, to_rrule
+from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
 from calendar_ner.schema import CANONICAL_TIME, duration_minutes
 
 UTC = timezone.utc
@@ -275,7 +275,6 @@ def _duration(value: str) -> tuple[timedelta | None, bool]:
 
 # A weekday alone ("Wednesday", "on Monday"; not "next Monday").
 _BARE_WEEKDAY = re.compile(rf"^(?:on )?(?:{WEEKDAY})s?$")
-_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _on_its_weekday(rule: str | None, date_v: str | None, start: datetime | date) -> bool:
@@ -287,7 +286,7 @@ def _on_its_weekday(rule: str | None, date_v: str | None, start: datetime | date
     if not (rule and date_v and isinstance(start, datetime) and _BARE_WEEKDAY.match(clean(date_v))):
         return False
     parts = dict(part.split("=", 1) for part in rule.split(";"))
-    weekday = _BYDAY[start.weekday()]
+    weekday = WEEKDAY_CODES[start.weekday()]
     return parts.get("FREQ") == "WEEKLY" and weekday in parts.get("BYDAY", weekday).split(",")
 
 

@@ -28,7 +28,7 @@ from calendar_ner.calendar.phrases import (
     read_month,
 )
 
-_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _N = rf"(?P<n>{COUNT}|other)"
 # (pattern, FREQ, INTERVAL or None to read it from the pattern's n), most specific first.
 _FREQUENCIES = (
@@ -111,14 +111,14 @@ def _weekdays(value: str, text: str) -> tuple[list[str], bool]:
     was said."""
     for source in (value, text):
         if _WORKDAYS.search(source):
-            return list(_CODES[:5]), False
+            return list(WEEKDAY_CODES[:5]), False
         if _WEEKENDS.search(source):
-            return list(_CODES[5:]), False
+            return list(WEEKDAY_CODES[5:]), False
         m = _WEEKDAY_LIST.search(source) or _PLURAL_WEEKDAY.search(source)
         if m:
             days = _WEEKDAY_NAME.findall(m.group("days") if "days" in m.groupdict() else m[0])
-            codes = [_CODES[WEEKDAYS[d]] for d in days]
-            return sorted(set(codes), key=_CODES.index), bool(m.groupdict().get("other"))
+            codes = [WEEKDAY_CODES[WEEKDAYS[d]] for d in days]
+            return sorted(set(codes), key=WEEKDAY_CODES.index), bool(m.groupdict().get("other"))
     return [], False
 
 
@@ -129,7 +129,7 @@ def _parts(value: str, text: str) -> dict[str, str] | None:
     if _LAST_DAY.search(value) or _LAST_DAY.search(text) and found and found[0] == "MONTHLY":
         return {"FREQ": "MONTHLY", "INTERVAL": str(found[1] if found else 1), "BYMONTHDAY": "-1"}
     if nth and (nth["every"] or nth["month"] or (found and found[0] in ("MONTHLY", "YEARLY"))):
-        code = f"{_ORDINALS[nth['nth']]}{_CODES[WEEKDAYS[nth['wd']]]}"
+        code = f"{_ORDINALS[nth['nth']]}{WEEKDAY_CODES[WEEKDAYS[nth['wd']]]}"
         if nth["month"]:
             return {"FREQ": "YEARLY", "INTERVAL": str(found[1] if found else 1),
                     "BYMONTH": str(MONTHS[nth["month"]]), "BYDAY": code}  # fmt: skip

@@ -22,9 +22,9 @@ from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
 from calendar_ner.decode.types import (
-    candidates,
     date_expressions,
     is_frequency_word,
+    length_spans,
     recurrence_expressions,
     time_expressions,
 )
@@ -151,7 +151,7 @@ def purpose_note(location: str | None, request: str) -> str | None:
         if m := _PURPOSE.match(text, at):
             start, end = m.span("purpose")
             taken = [*date_expressions(text), *time_expressions(text)]
-            taken += [*recurrence_expressions(text), *candidates(text).blocked]
+            taken += [*recurrence_expressions(text), *length_spans(text)]
             if not any(s < end and start < e for s, e in taken):
                 return m["purpose"]
     return None

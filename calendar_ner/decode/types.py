@@ -370,6 +370,15 @@ def _day_lengths(text: str) -> list[tuple[Span, str]]:
 _ADJECTIVE = re.compile(r"[\w.]-(?:min|hour|hr|h)", re.IGNORECASE)
 
 
+def length_spans(text: str) -> list[Span]:
+    """Where ``text`` writes a length: an amount ("45min", "an hour"), a length without a number
+    ("a few hours"), one in days or weeks ("for 3 days"), and a time from now ("in 2 hours"),
+    which is a time, but one a copied string may not overlap either."""
+    offsets = [m.span() for m in _OFFSET.finditer(text)]
+    lengths = duration_spans(_masked(text, offsets)) + [m.span() for m in _VAGUE.finditer(text)]
+    return lengths + offsets + [span for span, _ in _day_lengths(text)]
+
+
 def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written (but an amount written as a
     compound adjective, "a 90-minute workshop", only as a noun: "90 minutes"), the spellings the
@@ -379,8 +388,7 @@ def duration_values(text: str) -> tuple[str, ...]:
     weeks ("for 3 days"). The amount of a time from now ("in 2 hours") or of a repeat ("every 2
     hours") is no length."""
     days = [value for _, value in _day_lengths(text)]
-    repeats = [m.span() for m in _RECURRENCE.finditer(text)]
-    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)] + repeats)
+    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)] + recurrence_expressions(text))
     written = [text[s:e] for s, e in duration_spans(text)]
     written = [w for w in written if not _ADJECTIVE.search(w)] + days
     written += [m.group(0) for m in _VAGUE.finditer(text)]
@@ -406,10 +414,7 @@ def candidates(
     times and lengths written that language's way ("3 mars 2025", "14h", "1 heure"), and leaves
     its recurrence untyped (only English recurrence words are read)."""
     date_found, time_found = date_expressions(text), time_expressions(text)
-    offsets = [m.span() for m in _OFFSET.finditer(text)]  # "in 2 hours": a time, no length
-    no_offsets = _masked(text, offsets)
-    lengths = duration_spans(no_offsets) + [m.span() for m in _VAGUE.finditer(text)] + offsets
-    lengths += [span for span, _ in _day_lengths(text)]
+    lengths = length_spans(text)
     lang = languages.detect(text)
     if lang == "en":
         durations_found = duration_values(text)
