@@ -45,7 +45,12 @@ from calendar_ner.decode.copy import (
     place_bounds,
     platform_in_action,
 )
-from calendar_ner.decode.postprocess import action_without_attendees, postprocess, purpose_note
+from calendar_ner.decode.postprocess import (
+    action_without_attendees,
+    postprocess,
+    purpose_note,
+    typed_note,
+)
 from calendar_ner.decode.types import (
     candidates,
     date_expressions,
@@ -218,7 +223,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
-    # stated_not_null: a date (time) is never null where the request writes one of that type.
+    # stated_not_null: a date (time, duration) is never null where the request writes one.
     # joined_attendees: attendee labels that lack a name the request joins to one of theirs.
     report["joined_attendees"] = {"labelled": 0, "allowed": 0, "exceptions": []}
     # location_article: location labels the rule would change (those that keep "the").
@@ -245,7 +250,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
     report["platform_location"] = {"applies": 0, "agrees": 0, "exceptions": []}
     report["stated_not_null"] = {
         f: {"stated": 0, "stated_and_labelled": 0, "unstated_and_labelled": 0}
-        for f in ("date", "time")
+        for f in ("date", "time", "duration")
     }
     # Glued durations ("45min") copied as written, then read with style_conventions on and off.
     report["style_conventions"] = {"glued": 0, "applies": 0, "agrees": 0, "agrees_without": 0}
@@ -262,7 +267,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         gold, line = row["output"], row["line"]
         found = candidates(text)
         target = training_target(text, gold)
-        for f in ("date", "time"):
+        for f in ("date", "time", "duration"):
             counts = report["stated_not_null"][f]
             stated = bool(found.of(f))
             counts["stated"] += stated
@@ -368,6 +373,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             counts["agrees"] += purpose == gold["notes"]
             if purpose != gold["notes"]:
                 counts["exceptions"].append({"line": line, "field": "notes"})
+        if gold["notes"]:
+            ok = typed_note(gold["notes"], text) == gold["notes"]
+            check("typed_copies", ok, line, "notes", "holds a date, time or length")
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):
@@ -379,8 +387,10 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees":
-                    ok = copied(f' "{value}"', fold(text), blocked=found.platforms)
-                    check("people_attendees", ok, line, field, "a platform or no place")
+                    person = copied(f' "{value}"', fold(text), blocked=found.platforms)
+                    elsewhere = fold(value) != fold(gold["location"] or "")
+                    why = "a platform or no place" if not person else "the location"
+                    check("people_attendees", person and elsewhere, line, field, why)
                 if field != "action" and span:
                     ok = copied(f' "{value}"', fold(text), blocked=[span])
                     check("outside_action", ok, line, field, "inside the action")

@@ -372,10 +372,24 @@ def test_a_copy_closed_mid_word_is_dropped():
 )  # fmt: skip
 def test_a_fragment_is_no_location_or_attendee(value, fragment):
     assert is_fragment(value) is fragment
-    raw = json.dumps({"location": value, "attendees": [value, "Ana"]})
-    event = postprocess(raw, f"Sync with Ana at {value}", DecodeConfig())
+    text = f"Sync with Ana at {value}"
+    event = postprocess(json.dumps({"location": value}), text, DecodeConfig())
     assert (event["location"] is None) is fragment
+    event = postprocess(json.dumps({"attendees": [value, "Ana"]}), text, DecodeConfig())
     assert event["attendees"] == (["Ana"] if fragment else [value, "Ana"])
+
+
+@pytest.mark.parametrize("people_attendees", [True, False])
+def test_an_attendee_is_not_the_location(people_attendees):
+    config = DecodeConfig(people_attendees=people_attendees)
+    text = "Pick up books on May 4, 2025, 6 pm at Harbor Books with Ana, 30 mins."
+    raw = json.dumps({"attendees": ["Harbor Books", "Ana"], "location": "Harbor Books"})
+    event = postprocess(raw, text, config)
+    assert event["attendees"] == (["Ana"] if people_attendees else ["Harbor Books", "Ana"])
+    alone = postprocess(json.dumps({"attendees": ["harbor books"], "location": "Harbor Books"}),
+                        text, config)  # fmt: skip
+    assert alone["attendees"] == (None if people_attendees else ["harbor books"])
+    assert alone["location"] == "Harbor Books"
 
 
 @pytest.mark.parametrize("lower_frequency", [True, False])
@@ -430,6 +444,12 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Dinner Friday Olive Garden", "Olive Garden", True),  # after a date
         ("LUNCH WITH DAVID ON 12TH MARCH 2025 AT 1PM AT NANDOS", "NANDOS", True),  # all caps
         ("Lunch At Nandos", "Nandos", True),  # after "At"
+        ("Audit on 9 May 2025 at 9am at East Annex, Room 9.", "East Annex", False),
+        ("Audit on 9 May 2025 at 9am at East Annex, Room 9.", "East Annex, Room 9", True),
+        ("Interview 9 May 2025 9am at Room 14C, Lab Wing, 1 hr", "Lab Wing", False),
+        ("Interview 9 May 2025 9am at Room 14C, Lab Wing, 1 hr", "Room 14C, Lab Wing", True),
+        ("Demo 9 May 2025 9am in Room 4, 30 mins with Bo", "Room 4", True),  # a length follows
+        ("Demo 9 May 2025 9am in Room 4, Sarah and Bo", "Room 4", True),
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):
@@ -437,3 +457,19 @@ def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):
 
     value = f' "{place}"'
     assert copied(value, fold(text), *place_bounds(text, candidates(text).blocked)) is allowed
+
+
+@pytest.mark.parametrize("typed_copies", [True, False])
+def test_a_note_never_holds_a_date_time_or_length(typed_copies):
+    config = DecodeConfig(typed_copies=typed_copies, purpose_notes=False)
+
+    def note(value: str, text: str) -> str | None:
+        return postprocess(json.dumps({"notes": value}), text, config)["notes"]
+
+    text = "Retro on 3 May 2025 at 10:15, keep it an hour, for 2 hours"
+    for value in ("keep it an hour", "for 2 hours", "at 10:15", "3 May 2025"):
+        assert note(value, text) == (None if typed_copies else value)
+    walk = "Park 2025-05-03 5 PM with Bo, one-hour walk."
+    assert note("one-hour walk", walk) == "one-hour walk"  # a compound adjective describes it
+    laptop = "Retro 3 May 2025 10:15, bring the laptop"
+    assert note("bring the laptop", laptop) == "bring the laptop"

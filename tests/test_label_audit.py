@@ -18,6 +18,13 @@ def _row(text: str, **fields: object) -> dict:
     return {"event_text": text, "output": event}
 
 
+def _audit(rows: list[dict], tmp_path: Path) -> dict:
+    """The audit of ``rows``, read back from a JSONL file as the script reads its data."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return label_audit.audit(label_audit.read_rows(path)[0])
+
+
 def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
     rows = [
         _row(
@@ -38,9 +45,7 @@ def test_audit_counts_conventions_and_verbatim_spans(tmp_path: Path) -> None:
             "Pairing 3rd, Feb 2025 3pm 2 hours 15 minutes", action="Pairing", duration="15 minutes"
         ),
     ]
-    path = tmp_path / "rows.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    report = label_audit.audit(label_audit.read_rows(path)[0])
+    report = _audit(rows, tmp_path)
     assert report["conventions"] == {
         "leading planning verb in the action": {"kept": 2, "changed": 1},
         "glued duration unit (45min, 1hr)": {"kept": 2, "changed": 1},
@@ -83,9 +88,7 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
         _row("Lunch 3rd, Feb 2025 3pm", date="04/02/2025", duration="2 hours"),
         _row("Office hours 3rd, Feb 2025 3-5pm", duration="2 hours"),
     ]
-    path = tmp_path / "rows.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    report = label_audit.audit(label_audit.read_rows(path)[0])["typed_rules"]
+    report = _audit(rows, tmp_path)["typed_rules"]
     assert report["typed_dates"] == {
         "labelled": 4,
         "allowed": 3,
@@ -104,6 +107,13 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
         "stated": 4,
         "stated_and_labelled": 4,
         "unstated_and_labelled": 0,
+    }
+    # Rows 1, 2 and 4 state a length (row 4 as a range), row 1 is labelled without one (the rule
+    # would contradict it), row 3 is labelled with one it never states.
+    assert report["stated_not_null"]["duration"] == {
+        "stated": 3,
+        "stated_and_labelled": 2,
+        "unstated_and_labelled": 1,
     }
     # Glued "1hr" in rows 1-2 (neither compact): the rule leaves it, as the labels there do.
     assert report["style_conventions"]["glued"] == 1
@@ -130,3 +140,14 @@ def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -
     # Grouped once per row (as crossval_result totals them), a row in two styles counts once.
     totals = label_audit.learned(label_audit.load_predictions(tmp_path / "cv"), lambda t: ["all"])
     assert totals["glued duration unit (45min, 1hr)"] == {"all": {"labels": 3, "reproduced": 1}}
+
+
+def test_an_attendee_that_is_the_location_is_an_exception(tmp_path: Path) -> None:
+    text = "Pick up books 3rd, Feb 2025 3pm at Harbor Books with Ana"
+    rows = [_row(text, attendees=["Harbor Books", "Ana"], location="Harbor Books")]
+    report = _audit(rows, tmp_path)["typed_rules"]
+    assert report["people_attendees"] == {
+        "labelled": 2,
+        "allowed": 1,
+        "exceptions": [{"line": 1, "field": "attendees", "category": "the location"}],
+    }

@@ -178,6 +178,20 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
     assert not_time is None or not_time not in found
 
 
+@pytest.mark.parametrize(
+    "text, durations",
+    [
+        ("Standup at 9am, remind me 15 minutes before", ()),
+        ("Call mom 10 min after the standup tomorrow", ()),
+        ("Dinner at 7pm, arrive half an hour early", ()),
+        ("Gym for 30 minutes after lunch", ("30 minutes",)),  # "for": how long
+        ("Lunch 1h after the standup for 45 min", ("45 min",)),
+    ],
+)
+def test_a_lead_before_or_after_another_moment_is_no_length(text, durations):
+    assert candidates(text).duration[: len(durations) or None] == durations
+
+
 def test_durations_are_stated_amounts():
     assert candidates("Review for an hour").duration[:2] == ("an hour", "1 hour")
     # A time from now is no length: "in 1 hour" is when, "15 mins" how long.
@@ -344,20 +358,22 @@ def test_the_eager_model_writes_non_candidates_unconstrained(eager_decoder):
 
 
 @pytest.mark.parametrize("stated_not_null", [True, False])
-def test_a_stated_date_or_time_is_never_left_null(tokenizer, stated_not_null):
+def test_a_stated_date_time_or_duration_is_never_left_null(tokenizer, stated_not_null):
     model = load_model(TINY).eval()
     null = encode_segment(tokenizer, " null")[0]
     config = DecodeConfig(stated_not_null=stated_not_null)
     decoder = ConstrainedDecoder(_Eager(model, [null]), tokenizer, config=config)
     decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
-    stated, unstated = "Call the plumber tomorrow at 4", "Call the plumber"
-    written, bare = (json.loads(r) for r in decoder.decode_batch([stated, unstated]))
+    stated, unstated = "Call the plumber tomorrow at 4, block an hour", "Call the plumber"
+    lead = "Call the plumber tomorrow at 4, 15 minutes before the game"
+    written, bare, led = (json.loads(r) for r in decoder.decode_batch([stated, unstated, lead]))
+    fields = ("date", "time", "duration")
     if stated_not_null:  # the model wants null everywhere; it gets the request's expressions
-        assert written["date"] in candidates(stated).date
-        assert written["time"] in candidates(stated).time
+        assert all(written[f] in candidates(stated).of(f) for f in fields), written
     else:
-        assert written["date"] is None and written["time"] is None
-    assert bare["date"] is None and bare["time"] is None  # nothing stated: null stays
+        assert all(written[f] is None for f in fields), written
+    assert all(bare[f] is None for f in fields)  # nothing stated: null stays
+    assert led["duration"] is None  # a lead is no length: nothing to pick
 
 
 class _Boosted(torch.nn.Module):
@@ -376,11 +392,15 @@ class _Boosted(torch.nn.Module):
         return out
 
 
-def _decode_boosted(tokenizer, pieces: dict[str, float], text: str, config: DecodeConfig):
+def _decode_boosted(
+    tokenizer, pieces: dict[str, float], text: str, config: DecodeConfig, post: bool = True
+):
+    """The boosted model's event for ``text``: post-processed, or as decoded (``post`` false)."""
     model = load_model(TINY).eval()
     decoder = ConstrainedDecoder(_Boosted(model, tokenizer, pieces), tokenizer, config=config)
     decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
-    return postprocess(decoder.decode_batch([text])[0], text, config)
+    raw = decoder.decode_batch([text])[0]
+    return postprocess(raw, text, config) if post else json.loads(raw)
 
 
 @pytest.mark.parametrize("outside_action", [["location"], []])
@@ -481,7 +501,7 @@ def test_an_attendee_is_no_platform(tokenizer, people_attendees):
     # The model wants "Teams" and nothing else: closed to it, it gets no attendee at all.
     assert written["attendees"] == (None if people_attendees else ["Teams"])
     off = DecodeConfig(people_attendees=people_attendees, null_when_blocked=False)
-    forced = _decode_boosted(tokenizer, pieces, text, off)["attendees"]
+    forced = _decode_boosted(tokenizer, pieces, text, off, post=False)["attendees"]
     assert forced and ("Teams" in forced) is not people_attendees  # else another span
 
 
@@ -515,7 +535,7 @@ def test_a_joined_name_keeps_the_list_open(tokenizer, joined_attendees):
     pieces = {' ["': 60.0, "Sarah": 50.0, '"]': 40.0, '",': 20.0, ' "': 15.0, "team": 10.0}
     text = "End-of-day sync Mar 3, 2025 6pm w/ Sarah + team 45min"
     config = DecodeConfig(joined_attendees=joined_attendees)
-    written = _decode_boosted(tokenizer, pieces, text, config)
+    written = _decode_boosted(tokenizer, pieces, text, config, post=False)
     assert written["attendees"] == (["Sarah", "team"] if joined_attendees else ["Sarah"])
 
 

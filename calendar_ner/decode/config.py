@@ -42,7 +42,8 @@ class DecodeConfig:
     place_bounds: bool = True
     """With the location copied, start it only where a place can: never right after a
     capitalized word ("HQ | Office"), never ending before a room's letter or number
-    ("Conference Hall | A", "studio | 4"); all 396 dev location labels that are a span of their
+    ("Conference Hall | A", "studio | 4"), and a room and its building with a comma between
+    as one place ("East Annex, Room 9"); all 396 dev location labels that are a span of their
     request fit (:func:`calendar_ner.decode.copy.place_bounds`)."""
     exact_copy: bool = True
     """Spell a copied string with the tokens (and case) a training target spells that span of
@@ -69,7 +70,9 @@ class DecodeConfig:
     the request does not hold (:func:`calendar_ner.decode.types.recurrence_expressions`)."""
     typed_copies: bool = True
     """Keep copied strings (action, location, attendees) off the request's dates, times and
-    durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action."""
+    durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action. A note
+    that holds one is dropped after decoding ("keep it an hour"; a compound adjective aside:
+    "one-hour walk"; :func:`calendar_ner.decode.postprocess.typed_note`)."""
     outside_action: list[str] = field(default_factory=lambda: ["location"])
     """Copied fields whose strings may not overlap the span of the request the action was
     copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location
@@ -78,7 +81,9 @@ class DecodeConfig:
     people_attendees: bool = True
     """Keep attendees off the request's meeting platforms and words for no place ("Teams",
     "Zoom", "online"; :func:`calendar_ner.decode.types.platform_spans`): an attendee is a person
-    or a group. The dev labels put such a word in the location 187 times, in the attendees once."""
+    or a group. The dev labels put such a word in the location 187 times, in the attendees once.
+    Nor is an attendee the event's location (post-processing drops it: "… at Harbor Books"):
+    none of the 887 dev attendee labels is its row's location."""
     platform_location: bool = True
     """A request that names a meeting platform or "online"/"virtual" outside the span of its
     action gets a location, never null (the model's scores pick which span of the request): 186
@@ -122,10 +127,12 @@ class DecodeConfig:
     (:func:`calendar_ner.schema.bare_hour`)."""
 
     stated_not_null: bool = True
-    """With ``typed_dates`` / ``typed_times``: a request that writes a date (time) expression
-    gets one of them as its date (time), picked by the model's scores, never null; null stays
-    for a request that writes none. Every dev label has a date and a time, and every one is
-    among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``). With
+    """With ``typed_dates`` / ``typed_times`` / ``typed_durations``: a request that writes a
+    date (time, length) expression gets one of them as its date (time, duration), picked by the
+    model's scores, never null; null stays for a request that writes none. Every dev label has a
+    date and a time, the 490 dev requests that state a length all have a duration and the other
+    110 none, and every one is among its request's candidates (``benchmarks/label_audit.py``,
+    ``typed_rules``). With
     ``typed_recurrences`` the same holds for a recurrence the request states ("weekly", "daily",
     "every Wednesday", "on Mondays", "twice a week"; not "Quarterly" or "Annual", which name a
     review cycle the labels mostly leave null: 3 of 10 and 2 of 5): 16 of the 17 dev labels of

@@ -157,6 +157,10 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
 
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
 _ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
+# "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
+_ROOM = re.compile(
+    r"(?i:room|rm|floor|suite|level|unit|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])"
+)
 
 
 def place_bounds(
@@ -167,8 +171,11 @@ def place_bounds(
     a word such as "at" in any case, or a platform, may: "w/ Ana | Zoom", "AT | NANDOS"; in a
     text without lower-case letters any word may) and never ends before a room's letter or number
     ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
-    mins", is a length). All 396 dev location labels that are a span of their request start
-    and end where these rules allow (``python benchmarks/label_audit.py``,
+    mins", is a length). A room and the building or wing it is in, with a comma between, are
+    one place: it neither ends before a comma that a room follows ("East Annex | , Room 9")
+    nor starts after a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels
+    with a comma are such places. All 396 dev location labels that are a span of their request
+    start and end where these rules allow (``python benchmarks/label_audit.py``,
     ``typed_rules.place_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
@@ -181,11 +188,15 @@ def place_bounds(
     after_date = {e for _, e in date_expressions(text) + time_expressions(text)}
     platforms = {s for s, _ in platform_spans(text)}
     blocked_starts = {s for s, _ in blocked}
+    rooms = list(_ROOM.finditer(text))
+    before_room = {m.start() for m in rooms}  # "East Annex, | Room 9"
+    after_room = {m.end() for m in rooms}  # "Room 14C|, Lab Wing"
     shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
         (start, end), previous = _edges(match), words[i - 1] if i else None
+        joined = previous is not None and previous.group(0).endswith(",")
         if (
             previous is None
             or shouted
@@ -194,7 +205,7 @@ def place_bounds(
             or previous.group(0).lower() in PLACE_LEADS
             or previous.end() in after_date
             or start in platforms
-        ):
+        ) and not (joined and previous.end() - 1 in after_room):
             starts.add(start)
         after = words[i + 1] if i + 1 < len(words) else None
         if not (
@@ -202,6 +213,8 @@ def place_bounds(
             and after is not None
             and _ROOM_CODE.fullmatch(after.group(0))
             and after.start() not in blocked_starts
+        ) and not (
+            match.group(0).endswith(",") and after is not None and after.start() in before_room
         ):
             ends.add(end)
     return frozenset(starts), frozenset(ends)

@@ -186,7 +186,8 @@ class ConstrainedDecoder:
         self.exact_copy = self.config.exact_copy
         self.outside_action = frozenset(self.config.outside_action)
         # Typed fields never null while the request writes a value of their type.
-        self.stated_fields = frozenset(("date", "time") if self.config.stated_not_null else ())
+        stated = ("date", "time", "duration") if self.config.stated_not_null else ()
+        self.stated_fields = frozenset(stated)
         self.cache_prompt_head = cache_prompt_head
         self.head_ids = encode_segment(tokenizer, PROMPT_HEAD)  # what every prompt starts with
         self._head: tuple[int, list[tuple[torch.Tensor, torch.Tensor]]] | None = None
@@ -254,8 +255,9 @@ class ConstrainedDecoder:
         return self._closer(row)
 
     def _stated(self, row: _Row) -> bool:
-        """Whether the current value may not be null (``stated_not_null``): a date or time, or
-        a recurrence the request states ("weekly", "every Wednesday"; not "Quarterly")."""
+        """Whether the current value may not be null (``stated_not_null``): a date, time or
+        duration, or a recurrence the request states ("weekly", "every Wednesday"; not
+        "Quarterly")."""
         field_name = FIELDS[row.field_index]
         if field_name == "recurrence":
             return bool(self.stated_fields) and row.typed.recurrence_stated

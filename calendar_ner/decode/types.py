@@ -101,6 +101,14 @@ _OFFSET = re.compile(
     r"\s+(?:min(?:ute)?s?|hours?|hrs?)(?![\w-])",
     re.IGNORECASE,
 )
+# "15 minutes before", "10 min after the standup", "an hour early": how far the event lies from
+# another moment, not how long it lasts (a length follows "for": "for 30 minutes after lunch").
+_LEAD = re.compile(
+    r"(?<![\w-])(?<!\bfor )(?<!\blasting )(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten"
+    r"|twelve|fifteen|twenty|thirty|forty-five)\s*(?:min(?:ute)?s?|hours?|hrs?|h)\s+(?:before"
+    r"|after|early|earlier|late|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
+    re.IGNORECASE,
+)
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
     re.IGNORECASE,
@@ -370,6 +378,11 @@ def _day_lengths(text: str) -> list[tuple[Span, str]]:
 _ADJECTIVE = re.compile(r"[\w.]-(?:min|hour|hr|h)", re.IGNORECASE)
 
 
+def is_adjective(length: str) -> bool:
+    """Whether a written length is a compound adjective ("90-minute", "one-hour")."""
+    return bool(_ADJECTIVE.search(length))
+
+
 def length_spans(text: str) -> list[Span]:
     """Where ``text`` writes a length: an amount ("45min", "an hour"), a length without a number
     ("a few hours"), one in days or weeks ("for 3 days"), and a time from now ("in 2 hours"),
@@ -386,11 +399,12 @@ def duration_values(text: str) -> tuple[str, ...]:
     stated without a number as written ("a few hours"), and the length of each time range it
     writes, spelled as the labels spell amounts ("3-5pm": "2 hours"), and a length in days or
     weeks ("for 3 days"). The amount of a time from now ("in 2 hours") or of a repeat ("every 2
-    hours") is no length."""
+    hours") is no length, nor is a lead before or after another moment ("15 minutes before")."""
     days = [value for _, value in _day_lengths(text)]
-    text = _masked(text, [m.span() for m in _OFFSET.finditer(text)] + recurrence_expressions(text))
+    offsets = [m.span() for pattern in (_OFFSET, _LEAD) for m in pattern.finditer(text)]
+    text = _masked(text, offsets + recurrence_expressions(text))
     written = [text[s:e] for s, e in duration_spans(text)]
-    written = [w for w in written if not _ADJECTIVE.search(w)] + days
+    written = [w for w in written if not is_adjective(w)] + days
     written += [m.group(0) for m in _VAGUE.finditer(text)]
     spelled = [form for forms in stated_durations(text).values() for form in forms]
     ranges = [duration_spelling(r.minutes) for r in time_ranges(text)]
