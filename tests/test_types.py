@@ -38,6 +38,8 @@ _TIMES = ["3pm", "9:30 am", "15:00", "noon", "7", "3-5pm", "10:00-10:30"]
 _DURATIONS = ["45min", "an hour", "2 hours", "1hr 30min", "30 mins", "a few hours"]
 _DAY_LENGTHS = ["3 days", "a week", "two weeks"]  # lengths only where nothing repeats
 _UNTIL = ["Friday", "18 December", "tomorrow", "the 15th"]  # the end of a repeat
+# Leads before or after another moment (amount, rest): no length of the event.
+_LEADS = [("15 minutes", "before"), ("10 min", "after the standup"), ("half an hour", "early")]
 _ACTIONS = ["Design review", "Lunch", "Budget sync", "Team standup", "Pairing"]
 _PLACES = ["Room 4B", "Pier 39", "the Oak Cafe", "Studio 2"]
 _NAMES = ["Priya", "Omar", "Lena", "Kofi"]
@@ -60,6 +62,7 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     recurrence = draw(st.none() | st.sampled_from(_RECURRENCES))
     repeats = recurrence and candidates(recurrence).recurrence_stated  # not "Quarterly"
     until = draw(st.none() | st.sampled_from(_UNTIL)) if repeats else None
+    lead = draw(st.none() | st.sampled_from(_LEADS))
     parts = [draw(st.sampled_from(_ACTIONS))]
     if draw(st.booleans()):
         parts.append("with " + " + ".join(draw(st.sets(st.sampled_from(_NAMES), min_size=1))))
@@ -72,8 +75,10 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     if until:
         parts.append(f"until {until}")
     text = " ".join(" ".join(parts).split())
+    if lead:
+        text += f", remind me {' '.join(lead)}"
     values = {"date": date, "time": time, "duration": duration, "recurrence": recurrence}
-    return text, values | {"until": until}
+    return text, values | {"until": until, "lead": lead and lead[0]}
 
 
 @settings(max_examples=150, deadline=None)
@@ -87,6 +92,8 @@ def test_candidates_hold_the_generated_values(request):
         assert values["duration"] not in found.duration  # "for 3 days": how long it repeats
     elif values["duration"]:
         assert values["duration"] in found.duration
+    if values["lead"]:  # "remind me 15 minutes before": how far from another moment
+        assert values["lead"] not in found.duration
     if values["until"]:  # no date candidate starts where the repeat's end does
         end = text.rindex(values["until"])
         assert all(start != end for start, _ in date_expressions(text))
