@@ -460,16 +460,20 @@ def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):
 
 
 @pytest.mark.parametrize("typed_copies", [True, False])
-def test_a_note_never_holds_a_date_time_or_length(typed_copies):
+def test_a_note_never_states_the_events_length(typed_copies):
     config = DecodeConfig(typed_copies=typed_copies, purpose_notes=False)
 
-    def note(value: str, text: str) -> str | None:
-        return postprocess(json.dumps({"notes": value}), text, config)["notes"]
+    def note(value: str, text: str, duration: str = "1 hour") -> str | None:
+        raw = json.dumps({"notes": value, "duration": duration})
+        return postprocess(raw, text, config)["notes"]
 
-    text = "Retro on 3 May 2025 at 10:15, keep it an hour, for 2 hours"
-    for value in ("keep it an hour", "for 2 hours", "at 10:15", "3 May 2025"):
-        assert note(value, text) == (None if typed_copies else value)
+    text = "Retro on 3 May 2025 at 10:15, keep it an hour, remind me 15 minutes before"
+    assert note("keep it an hour", text) == (None if typed_copies else "keep it an hour")
+    hike = "Hike on 3 May 2025 at 9am for 2 hours"
+    assert note("for 2 hours", hike, "2 hours") == (None if typed_copies else "for 2 hours")
+    # Another amount, a compound adjective, a date or time: the note stays.
+    assert note("remind me 15 minutes before", text) == "remind me 15 minutes before"
     walk = "Park 2025-05-03 5 PM with Bo, one-hour walk."
-    assert note("one-hour walk", walk) == "one-hour walk"  # a compound adjective describes it
-    laptop = "Retro 3 May 2025 10:15, bring the laptop"
-    assert note("bring the laptop", laptop) == "bring the laptop"
+    assert note("one-hour walk", walk) == "one-hour walk"
+    slides = "Retro 3 May 2025 10:15, 1 hour, prepare slides for the 2pm review"
+    assert note("prepare slides for the 2pm review", slides) == "prepare slides for the 2pm review"

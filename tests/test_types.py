@@ -35,7 +35,9 @@ _DATES = [
     "Monday",
 ]
 _TIMES = ["3pm", "9:30 am", "15:00", "noon", "7", "3-5pm", "10:00-10:30"]
-_DURATIONS = ["45min", "an hour", "2 hours", "1hr 30min", "30 mins", "a few hours"]
+_DURATIONS = ["45min", "2 hours", "1hr 30min", "30 mins", "a few hours"]
+# Amounts in words, and the spelling in digits the labels give them.
+_IN_WORDS = {"an hour": "1 hour", "half an hour": "30 minutes", "two hours": "2 hours"}
 _DAY_LENGTHS = ["3 days", "a week", "two weeks"]  # lengths only where nothing repeats
 _UNTIL = ["Friday", "18 December", "tomorrow", "the 15th"]  # the end of a repeat
 # Leads before or after another moment (amount, rest): no length of the event.
@@ -58,7 +60,7 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
     """An invented request and the date, time, duration and recurrence it was written with."""
     date = draw(st.sampled_from(_DATES))
     time = draw(st.sampled_from(_TIMES))
-    duration = draw(st.none() | st.sampled_from(_DURATIONS + _DAY_LENGTHS))
+    duration = draw(st.none() | st.sampled_from(_DURATIONS + _DAY_LENGTHS + [*_IN_WORDS]))
     recurrence = draw(st.none() | st.sampled_from(_RECURRENCES))
     repeats = recurrence and candidates(recurrence).recurrence_stated  # not "Quarterly"
     until = draw(st.none() | st.sampled_from(_UNTIL)) if repeats else None
@@ -90,6 +92,9 @@ def test_candidates_hold_the_generated_values(request):
     assert values["time"] in found.time
     if values["duration"] in _DAY_LENGTHS and values["recurrence"]:
         assert values["duration"] not in found.duration  # "for 3 days": how long it repeats
+    elif values["duration"] in _IN_WORDS:  # "an hour": only in digits
+        assert _IN_WORDS[values["duration"]] in found.duration
+        assert values["duration"] not in found.duration
     elif values["duration"]:
         assert values["duration"] in found.duration
     if values["lead"]:  # "remind me 15 minutes before": how far from another moment
@@ -191,7 +196,8 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
         ("Standup at 9am, remind me 15 minutes before", ()),
         ("Call mom 10 min after the standup tomorrow", ()),
         ("Dinner at 7pm, arrive half an hour early", ()),
-        ("Gym for 30 minutes after lunch", ("30 minutes",)),  # "for": how long
+        ("Gym for 30 minutes after lunch", ()),  # as in "a reminder for 15 minutes before"
+        ("Block 2 hours before the demo to prepare", ("2 hours",)),  # booked: how long
         ("Lunch 1h after the standup for 45 min", ("45 min",)),
     ],
 )
@@ -199,8 +205,30 @@ def test_a_lead_before_or_after_another_moment_is_no_length(text, durations):
     assert candidates(text).duration[: len(durations) or None] == durations
 
 
+@pytest.mark.parametrize(
+    "text, stated",
+    [
+        ("Review for an hour at 3pm", True),
+        ("Block out 2 hours before the demo to prepare", True),  # booked
+        ("Sync Feb 5, 2025 2pm 1hr w/ Tom", True),  # ends its phrase
+        ("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr.", True),
+        ("Coffee 9am, 30 mins Zoom.", True),  # then a platform that ends the request
+        ("Call 2-5pm Friday", True),  # a range
+        ("Lunch at noon, 5 min walk from the office", False),
+        ("Gym at 24 Hour Fitness at 7am", False),
+        ("Dentist Friday 3pm, set a reminder for 15 minutes before", False),  # a lead
+    ],
+)
+def test_a_length_is_stated_where_it_is_booked_or_ends_its_phrase(text, stated):
+    assert candidates(text).duration_stated is stated
+
+
 def test_durations_are_stated_amounts():
-    assert candidates("Review for an hour").duration[:2] == ("an hour", "1 hour")
+    # An amount in words only in digits, as every dev label writes one: "an hour" is "1 hour".
+    assert candidates("Review for an hour").duration[:2] == ("1 hour", "1 hr")
+    assert candidates("Call for half an hour").duration[0] == "30 minutes"
+    assert candidates("Call for a couple of hours").duration[0] == "2 hours"
+    assert candidates("Hike for a few hours").duration == ("a few hours",)  # no number: as written
     # A time from now is no length: "in 1 hour" is when, "15 mins" how long.
     assert candidates("Sync with Dara in 1 hour for 15 mins").duration[0] == "15 mins"
     assert candidates("Check the oven in 2 hours").duration == ()
@@ -373,7 +401,10 @@ def test_a_stated_date_time_or_duration_is_never_left_null(tokenizer, stated_not
     decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
     stated, unstated = "Call the plumber tomorrow at 4, block an hour", "Call the plumber"
     lead = "Call the plumber tomorrow at 4, 15 minutes before the game"
-    written, bare, led = (json.loads(r) for r in decoder.decode_batch([stated, unstated, lead]))
+    walk = "Call the plumber tomorrow at 4, a 5 min walk from here"  # no length of the event
+    written, bare, led, walked = (
+        json.loads(r) for r in decoder.decode_batch([stated, unstated, lead, walk])
+    )
     fields = ("date", "time", "duration")
     if stated_not_null:  # the model wants null everywhere; it gets the request's expressions
         assert all(written[f] in candidates(stated).of(f) for f in fields), written
@@ -381,6 +412,9 @@ def test_a_stated_date_time_or_duration_is_never_left_null(tokenizer, stated_not
         assert all(written[f] is None for f in fields), written
     assert all(bare[f] is None for f in fields)  # nothing stated: null stays
     assert led["duration"] is None  # a lead is no length: nothing to pick
+    assert (
+        walked["duration"] is None
+    )  # a length, but not one stated as the event's: the model's call
 
 
 class _Boosted(torch.nn.Module):

@@ -71,8 +71,8 @@ class DecodeConfig:
     typed_copies: bool = True
     """Keep copied strings (action, location, attendees) off the request's dates, times and
     durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action. A note
-    that holds one is dropped after decoding ("keep it an hour"; a compound adjective aside:
-    "one-hour walk"; :func:`calendar_ner.decode.postprocess.typed_note`)."""
+    that states the event's length is dropped after decoding ("keep it an hour";
+    :func:`calendar_ner.decode.postprocess.typed_note`)."""
     outside_action: list[str] = field(default_factory=lambda: ["location"])
     """Copied fields whose strings may not overlap the span of the request the action was
     copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location
@@ -127,12 +127,14 @@ class DecodeConfig:
     (:func:`calendar_ner.schema.bare_hour`)."""
 
     stated_not_null: bool = True
-    """With ``typed_dates`` / ``typed_times`` / ``typed_durations``: a request that writes a
-    date (time, length) expression gets one of them as its date (time, duration), picked by the
-    model's scores, never null; null stays for a request that writes none. Every dev label has a
-    date and a time, the 490 dev requests that state a length all have a duration and the other
-    110 none, and every one is among its request's candidates (``benchmarks/label_audit.py``,
-    ``typed_rules``). With
+    """With ``typed_dates`` / ``typed_times``: a request that writes a date (time) expression
+    gets one of them as its date (time), picked by the model's scores, never null; null stays
+    for a request that writes none. Every dev label has a date and a time, and every one is
+    among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``). With
+    ``typed_durations`` the same holds for a length the request states as the event's, booked
+    ("for an hour", "block out 30 minutes") or ending its phrase ("…, 45 mins.", "1hr w/ Tom";
+    :func:`calendar_ner.decode.types.duration_stated`): all 485 dev labels of such requests
+    have a duration. With
     ``typed_recurrences`` the same holds for a recurrence the request states ("weekly", "daily",
     "every Wednesday", "on Mondays", "twice a week"; not "Quarterly" or "Annual", which name a
     review cycle the labels mostly leave null: 3 of 10 and 2 of 5): 16 of the 17 dev labels of

@@ -158,9 +158,7 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
 _ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
 # "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
-_ROOM = re.compile(
-    r"(?i:room|rm|floor|suite|level|unit|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])"
-)
+_ROOM = re.compile(r"(?i:room|rm|floor|suite|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])")
 
 
 def place_bounds(

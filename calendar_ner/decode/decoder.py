@@ -255,12 +255,14 @@ class ConstrainedDecoder:
         return self._closer(row)
 
     def _stated(self, row: _Row) -> bool:
-        """Whether the current value may not be null (``stated_not_null``): a date, time or
-        duration, or a recurrence the request states ("weekly", "every Wednesday"; not
-        "Quarterly")."""
+        """Whether the current value may not be null (``stated_not_null``): a date or time, or
+        a length or recurrence the request states ("for an hour", "…, 45 mins."; "weekly",
+        "every Wednesday"; not "a 5 min walk", "Quarterly")."""
         field_name = FIELDS[row.field_index]
         if field_name == "recurrence":
             return bool(self.stated_fields) and row.typed.recurrence_stated
+        if field_name == "duration":
+            return field_name in self.stated_fields and row.typed.duration_stated
         return field_name in self.stated_fields
 
     def _leave_empty(self, row: _Row) -> bool:

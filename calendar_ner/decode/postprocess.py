@@ -22,13 +22,12 @@ from calendar_ner import languages
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
 from calendar_ner.decode.types import (
-    candidates,
     date_expressions,
-    is_adjective,
     is_frequency_word,
     length_spans,
     recurrence_expressions,
     time_expressions,
+    written_lengths,
 )
 from calendar_ner.schema import (
     Event,
@@ -36,6 +35,7 @@ from calendar_ner.schema import (
     canonicalize,
     duration_spelling,
     ground_duration,
+    stated_durations,
     time_ranges,
 )
 from calendar_ner.spans import copied, fold
@@ -101,22 +101,26 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
 
 
-def typed_note(note: str | None, request: str) -> str | None:
-    """``note``, or None where it holds a date, time or length of the ``request`` ("keep it
-    an hour", "for 2 hours"): those words are the other fields' values. A length written as a
-    compound adjective describes the event and may stay ("one-hour walk"). None of the 9 dev
-    notes holds any other (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
+def _without_article(name: str) -> str:
+    """``name`` folded, without a leading "the" ("the Johnsons" and "Johnsons" are one)."""
+    return re.sub(r"^the\s+", "", fold(name))
 
-    >>> typed_note("keep it an hour", "Retro on 3 May 2025 at 10:15, keep it an hour.")
-    >>> typed_note("one-hour walk", "Park 2025-05-03 5 PM, one-hour walk.")
-    'one-hour walk'
+
+def typed_note(note: str | None, duration: str | None) -> str | None:
+    """``note``, or None where it states the event's length, the amount of ``duration`` ("keep
+    it an hour", "for 2 hours" beside a duration of 1 or 2 hours): those words are the
+    duration's. A length written as a compound adjective describes the event and may stay
+    ("one-hour walk"), as may another amount ("remind me 15 minutes before"). None of the 9
+    dev notes states its row's length (``benchmarks/label_audit.py``,
+    ``typed_rules.typed_copies``).
+
+    >>> typed_note("keep it an hour", "1 hour"), typed_note("one-hour walk", "1 hour")
+    (None, 'one-hour walk')
     """
-    if not note:
+    if not note or not duration:
         return note
-    text = " ".join(request.split())
-    blocked = [(s, e) for s, e in candidates(text).blocked if not is_adjective(text[s:e])]
-    value, folded = f' "{note}"', fold(text)
-    return note if not copied(value, folded) or copied(value, folded, blocked=blocked) else None
+    amounts = set(stated_durations(duration))
+    return None if any(amounts & set(stated_durations(w)) for w in written_lengths(note)) else note
 
 
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
@@ -185,7 +189,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     labels spell the amount it states, with ``style_conventions`` a glued duration is
     spelled out where the labels of the request's style do, with ``location_article`` a
     location loses a leading lower-case "the", with ``people_attendees`` an attendee that is
-    the location is dropped, with ``typed_copies`` a note that holds a date, time or length is
+    the location is dropped, with ``typed_copies`` a note that states the event's length is
     dropped, with ``action_without_attendees`` the action
     loses the attendees it ends with, with ``lower_frequency`` a recurrence that is a
     frequency word is written in lower case, and with ``purpose_notes`` a null note becomes
@@ -201,17 +205,18 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if config.style_conventions and event["duration"] and spells_out_glued_units(request):
         event["duration"] = spell_out_glued(event["duration"])
     _drop_broken_copies(event, request, config)
-    if config.people_attendees and event["attendees"] and event["location"]:
-        place = fold(event["location"])
-        event["attendees"] = [n for n in event["attendees"] if fold(n) != place] or None
     if config.location_article and event["location"] and event["location"].startswith("the "):
         event["location"] = event["location"][4:]
+    if config.people_attendees and event["attendees"] and event["location"]:
+        place = _without_article(event["location"])
+        event["attendees"] = [n for n in event["attendees"] if _without_article(n) != place]
+        event["attendees"] = event["attendees"] or None
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
     if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):
         event["recurrence"] = event["recurrence"].lower()
     if config.typed_copies:
-        event["notes"] = typed_note(event["notes"], request)
+        event["notes"] = typed_note(event["notes"], event["duration"])
     if config.purpose_notes and event["notes"] is None:
         event["notes"] = purpose_note(event["location"], request)
     return event

@@ -101,14 +101,31 @@ _OFFSET = re.compile(
     r"\s+(?:min(?:ute)?s?|hours?|hrs?)(?![\w-])",
     re.IGNORECASE,
 )
-# "15 minutes before", "10 min after the standup", "an hour early": how far the event lies from
-# another moment, not how long it lasts (a length follows "for": "for 30 minutes after lunch").
+# An amount of minutes or hours, in digits or words, in one or two parts ("1 hour 30 minutes").
+_AMOUNT = (
+    r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|forty-five|fifty|ninety|half\s+an|a\s+couple\s+of|a\s+few)"
+    r"\s*(?:min(?:ute)?s?|hours?|hrs?|h)(?![\w-])"
+)
+# Words that book time for the event: a length after them is its length ("for an hour", "block
+# out 30 minutes", "reserve 60 minutes", "keep it around an hour").
+_BOOKS = (
+    r"(?:for|lasting|lasts?|block|reserve|book|allow|allot|set\s+aside|spend|spending|takes?"
+    r"|taking|needs?|keep\s+it|cap\s+it\s+at|plan\s+for|give\s+it)"
+    r"(?:\s+(?:out|off|aside|to|at|around|under))?"
+    r"\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|maybe\s+|just\s+|only\s+)?"
+)
+# "15 minutes before", "10 min after the standup", "an hour early", "1 hour 30 minutes before":
+# how far the event lies from another moment, not how long it lasts. After a booking verb it is
+# a length again ("block out 2 hours before the demo"); after "for" it stays a lead ("a reminder
+# for 15 minutes before"), so "gym for 30 minutes after lunch" states no length either.
 _LEAD = re.compile(
-    r"(?<![\w-])(?<!\bfor )(?<!\blasting )(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten"
-    r"|twelve|fifteen|twenty|thirty|forty-five)\s*(?:min(?:ute)?s?|hours?|hrs?|h)\s+(?:before"
-    r"|after|early|earlier|late|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
+    rf"(?<![\w-]){_AMOUNT}(?:\s+(?:and\s+)?{_AMOUNT})?\s+(?:before|after|early|earlier|late"
+    r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
     re.IGNORECASE,
 )
+_BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)
+_BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + "$", re.I)
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
     re.IGNORECASE,
@@ -159,6 +176,7 @@ class Candidates:
     duration: tuple[str, ...] | None = None
     recurrence: tuple[str, ...] | None = None
     recurrence_stated: bool = False  # it says it repeats ("weekly", "every Monday")
+    duration_stated: bool = False  # it says how long ("for an hour", "…, 45 mins.")
     attendees_stated: bool = False  # it says who with ("with Sarah", "w/ team", "sync Kyle 7th")
     blocked: tuple[Span, ...] = ()
     platforms: tuple[Span, ...] = ()  # meeting platforms and "online": never an attendee
@@ -394,21 +412,70 @@ def length_spans(text: str) -> list[Span]:
 
 def duration_values(text: str) -> tuple[str, ...]:
     """The durations ``text`` allows: each amount as written (but an amount written as a
-    compound adjective, "a 90-minute workshop", only as a noun: "90 minutes"), the spellings the
-    labels give the amounts it states (:func:`calendar_ner.schema.stated_durations`), a length
+    compound adjective, "a 90-minute workshop", only as a noun: "90 minutes", and one written
+    in words, "half an hour", only in digits: "30 minutes"), the spellings the labels give the
+    amounts it states (:func:`calendar_ner.schema.stated_durations`), a length
     stated without a number as written ("a few hours"), and the length of each time range it
     writes, spelled as the labels spell amounts ("3-5pm": "2 hours"), and a length in days or
     weeks ("for 3 days"). The amount of a time from now ("in 2 hours") or of a repeat ("every 2
     hours") is no length, nor is a lead before or after another moment ("15 minutes before")."""
     days = [value for _, value in _day_lengths(text)]
-    offsets = [m.span() for pattern in (_OFFSET, _LEAD) for m in pattern.finditer(text)]
-    text = _masked(text, offsets + recurrence_expressions(text))
-    written = [text[s:e] for s, e in duration_spans(text)]
-    written = [w for w in written if not is_adjective(w)] + days
-    written += [m.group(0) for m in _VAGUE.finditer(text)]
+    text, spans = _lengths(text)
+    written = [text[s:e] for s, e in spans if not is_adjective(text[s:e])] + days
+    # An amount in words only in digits, as the labels write every amount: "an hour" -> "1
+    # hour" (18 of 18 dev labels), "one hour" (11 of 11), "a couple of hours" -> "2 hours" (2 of 2).
+    written = [w for w in written if re.search(r"\d", w) or not stated_durations(w)]
     spelled = [form for forms in stated_durations(text).values() for form in forms]
     ranges = [duration_spelling(r.minutes) for r in time_ranges(text)]
     return _unique(written + spelled + ranges)
+
+
+def written_lengths(text: str) -> list[str]:
+    """The lengths ``text`` writes as a noun ("an hour", "45 mins"; not "a one-hour walk", "in 2
+    hours", "15 minutes before" or "every 2 hours")."""
+    masked, spans = _lengths(text)
+    return [masked[s:e] for s, e in spans if not is_adjective(masked[s:e])]
+
+
+def _leads(text: str) -> list[Span]:
+    """The leads of ``text`` ("15 minutes before"), but not one booked by a verb ("block out 2
+    hours before the demo")."""
+    return [m.span() for m in _LEAD.finditer(text) if not _BOOKING_VERB.search(text[: m.start()])]
+
+
+def _lengths(text: str) -> tuple[str, list[Span]]:
+    """``text`` with its times from now, leads and repeats blanked out, and the spans of the
+    lengths left in it (amounts, then lengths without a number: "a few hours")."""
+    offsets = [m.span() for m in _OFFSET.finditer(text)] + _leads(text)
+    text = _masked(text, offsets + recurrence_expressions(text))
+    return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
+
+
+# A length that ends its phrase ("…, 45 mins.", "Zoom 1hr w/ Tom", "20 mins via Zoom", "2 hours
+# long").
+_ENDS_PHRASE = re.compile(
+    r"\s*(?:[.,;!?)]|$|(?:w/|with|via|on|at|in|\+|&|or\s+so|max|tops|should\s+do|total|long)"
+    r"(?![\w/]))",
+    re.IGNORECASE,
+)
+
+
+def duration_stated(text: str) -> bool:
+    """Whether ``text`` states how long the event lasts: a time range ("3-5pm"), or a length
+    after a word that books time ("for an hour", "block out 30 minutes", "reserve 60 minutes")
+    or that ends its phrase ("…, 45 mins.", "1hr w/ Tom"). Not a length inside another phrase
+    ("a 5 min walk from the office", "24 Hour Fitness", "runs 10 minutes over")."""
+    if time_ranges(text) or _day_lengths(text):
+        return True
+    masked, spans = _lengths(text)
+    # "…, 30 mins Zoom.": a platform right after the length that ends the request ends its phrase.
+    last = [ps for ps, pe in platform_spans(text) if not text[pe:].strip(" .!")]
+    return any(
+        _BOOKED_BEFORE.search(masked[:s])
+        or _ENDS_PHRASE.match(masked[e:])
+        or any(ps > e and not masked[e:ps].strip() for ps in last)
+        for s, e in spans
+    )
 
 
 def candidates(
@@ -462,6 +529,9 @@ def candidates(
         duration=durations_found if durations else None,
         recurrence=_unique(recurring) if recurrences and lang == "en" else None,
         recurrence_stated=recurrences and any(not _CYCLE.fullmatch(r) for r in recurring),
+        # Another language's lengths are read only where it states one ("pendant 1 heure").
+        duration_stated=durations
+        and bool(durations_found if lang != "en" else duration_stated(text)),
         attendees_stated=named or bool(set(with_whom) - {s for s, _ in platforms}),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=platforms,
