@@ -124,7 +124,8 @@ _LEAD = re.compile(
     r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
     re.IGNORECASE,
 )
-_BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)
+_BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)  # a length after it is booked
+# The verbs among those words, which make a lead a length again ("block out 2 hours before").
 _BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + "$", re.I)
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
