@@ -133,7 +133,7 @@ class DecodeConfig:
     among its request's candidates (``benchmarks/label_audit.py``, ``typed_rules``). With
     ``typed_durations`` the same holds for a length the request states as the event's, booked
     ("for an hour", "block out 30 minutes") or ending its phrase ("…, 45 mins.", "1hr w/ Tom";
-    :func:`calendar_ner.decode.types.duration_stated`): all 485 dev labels of such requests
+    ``calendar_ner.decode.types.Candidates.duration_stated``): all 485 dev labels of such requests
     have a duration. With
     ``typed_recurrences`` the same holds for a recurrence the request states ("weekly", "daily",
     "every Wednesday", "on Mondays", "twice a week"; not "Quarterly" or "Annual", which name a

@@ -171,13 +171,15 @@ def purpose_note(location: str | None, request: str) -> str | None:
         return None
     text = " ".join(request.split())
     place = rf"(?<!\w){re.escape(fold(location))}(?!\w)"
-    for at in (m.end() for m in re.finditer(place, fold(text))):
-        if m := _PURPOSE.match(text, at):
-            start, end = m.span("purpose")
-            taken = [*date_expressions(text), *time_expressions(text)]
-            taken += [*recurrence_expressions(text), *length_spans(text)]
-            if not any(s < end and start < e for s, e in taken):
-                return m["purpose"]
+    found = [m for at in re.finditer(place, fold(text)) if (m := _PURPOSE.match(text, at.end()))]
+    if not found:
+        return None
+    taken = [*date_expressions(text), *time_expressions(text)]
+    taken += [*recurrence_expressions(text), *length_spans(text)]
+    for m in found:
+        start, end = m.span("purpose")
+        if not any(s < end and start < e for s, e in taken):
+            return m["purpose"]
     return None
 
 

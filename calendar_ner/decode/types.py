@@ -125,6 +125,13 @@ _LEAD = re.compile(
     re.IGNORECASE,
 )
 _BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)  # a length after it is booked
+# A length that ends its phrase ("…, 45 mins.", "Zoom 1hr w/ Tom", "20 mins via Zoom", "2 hours
+# long").
+_ENDS_PHRASE = re.compile(
+    r"\s*(?:[.,;!?)]|$|(?:w/|with|via|on|at|in|\+|&|or\s+so|max|tops|should\s+do|total|long)"
+    r"(?![\w/]))",
+    re.IGNORECASE,
+)
 # The verbs among those words, which make a lead a length again ("block out 2 hours before").
 _BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + "$", re.I)
 _DAY_PART = re.compile(
@@ -420,21 +427,44 @@ def duration_values(text: str) -> tuple[str, ...]:
     writes, spelled as the labels spell amounts ("3-5pm": "2 hours"), and a length in days or
     weeks ("for 3 days"). The amount of a time from now ("in 2 hours") or of a repeat ("every 2
     hours") is no length, nor is a lead before or after another moment ("15 minutes before")."""
+    return _durations(text)[0]
+
+
+def _durations(text: str) -> tuple[tuple[str, ...], bool]:
+    """:func:`duration_values` of ``text``, and whether it states how long the event lasts
+    (``Candidates.duration_stated``): a time range ("3-5pm"), a length in days, or a length
+    after a word that books time ("for an hour", "block out 30 minutes", "reserve 60 minutes")
+    or that ends its phrase ("…, 45 mins.", "1hr w/ Tom"); not a length inside another phrase
+    ("a 5 min walk from the office", "24 Hour Fitness", "runs 10 minutes over")."""
     days = [value for _, value in _day_lengths(text)]
-    text, spans = _lengths(text)
-    written = [text[s:e] for s, e in spans if not is_adjective(text[s:e])] + days
+    ranges = time_ranges(text)
+    masked, spans = _lengths(text)
+    written = _nouns(masked, spans) + days
     # An amount in words only in digits, as the labels write every amount: "an hour" -> "1
     # hour" (18 of 18 dev labels), "one hour" (11 of 11), "a couple of hours" -> "2 hours" (2 of 2).
     written = [w for w in written if re.search(r"\d", w) or not stated_durations(w)]
-    spelled = [form for forms in stated_durations(text).values() for form in forms]
-    ranges = [duration_spelling(r.minutes) for r in time_ranges(text)]
-    return _unique(written + spelled + ranges)
+    spelled = [form for forms in stated_durations(masked).values() for form in forms]
+    values = _unique(written + spelled + [duration_spelling(r.minutes) for r in ranges])
+    # "…, 30 mins Zoom.": a platform right after the length that ends the request ends its phrase.
+    last = [ps for ps, pe in platform_spans(text) if not text[pe:].strip(" .!")]
+    stated = bool(ranges or days) or any(
+        _BOOKED_BEFORE.search(masked[:s])
+        or _ENDS_PHRASE.match(masked[e:])
+        or any(ps > e and not masked[e:ps].strip() for ps in last)
+        for s, e in spans
+    )
+    return values, stated
 
 
 def written_lengths(text: str) -> list[str]:
     """The lengths ``text`` writes as a noun ("an hour", "45 mins"; not "a one-hour walk", "in 2
     hours", "15 minutes before" or "every 2 hours")."""
-    masked, spans = _lengths(text)
+    return _nouns(*_lengths(text))
+
+
+def _nouns(masked: str, spans: list[Span]) -> list[str]:
+    """The lengths at ``spans`` of ``masked`` that are written as a noun, not as a compound
+    adjective ("a one-hour walk")."""
     return [masked[s:e] for s, e in spans if not is_adjective(masked[s:e])]
 
 
@@ -450,33 +480,6 @@ def _lengths(text: str) -> tuple[str, list[Span]]:
     offsets = [m.span() for m in _OFFSET.finditer(text)] + _leads(text)
     text = _masked(text, offsets + recurrence_expressions(text))
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
-
-
-# A length that ends its phrase ("…, 45 mins.", "Zoom 1hr w/ Tom", "20 mins via Zoom", "2 hours
-# long").
-_ENDS_PHRASE = re.compile(
-    r"\s*(?:[.,;!?)]|$|(?:w/|with|via|on|at|in|\+|&|or\s+so|max|tops|should\s+do|total|long)"
-    r"(?![\w/]))",
-    re.IGNORECASE,
-)
-
-
-def duration_stated(text: str) -> bool:
-    """Whether ``text`` states how long the event lasts: a time range ("3-5pm"), or a length
-    after a word that books time ("for an hour", "block out 30 minutes", "reserve 60 minutes")
-    or that ends its phrase ("…, 45 mins.", "1hr w/ Tom"). Not a length inside another phrase
-    ("a 5 min walk from the office", "24 Hour Fitness", "runs 10 minutes over")."""
-    if time_ranges(text) or _day_lengths(text):
-        return True
-    masked, spans = _lengths(text)
-    # "…, 30 mins Zoom.": a platform right after the length that ends the request ends its phrase.
-    last = [ps for ps, pe in platform_spans(text) if not text[pe:].strip(" .!")]
-    return any(
-        _BOOKED_BEFORE.search(masked[:s])
-        or _ENDS_PHRASE.match(masked[e:])
-        or any(ps > e and not masked[e:ps].strip() for ps in last)
-        for s, e in spans
-    )
 
 
 def candidates(
@@ -499,7 +502,7 @@ def candidates(
     lengths = length_spans(text)
     lang = languages.detect(text)
     if lang == "en":
-        durations_found = duration_values(text)
+        durations_found, stated = _durations(text)
     else:  # add that language's forms: a wrong guess can only widen the choice
         local_times = languages.time_expressions(text, lang)
         local_lengths = languages.duration_expressions(text, lang)
@@ -516,6 +519,7 @@ def candidates(
         written = [text[s:e] for s, e in local_lengths]
         spelled = [languages.duration_spelling(r.minutes, lang) for r in local_ranges]
         durations_found = _unique([*duration_values(masked), *written, *spelled])
+        stated = bool(durations_found)  # another language's lengths: any it writes
     blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths
@@ -530,9 +534,7 @@ def candidates(
         duration=durations_found if durations else None,
         recurrence=_unique(recurring) if recurrences and lang == "en" else None,
         recurrence_stated=recurrences and any(not _CYCLE.fullmatch(r) for r in recurring),
-        # Another language's lengths are read only where it states one ("pendant 1 heure").
-        duration_stated=durations
-        and bool(durations_found if lang != "en" else duration_stated(text)),
+        duration_stated=durations and stated,
         attendees_stated=named or bool(set(with_whom) - {s for s, _ in platforms}),
         blocked=tuple(sorted(set(blocked))) if block else (),
         platforms=platforms,
