@@ -43,7 +43,7 @@ bench: data  ## Latency: constrained vs free-form decoding, fp32 and bf16, same 
 test: $(STAMP)  ## Fast test suite (tiny random Llama + real tokenizer)
 	$(PY) -m pytest -q
 
-test-slow: $(STAMP)  ## Only the slow tests: the real 135M model (CI runs them after `make test`)
+test-slow: $(STAMP)  ## Only the slow tests: the real 135M model, minutes of training (CI runs them after `make test`)
 	$(PY) -m pytest -q -m slow
 
 test-full: $(STAMP)  ## Every test, including those that load the real 135M model

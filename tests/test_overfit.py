@@ -1,9 +1,19 @@
-"""A real learning signal: the tiny Llama memorizes 8 invented rows until the JSON is exact."""
+"""A real learning signal on the tiny Llama and 8 invented rows.
+
+The fast check (about 15 s): 40 steps take the share of target tokens the model predicts right,
+teacher-forced, from about 1% to over 40% (measured: 0.008 before, 0.56 after 40 steps, 0.81
+after 80). The slow one (about 1.5 min on 2 cores, 150-250 steps): training goes on until greedy
+decoding reproduces every row exactly, free-form and constrained. The masked loss falls far more
+slowly than the argmax sharpens (10.8 = ln 49152 before, 9.7 after 100 steps): LoRA leaves the
+random 49152-way head as it is, so the loss is not what these tests read.
+"""
 
 import lightning as L
+import pytest
+import torch
 from torch.utils.data import DataLoader
 
-from calendar_ner.data.tokens import EventDataset, make_collate
+from calendar_ner.data.tokens import IGNORE_INDEX, EventDataset, make_collate
 from calendar_ner.decode import DecodeConfig
 from calendar_ner.models.metrics import score
 from calendar_ner.models.module import AdapterConfig, CalendarNER, OptimConfig
@@ -26,8 +36,7 @@ class _StopWhenMemorized(L.Callback):
         pl_module.train()
 
 
-def test_tiny_model_overfits_to_exact_match():
-    rows = invented_rows(8)
+def _model_and_loader(rows: list[dict]) -> tuple[CalendarNER, DataLoader]:
     L.seed_everything(0)
     model = CalendarNER(
         TINY,
@@ -54,23 +63,55 @@ def test_tiny_model_overfits_to_exact_match():
         ),
     )
     loader = DataLoader(
-        # Canonical targets: a random 2-layer model memorizes them in 150-200 steps (the step
-        # depends on the CPU's kernels: 150 on an AVX512-BF16 machine, 175 on an older Xeon);
-        # copying dates as written (the default) takes it longer than a fast test should run.
+        # Canonical targets: a random 2-layer model memorizes them in 150-250 steps (the step
+        # depends on the CPU's kernels); copying dates as written (the default) takes it longer.
         EventDataset(rows, model.tokenizer, surface_datetime=False),
         batch_size=8,
         collate_fn=make_collate(model.tokenizer.pad_token_id),
     )
-    texts, gold = [r["event_text"] for r in rows], [r["output"] for r in rows]
-    trainer = L.Trainer(
-        max_steps=300,
-        callbacks=[_StopWhenMemorized(texts, gold)],
+    return model, loader
+
+
+def _trainer(max_steps: int, callbacks: list | None = None) -> L.Trainer:
+    return L.Trainer(
+        max_steps=max_steps,
+        callbacks=callbacks or [],
         accelerator="cpu",
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
     )
+
+
+@torch.no_grad()
+def _target_accuracy(model: CalendarNER, loader: DataLoader) -> float:
+    """Share of target tokens whose teacher-forced argmax is right, over every batch."""
+    model.eval()
+    right = total = 0
+    for batch in loader:
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        labels = batch["labels"][:, 1:]  # logits[:, i] predicts token i + 1
+        mask = labels != IGNORE_INDEX
+        right += int(((logits[:, :-1].argmax(-1) == labels) & mask).sum())
+        total += int(mask.sum())
+    model.train()
+    return right / total
+
+
+def test_forty_steps_teach_most_target_tokens():
+    model, loader = _model_and_loader(invented_rows(8))
+    assert _target_accuracy(model, loader) < 0.05
+    _trainer(40).fit(model, loader)
+    assert _target_accuracy(model, loader) > 0.4
+
+
+@pytest.mark.slow
+def test_tiny_model_overfits_to_exact_match():
+    rows = invented_rows(8)
+    model, loader = _model_and_loader(rows)
+    texts, gold = [r["event_text"] for r in rows], [r["output"] for r in rows]
+    trainer = _trainer(300, [_StopWhenMemorized(texts, gold)])
     assert score(model.generate_free(texts), gold)["exact_match"] == 0.0
     trainer.fit(model, loader)
     model.eval()
