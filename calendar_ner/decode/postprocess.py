@@ -24,6 +24,7 @@ from calendar_ner.decode.copy import is_fragment
 from calendar_ner.decode.types import (
     date_expressions,
     is_frequency_word,
+    leads,
     length_spans,
     recurrence_expressions,
     time_expressions,
@@ -65,7 +66,15 @@ def parse_event(text: str) -> Event | None:
 
 def read_time(written: str, event: Event, request: str, config: DecodeConfig) -> None:
     """Set ``event``'s time (and a missing duration) from a time ``written`` as a range of the
-    request or its first part (``time_ranges``), or as a bare hour (``bare_hours``)."""
+    request or its first part (``time_ranges``), or as a bare hour (``bare_hours``; in English
+    with its minutes too: "tonight at 7:30" is 7:30 PM).
+
+    >>> event = postprocess('{"time": "7:30"}', "Yoga class tonight at 7:30", DecodeConfig())
+    >>> event["time"], postprocess('{"time": "7:30"}', "Yoga at 7:30", DecodeConfig())["time"]
+    ('7:30 PM', '7:30 PM')
+    >>> postprocess('{"time": "07:30"}', "Yoga at 07:30", DecodeConfig())["time"]
+    '7:30 AM'
+    """
     if config.time_ranges:
         text, lang = " ".join(request.split()), languages.detect(request)
         ranges = time_ranges(text)
@@ -82,7 +91,11 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
                     )
                 return
     if config.bare_hours:
-        event["time"] = bare_hour(event["time"], request)
+        # An English "7:30" as written, before it became "7:30 AM"; other languages write a
+        # 24-hour clock.
+        written = written.strip()
+        read = bare_hour(written, request) if languages.detect(request) == "en" else written
+        event["time"] = read if read != written else bare_hour(event["time"], request)
 
 
 def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
@@ -106,21 +119,29 @@ def _without_article(name: str) -> str:
     return re.sub(r"^the\s+", "", fold(name))
 
 
-def typed_note(note: str | None, duration: str | None) -> str | None:
+def typed_note(note: str | None, duration: str | None, request: str = "") -> str | None:
     """``note``, or None where it states the event's length, the amount of ``duration`` ("keep
     it an hour", "for 2 hours" beside a duration of 1 or 2 hours): those words are the
     duration's. A length written as a compound adjective describes the event and may stay
-    ("one-hour walk"), as may another amount ("remind me 15 minutes before"). None of the 9
-    dev notes states its row's length (``benchmarks/label_audit.py``,
-    ``typed_rules.typed_copies``).
+    ("one-hour walk"), as may another amount ("remind me 15 minutes before"). A note that is
+    only the amount of a lead of the ``request`` is the whole lead: "10 minutes" alone would
+    read as a length. None of the 9 dev notes states its row's length or is a lead's amount
+    (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
 
     >>> typed_note("keep it an hour", "1 hour"), typed_note("one-hour walk", "1 hour")
     (None, 'one-hour walk')
+    >>> typed_note("10 minutes", None, "Dentist at 3pm, remind me 10 minutes before")
+    '10 minutes before'
     """
-    if not note or not duration:
+    if not note:
         return note
-    amounts = set(stated_durations(duration))
-    return None if any(amounts & set(stated_durations(w)) for w in written_lengths(note)) else note
+    if duration:
+        amounts = set(stated_durations(duration))
+        if any(amounts & set(stated_durations(w)) for w in written_lengths(note)):
+            return None
+    text = " ".join(request.split())
+    whole = [lead for lead in leads(text) if fold(lead).startswith(fold(note) + " ")]
+    return whole[0] if whole else note
 
 
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
@@ -218,7 +239,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):
         event["recurrence"] = event["recurrence"].lower()
     if config.typed_copies:
-        event["notes"] = typed_note(event["notes"], event["duration"])
+        event["notes"] = typed_note(event["notes"], event["duration"], request)
     if config.purpose_notes and event["notes"] is None:
         event["notes"] = purpose_note(event["location"], request)
     return event

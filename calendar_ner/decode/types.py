@@ -66,6 +66,8 @@ _PARTIAL = re.compile(
     r"(?![\w/-])",
     re.IGNORECASE,
 )
+# What a date expression holds when it cannot be part of a name: a number, or no weekday at all.
+_NAMES_A_DATE = re.compile(rf"\d|^(?!.*\b{_WEEKDAY}\b)", re.IGNORECASE)
 # A weekday that only names when an event repeats ("every Monday", "each other Friday") or a
 # day of every month ("the 1st of every month").
 _RECURRING = re.compile(
@@ -117,8 +119,8 @@ _BOOKS = (
 )
 # "15 minutes before", "10 min after the standup", "an hour early", "1 hour 30 minutes before":
 # how far the event lies from another moment, not how long it lasts. After a booking verb it is
-# a length again ("block out 2 hours before the demo"); after "for" it stays a lead ("a reminder
-# for 15 minutes before"), so "gym for 30 minutes after lunch" states no length either.
+# a length again ("block out 2 hours before the demo"), and after "for" too ("run for 30 minutes
+# after work") unless its clause asks for a reminder ("set a reminder for 15 minutes before").
 _LEAD = re.compile(
     rf"(?<![\w-]){_AMOUNT}(?:\s+(?:and\s+)?{_AMOUNT})?\s+(?:before|after|early|earlier|late"
     r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
@@ -134,6 +136,8 @@ _ENDS_PHRASE = re.compile(
 )
 # The verbs among those words, which make a lead a length again ("block out 2 hours before").
 _BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + "$", re.I)
+_FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|just\s+)?$", re.I)
+_REMINDER = re.compile(r"\b(?:remind\w*|alerts?|alarms?|notif\w*|ping|nudge|heads[- ]up)\b", re.I)
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
     re.IGNORECASE,
@@ -470,8 +474,22 @@ def _nouns(masked: str, spans: list[Span]) -> list[str]:
 
 def _leads(text: str) -> list[Span]:
     """The leads of ``text`` ("15 minutes before"), but not one booked by a verb ("block out 2
-    hours before the demo")."""
-    return [m.span() for m in _LEAD.finditer(text) if not _BOOKING_VERB.search(text[: m.start()])]
+    hours before the demo") or by "for" outside a reminder ("run for 30 minutes after work";
+    not "a reminder for 15 minutes before")."""
+
+    def booked(before: str) -> bool:
+        clause = re.split(r"[.,;:!?]", before)[-1]
+        return bool(
+            _BOOKING_VERB.search(before) or (_FOR.search(before) and not _REMINDER.search(clause))
+        )
+
+    return [m.span() for m in _LEAD.finditer(text) if not booked(text[: m.start()])]
+
+
+def leads(text: str) -> list[str]:
+    """The leads ``text`` writes, as written ("remind me 10 minutes before": "10 minutes
+    before"; not "block out 2 hours before the demo", a length)."""
+    return [text[s:e] for s, e in _leads(text)]
 
 
 def _lengths(text: str) -> tuple[str, list[Span]]:
@@ -492,9 +510,9 @@ def candidates(
     block: bool = True,
 ) -> Candidates:
     """The typed values of ``text`` (whitespace collapsed), for the fields switched on, and with
-    ``block`` the spans of its date, time and duration expressions that a copied string may not
-    overlap (a bare weekday or part of the day is not blocked: "Friday drinks", "Morning run",
-    nor are "noon" or "midi").
+    ``block`` the spans of its date, time, duration and recurrence expressions that a copied
+    string may not overlap (a bare weekday, part of the day or frequency word is not blocked:
+    "Friday drinks", "Morning run", "Weekly sync", nor are "noon" or "midi").
     A French, Spanish or German request (:func:`calendar_ner.languages.detect`) adds the dates,
     times and lengths written that language's way ("3 mars 2025", "14h", "1 heure"), and leaves
     its recurrence untyped (only English recurrence words are read)."""
@@ -520,10 +538,16 @@ def candidates(
         spelled = [languages.duration_spelling(r.minutes, lang) for r in local_ranges]
         durations_found = _unique([*duration_values(masked), *written, *spelled])
         stated = bool(durations_found)  # another language's lengths: any it writes
-    blocked = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
+    # A date with a number, or one that names no weekday ("tomorrow", "next week", "in two
+    # weeks"): never inside an action or place, as "Friday drinks" may be.
+    blocked = [s for s in date_found if _NAMES_A_DATE.search(text[s[0] : s[1]])]
     blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
     blocked += lengths
-    recurring = [text[s:e] for s, e in recurrence_expressions(text)] if lang == "en" else []
+    repeats = recurrence_expressions(text) if lang == "en" else []
+    # A repeat written as a phrase ("every Monday", "weekdays"), not a frequency word, which
+    # names events ("Weekly sync": 32 dev action labels hold one).
+    blocked += [s for s in repeats if not is_frequency_word(text[s[0] : s[1]])]
+    recurring = [text[s:e] for s, e in repeats]
     platforms = tuple(platform_spans(text))
     with_whom = [m.end() for m in _WITH.finditer(text)] if lang == "en" else []
     dated = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
