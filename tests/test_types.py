@@ -233,6 +233,10 @@ def test_durations_are_stated_amounts():
     assert candidates("Call for half an hour").duration[0] == "30 minutes"
     assert candidates("Call for a couple of hours").duration[0] == "2 hours"
     assert candidates("Hike for a few hours").duration == ("a few hours",)  # no number: as written
+    # An adjective's singular is spelled as the noun: "a 15 minute check-in" lasts 15 minutes.
+    assert candidates("Put a 15 minute check-in on Monday").duration[0] == "15 minutes"
+    assert candidates("Book a 2 hour slot").duration[0] == "2 hours"
+    assert candidates("Review for 1 hour").duration[0] == "1 hour"
     # A time from now is no length: "in 1 hour" is when, "15 mins" how long.
     assert candidates("Sync with Dara in 1 hour for 15 mins").duration[0] == "15 mins"
     assert candidates("Check the oven in 2 hours").duration == ()

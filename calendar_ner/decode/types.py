@@ -126,6 +126,8 @@ _LEAD = re.compile(
     r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
     re.IGNORECASE,
 )
+# More than one of a unit written in the singular, as an adjective is ("15 minute", "2 hour").
+_SINGULAR_UNIT = re.compile(r"(?!1\s)(?:\d+(?:\.\d+)?)\s*(?:minute|hour)", re.IGNORECASE)
 _BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)  # a length after it is booked
 # A length that ends its phrase ("…, 45 mins.", "Zoom 1hr w/ Tom", "20 mins via Zoom", "2 hours
 # long").
@@ -447,6 +449,8 @@ def _durations(text: str) -> tuple[tuple[str, ...], bool]:
     # An amount in words only in digits, as the labels write every amount: "an hour" -> "1
     # hour" (18 of 18 dev labels), "one hour" (11 of 11), "a couple of hours" -> "2 hours" (2 of 2).
     written = [w for w in written if re.search(r"\d", w) or not stated_durations(w)]
+    # An adjective's singular ("a 15 minute check-in", "2 hour slot") as the noun: "15 minutes".
+    written = [w for w in written if not _SINGULAR_UNIT.fullmatch(w)]
     spelled = [form for forms in stated_durations(masked).values() for form in forms]
     values = _unique(written + spelled + [duration_spelling(r.minutes) for r in ranges])
     # "…, 30 mins Zoom.": a platform right after the length that ends the request ends its phrase.
