@@ -131,6 +131,9 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Meeting arranged on 14 - October - 2025 at 9am", "Meeting arranged", False),
         ("Call set for 19/10/2025 at 11am", "Call set for", False),  # a lead-in word
         ("Check in with Bo at 3pm", "Check in", True),  # a verb particle
+        ("Could you put a 15 minute check-in on Monday", "Could you put a", False),  # an article
+        ("Move my 3pm with Dana to Friday", "Move my", False),  # a possessive
+        ("Call her at 5pm", "Call her", True),  # "her" may be the object
     ],
 )
 def test_action_ends(text, end, allowed):
@@ -368,7 +371,8 @@ def test_a_copy_closed_mid_word_is_dropped():
     "value, fragment",
     [("a", True), ("a couple", True), ("cap it at", True), ("the", True), ("Room 4B", False),
      ("the park", False), ("Check in", False), ("team", False), ("An Lee", False),
-     ("Mike W", False)],
+     ("Mike W", False), ("my calendar", True), ("the schedule", True),
+     ("Calendar Room", False)],
 )  # fmt: skip
 def test_a_fragment_is_no_location_or_attendee(value, fragment):
     assert is_fragment(value) is fragment

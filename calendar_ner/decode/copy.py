@@ -41,6 +41,8 @@ _LEAD_INS = frozenset(
     starting lasting around until till between before after during every""".split()
 )  # not "w", an initial too ("Mike W")
 _TRAILING = ",;:.!?)]}\"'"
+# Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …").
+_DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
 _PLANNED_TIME = re.compile(
@@ -125,8 +127,9 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     so any word end is allowed there. A French, Spanish or German request adds its language's
     words (:data:`calendar_ner.languages.END_WORDS`). An action never ends with a preposition
     or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
-    particle aside ("Check in"). With ``platform_style``, a request whose labels keep a
-    platform in the action (:func:`platform_in_action`) does not end it before that platform.
+    particle aside ("Check in"), nor with an article or possessive ("Put a | 15 minute …").
+    With ``platform_style``, a request whose labels keep a platform in the action
+    (:func:`platform_in_action`) does not end it before that platform.
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
@@ -138,7 +141,7 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
-        if word.lower().rstrip(_TRAILING) in _LEAD_INS:
+        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:
             continue
         if platform is not None and end <= platform[0]:
             continue
@@ -219,18 +222,22 @@ def place_bounds(
 
 
 _FUNCTION_WORDS = frozenset("a an the it its of to at for in on with and or by from".split())
+# The calendar the event is put in ("put it on my calendar"), which is no place and no one.
+_OWN_CALENDAR = re.compile(r"(?:my|your|our|the)\s+(?:calendar|schedule|agenda|diary)", re.I)
 
 
 def is_fragment(value: str) -> bool:
     """Whether a copied location or attendee is a piece of a phrase rather than a name or a
     place: it starts with "a"/"an" ("a couple"), ends with a word that leads into another field
-    ("cap it at"), or is a lone function word ("a"). No dev label's location or attendee is one
-    (``python benchmarks/label_audit.py``, ``typed_rules.fragments``)."""
+    ("cap it at"), is a lone function word ("a"), or is the calendar the event goes in ("my
+    calendar"). No dev label's location or attendee is one (``python
+    benchmarks/label_audit.py``, ``typed_rules.fragments``)."""
     words = value.split()  # "An" may be a name: the article is lower case
     return bool(words) and (
         words[0] in ("a", "an")
         or words[-1].lower().rstrip(_TRAILING) in _LEAD_INS
         or (len(words) == 1 and words[0] in _FUNCTION_WORDS)
+        or _OWN_CALENDAR.fullmatch(value.strip()) is not None
     )
 
 
