@@ -123,8 +123,8 @@ class DecodeConfig:
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null
     duration the range's length ("2 hours") (:func:`calendar_ner.schema.time_ranges`)."""
     bare_hours: bool = True
-    """Read a bare hour ("at 7") as the calendar resolver does: 1-7 PM, 8-11 AM, 12 noon,
-    unless the request says "morning" or "tonight"/"afternoon"/"evening"
+    """Read a bare hour ("at 7", and in English "at 7:30") as the calendar resolver does: 1-7
+    PM, 8-11 AM, 12 noon, unless the request says "morning" or "tonight"/"afternoon"/"evening"
     (:func:`calendar_ner.schema.bare_hour`)."""
 
     stated_not_null: bool = True
