@@ -141,6 +141,20 @@ def test_action_ends(text, end, allowed):
 
 
 @pytest.mark.parametrize(
+    "text, end",
+    [
+        ("Team standup weekdays at 9", "Team standup"),  # before a repeat phrase
+        ("Budget review the first Friday of every month", "Budget review"),  # and its article
+    ],
+)
+def test_an_action_may_end_before_what_it_may_not_run_into(text, end):
+    from calendar_ner.decode.types import candidates
+
+    assert len(end) not in action_ends(text)  # a lower-case word goes on the phrase
+    assert len(end) in action_ends(text, blocked=candidates(text).blocked)
+
+
+@pytest.mark.parametrize(
     "text, end, allowed",
     [
         ("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr.", "Sync", False),

@@ -117,7 +117,9 @@ def platform_in_action(text: str) -> Span | None:
     return named[0] if named else None
 
 
-def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
+def action_ends(
+    text: str, platform_style: bool = False, blocked: Collection[Span] = ()
+) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
     into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
@@ -129,16 +131,28 @@ def action_ends(text: str, platform_style: bool = False) -> frozenset[int]:
     or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
     particle aside ("Check in"), nor with an article or possessive ("Put a | 15 minute …").
     With ``platform_style``, a request whose labels keep a platform in the action
-    (:func:`platform_in_action`) does not end it before that platform.
+    (:func:`platform_in_action`) does not end it before that platform. It may end before a
+    ``blocked`` span (a date, time, length or repeat it may not run into: "Team standup |
+    weekdays") or the article that opens one ("Budget review | the first Friday of every
+    month").
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
     platform = platform_in_action(text) if platform_style else None
     ends = set()
     words = list(re.finditer(r"\S+", text))
+    opens = {s for s, _ in blocked}
     for i, match in enumerate(words):
         word, (_, end) = match.group(0), _edges(match)
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
+        nexts = [w.start() for w in words[i + 1 : i + 3]]
+        if nexts and (
+            nexts[0] in opens
+            or (len(nexts) > 1 and after.lower() in ("the", "a") and nexts[1] in opens)
+        ):
+            if word.lower().rstrip(_TRAILING) not in _LEAD_INS | _DETERMINERS:
+                ends.add(end)
+            continue
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
         if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:

@@ -579,9 +579,6 @@ class ConstrainedDecoder:
             row = _Row(text, guess, guess_ids, stops, pending=prompt[head_len:] + self.fixed_ids[0])
             row.cache_len = head_len
             row.seen = len(head)  # copied spans are looked up there
-            if self.action_bounds:
-                row.action_starts = action_starts(head, self.config.planned_action)
-                row.action_ends = action_ends(head, self.config.platform_in_action)
             cfg = self.config
             row.typed = candidates(
                 head,
@@ -591,6 +588,9 @@ class ConstrainedDecoder:
                 recurrences=cfg.typed_recurrences,
                 block=cfg.typed_copies,
             )
+            if self.action_bounds:
+                row.action_starts = action_starts(head, cfg.planned_action)
+                row.action_ends = action_ends(head, cfg.platform_in_action, row.typed.blocked)
             if cfg.place_bounds and "location" in self.copy_fields:
                 row.place_starts, row.place_ends = place_bounds(head, row.typed.blocked)
             row.budget = self.draft_tokens
