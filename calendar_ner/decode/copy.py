@@ -145,19 +145,18 @@ def action_ends(
     for i, match in enumerate(words):
         word, (_, end) = match.group(0), _edges(match)
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
-        nexts = [w.start() for w in words[i + 1 : i + 3]]
-        if nexts and (
-            nexts[0] in opens
-            or (len(nexts) > 1 and after.lower() in ("the", "a") and nexts[1] in opens)
-        ):
-            if word.lower().rstrip(_TRAILING) not in _LEAD_INS | _DETERMINERS:
-                ends.add(end)
-            continue
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
         if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:
             continue
         if platform is not None and end <= platform[0]:
+            continue
+        nexts = [w.start() for w in words[i + 1 : i + 3]]
+        if nexts and (
+            nexts[0] in opens
+            or (len(nexts) > 1 and after.lower() in ("the", "a") and nexts[1] in opens)
+        ):
+            ends.add(end)
             continue
         if (
             lower
