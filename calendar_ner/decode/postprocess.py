@@ -75,8 +75,9 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
     >>> postprocess('{"time": "07:30"}', "Yoga at 07:30", DecodeConfig())["time"]
     '7:30 AM'
     """
+    lang = languages.detect(request)
     if config.time_ranges:
-        text, lang = " ".join(request.split()), languages.detect(request)
+        text = " ".join(request.split())
         ranges = time_ranges(text)
         if lang != "en":  # "de 14h à 16h": its length in the request's language, "2 heures"
             ranges = [*languages.time_ranges(text, lang), *ranges]
@@ -94,7 +95,7 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
         # An English "7:30" as written, before it became "7:30 AM"; other languages write a
         # 24-hour clock.
         written = written.strip()
-        read = bare_hour(written, request) if languages.detect(request) == "en" else written
+        read = bare_hour(written, request) if lang == "en" else written
         event["time"] = read if read != written else bare_hour(event["time"], request)
 
 
