@@ -42,6 +42,7 @@ from calendar_ner.decode.copy import (
     action_starts,
     is_fragment,
     joined_names_missing,
+    name_ends,
     place_bounds,
     platform_in_action,
 )
@@ -220,6 +221,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "outside_action",
             "people_attendees",
             "place_bounds",
+            "name_ends",
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
@@ -387,6 +389,10 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                     check("place_bounds", ok, line, field, "starts or ends inside a place")
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
+                if field == "attendees" and copied(f' "{value}"', fold(text)):
+                    ends = name_ends(text, found.blocked)
+                    ok = copied(f' "{value}"', fold(text), None, ends)
+                    check("name_ends", ok, line, field, "ends before the rest of a name")
                 if field == "attendees":
                     person = copied(f' "{value}"', fold(text), blocked=found.platforms)
                     elsewhere = fold(value) != fold(gold["location"] or "")

@@ -136,6 +136,27 @@ def test_ambiguous_numeric_dates_are_day_first_and_noted():
 
 
 @pytest.mark.parametrize(
+    ("date", "start", "noted"),
+    [
+        ("7/15", "2027-07-15", False),  # only month first names a day
+        ("15/7", "2027-07-15", False),
+        ("4/3", "2027-03-04", True),  # both do: day first, noted
+        ("3/3", "2027-03-03", False),
+        ("1/12", "2026-12-01", True),  # the next such day
+    ],
+)
+def test_a_numeric_day_without_a_year_is_the_next_such_day(date, start, noted):
+    resolved = _resolve(f"landlord on {date}", date=date)
+    assert iso(resolved.start) == start
+    assert any("DD/MM" in note for note in resolved.notes) is noted
+
+
+def test_a_numeric_day_that_is_no_day_is_impossible():
+    resolved = _resolve("on 13/13", date="13/13")
+    assert resolved.start is None and any("neither number is a month" in n for n in resolved.notes)
+
+
+@pytest.mark.parametrize(
     ("zone", "values", "start", "word"),
     [
         (BERLIN, {"date": "29/03/2026", "time": "2:30 AM"}, "2026-03-29T03:30:00+02:00", "spring"),

@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_ner.decode import COPY_FIELDS, ConstrainedDecoder, DecodeConfig, postprocess
-from calendar_ner.decode.copy import action_ends, action_starts, is_fragment, place_bounds
+from calendar_ner.decode.copy import (
+    action_ends,
+    action_starts,
+    is_fragment,
+    name_ends,
+    place_bounds,
+    platform_in_action,
+)
 from calendar_ner.decode.decoder import _Row
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.models.weights import load_model
@@ -88,6 +95,18 @@ def test_copied(value, copies):
         ("Tomorrow lunch with Sam", "lunch", True),  # after a relative date
         ("Reminder: dentist at 3pm", "dentist", True),  # after punctuation
         ('"Budget review" on Friday', "Budget", True),  # a quote before the first word
+        ("Remind me to take out the trash on Friday", "Remind", False),  # words to the assistant
+        ("Remind me to take out the trash on Friday", "take", True),
+        ("Hey, can you set up a call with Ana at 10am?", "set", False),  # a planning verb there
+        ("Hey, can you set up a call with Ana at 10am?", "call", True),
+        ("Can you email Bob tomorrow", "email", True),  # the first word after them
+        ("Please add a reminder to renew my passport", "Please", False),
+        ("Please add a call with Dr. Wei at 10:00", "add", False),  # after "please" too
+        ("Please add a call with Dr. Wei at 10:00", "call", True),
+        ("Set a reminder to water the plants each Monday", "water", True),
+        ("Set a reminder to water the plants each Monday", "Set", False),
+        ("Move my 3pm with Dana to Friday", "with", False),  # a word leading into a field
+        ("Set up a meeting with Bo at noon", "Set", True),  # the verb among those words
     ],
 )
 def test_action_starts(text, start, allowed):
@@ -134,10 +153,52 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Could you put a 15 minute check-in on Monday", "Could you put a", False),  # an article
         ("Move my 3pm with Dana to Friday", "Move my", False),  # a possessive
         ("Call her at 5pm", "Call her", True),  # "her" may be the object
+        ("Haircut saturday 11am", "Haircut", True),  # before a weekday
+        ("Haircut saturday 11am", "Haircut saturday", False),  # never with a weekday
+        ("Standup daily at 9:15am", "Standup daily", False),  # nor a frequency word
+        ("Weekly sync on Mondays", "Weekly sync", True),  # which may open it
+        ("GYM TOMORROW 6AM", "GYM TOMORROW", False),  # nor a relative day
     ],
 )
 def test_action_ends(text, end, allowed):
     assert (len(end) in action_ends(text)) is allowed
+
+
+def test_an_action_may_start_after_a_length_it_may_not_hold():
+    from calendar_ner.decode.types import candidates
+
+    text = "Could you put a 15 minute check-in with Hannah on my calendar for Monday at 9:45?"
+    assert text.index("check-in") not in action_starts(text)
+    assert text.index("check-in") in action_starts(text, blocked=candidates(text).blocked)
+    assert text.index("put") not in action_starts(text)  # the words to the assistant
+
+
+@pytest.mark.parametrize(
+    "text, name, allowed",
+    [
+        ("Interview with Jordan Lee on Google Meet at 4:30pm", "Jordan", False),
+        ("Interview with Jordan Lee on Google Meet at 4:30pm", "Jordan Lee", True),
+        ("Sync 8th, Jul 2026 10:30 am w/ Ivy Zoom 1 hr", "Ivy", True),  # before a platform
+        ("Catch-up w/ Jack July 8, 2024 at 10am", "Jack", True),  # before a date
+        ("Meeting With John At Starbucks", "John", True),  # before a word that leads on
+        ("Lunch with Sam. Bring the docs", "Sam", True),  # before punctuation
+        ("LUNCH WITH DAVID SMITH AT 1PM", "DAVID", True),  # all caps: any word
+        ("Dinner with Grandma Sunday at 6pm", "Grandma", True),  # before a weekday
+        ("Cake for my mom's birthday on 7/22", "my mom", True),  # before a possessive
+    ],
+)
+def test_a_name_ends_where_a_name_can(text, name, allowed):
+    from calendar_ner.decode.types import candidates
+
+    assert copied(f' "{name}"', fold(text), None, name_ends(text, candidates(text).blocked)) is (
+        allowed
+    )
+
+
+def test_a_length_last_request_with_someone_keeps_no_platform_in_its_action():
+    assert platform_in_action("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr.") is not None
+    text = "Schedule a demo with Acme Corp on Zoom, 10/02/2025 at 2pm, 1 hr"
+    assert platform_in_action(text) is None
 
 
 @pytest.mark.parametrize(

@@ -305,6 +305,22 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
 
 
 @pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("Meeting with the landlord at 123 Main St on 7/15 at 5:30pm", ("7/15",)),
+        ("Dentist 4/3 at 2pm", ("4/3",)),  # a time after it says it is a date
+        ("due 31/12", ("31/12",)),
+        ("Study 1/2 hour on Monday", ("Monday",)),  # an amount, not a day
+        ("Open 24/7 gym on Monday", ("Monday",)),
+        ("Meet 2/3 of the team on 5/6", ("5/6",)),
+        ("on 13/13", ()),  # neither number is a month
+    ],
+)
+def test_a_numeric_day_without_a_year_is_a_date_where_the_request_says_so(text, dates):
+    assert candidates(text).date == dates
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "1:1 with Kevin in two weeks at 11",
@@ -314,6 +330,7 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         "Drinks tonight at 7:30",
         "Deep work tomorrow afternoon",
         "Lunch at noon on the 3rd",
+        "Meeting with the landlord on 7/15 at 5:30pm",
     ],
 )
 def test_every_candidate_survives_post_processing(text):
@@ -551,6 +568,15 @@ def test_a_location_does_not_start_inside_a_place_name(tokenizer, place_bounds):
     text = "Kickoff 17/03/2025 9am HQ Office with Nadia 1hr."
     written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(place_bounds=place_bounds))
     assert written["location"] != "Office" if place_bounds else written["location"] == "Office"
+
+
+@pytest.mark.parametrize("name_bounds", [True, False])
+def test_a_name_is_not_cut_before_its_surname(tokenizer, name_bounds):
+    pieces = {' "': 50.0, "Jordan": 40.0, '"': 30.0}  # a model that closes after "Jordan"
+    text = "Interview with Jordan Lee on Google Meet Thursday 4:30pm"
+    config = DecodeConfig(name_bounds=name_bounds)
+    written = _decode_boosted(tokenizer, pieces, text, config, post=False)
+    assert written["attendees"] == ("Jordan Lee" if name_bounds else "Jordan")
 
 
 @pytest.mark.parametrize("planned_action", [True, False])

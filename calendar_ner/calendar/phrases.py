@@ -109,6 +109,7 @@ _SHIFT = re.compile(
 _WEEKDAY = re.compile(rf"^(?:(?P<which>this|next|coming|on) )?(?P<wd>{WEEKDAY})s?$")
 _WEEKEND = re.compile(r"^(?:(?P<which>this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_NUMERIC_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # "15/7", "7/15": no year
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NTH = re.compile(rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL}$")
 _DAY_MONTH = re.compile(rf"^(\d{{1,2}}){_ORDINAL} (?:of )?({MONTH})(?: (\d{{4}}))?$")
@@ -151,6 +152,16 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     if m := _ISO.match(p):
         year, month, day = map(int, m.groups())
         return _dated(phrase, year, month, day)
+    if m := _NUMERIC_DAY.match(p):  # day first, as a numeric date with a year is read
+        first, second = map(int, m.groups())
+        order = [(first, second), (second, first)]
+        day, month = next(((d, mo) for d, mo in order if 1 <= mo <= 12 and 1 <= d <= 31), (0, 0))
+        if not day:
+            return _impossible(phrase, "neither number is a month")
+        reading = _next_dated(phrase, today, month, day)
+        if reading.day and first <= 12 and second <= 12 and first != second:
+            return DayReading(day=reading.day, note=f"{phrase} read day first (DD/MM)")
+        return reading
     p = re.sub(rf"^(?:(?:on|this|next) )?(?:{WEEKDAY}) ", "", re.sub(r"\s*[,-]\s*", " ", p))
     if m := _NTH.match(p):
         day = int(m[1])

@@ -38,13 +38,18 @@ class DecodeConfig:
     """With ``action_bounds``: in the "length last" style ("Sync on Teams April 17, 2025 at 3:00
     pm, 1 hr.") an action that starts before a platform named ahead of the date keeps it, and
     the location is then not that platform, as 19 of the 23 dev labels of such requests have it
-    (:func:`calendar_ner.decode.copy.platform_in_action`)."""
+    (none names someone "with"; a request that does keeps no platform in its action:
+    :func:`calendar_ner.decode.copy.platform_in_action`)."""
     place_bounds: bool = True
     """With the location copied, start it only where a place can: never right after a
     capitalized word ("HQ | Office"), never ending before a room's letter or number
     ("Conference Hall | A", "studio | 4"), and a room and its building with a comma between
     as one place ("East Annex, Room 9"); all 396 dev location labels that are a span of their
     request fit (:func:`calendar_ner.decode.copy.place_bounds`)."""
+    name_bounds: bool = True
+    """With the attendees copied, end a name only where a name can: never before a capitalized
+    word that goes on with it ("Jordan | Lee"); all 887 dev attendee labels that are a span of
+    their request fit (:func:`calendar_ner.decode.copy.name_ends`)."""
     exact_copy: bool = True
     """Spell a copied string with the tokens (and case) a training target spells that span of
     the request with, so a model cannot wander from one span into another."""

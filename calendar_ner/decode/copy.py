@@ -32,7 +32,16 @@ _END_WORDS = frozenset(
     """with w/ w on at for in to from via using by over scheduled planned arranged set
     rescheduled booked starting lasting around until till between before after during every
     daily weekly biweekly bi-weekly monthly quarterly annually yearly today tonight tomorrow
-    next this""".split()
+    tmrw next this monday tuesday wednesday thursday friday saturday sunday mon tue tues wed
+    thu thur thurs fri sat sun""".split()
+)
+# Words that say when: no dev action label ends with a weekday, a frequency word or a relative
+# day ("Haircut saturday | 11am", "Standup daily | at 9:15am"), though 32 hold a frequency word
+# and some start with a weekday ("Weekly sync", "Friday drinks").
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_WHEN_WORDS = frozenset(_WEEKDAYS + [f"{day}s" for day in _WEEKDAYS]) | frozenset(
+    """daily weekly biweekly bi-weekly fortnightly monthly quarterly annually yearly nightly
+    hourly weekdays weekends today tonight tomorrow tmrw""".split()
 )
 # The prepositions and participles among them, verb particles aside ("Check in"): no dev label's
 # action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
@@ -40,7 +49,20 @@ _LEAD_INS = frozenset(
     """with w/ on at for to from via using scheduled planned arranged set rescheduled booked
     starting lasting around until till between before after during every""".split()
 )  # not "w", an initial too ("Mike W")
+# The verbs among them: 18 dev action labels start with "Set" ("Set up a check-in"), and none
+# with any other of those words.
+_VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
+# A request's words to the assistant before the event ("Hey, can you please", "Could you",
+# "Remind me to", "I need to", "Set a reminder for"): no dev action label starts with one.
+_ASKING = re.compile(
+    r"(?:(?:hey|hi|hello|ok|okay)(?:\s+there)?\s*[,!.]?\s+)?"
+    r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
+    r"(?:(?:remind\s+me|don'?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i'?d\s+like"
+    r"|help\s+me)\s+to\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
+    r"\s+(?:to|for|about)\s+)?",
+    re.IGNORECASE,
+)
 # Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …").
 _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
@@ -69,10 +91,15 @@ def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
     return frozenset(words[lang].split()) if lang in words else frozenset()
 
 
-def action_starts(text: str, planned: bool = False) -> frozenset[int]:
+def action_starts(
+    text: str, planned: bool = False, blocked: Collection[Span] = ()
+) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may start: the first word, or a word
-    after a date or time, after punctuation, or after a function word ("Set up a | team retro",
-    "Book | lunch", "Tomorrow | lunch") -- never inside a phrase of content words.
+    after a date, time or ``blocked`` span ("a 15 minute | check-in"), after punctuation, or
+    after a function word ("Set up a | team retro", "Book | lunch", "Tomorrow | lunch") --
+    never inside a phrase of content words, nor in the request's words to the assistant
+    ("Could you put a | …", "Remind me to | …"; a planning verb there is one of them: "can you
+    set up a | call"), nor at a word that leads into another field ("with Dana", "at noon").
 
     On the 600 real dev rows 591 of the 593 actions copied from the text start at such a word
     (``python benchmarks/label_audit.py``); the rule stops a model from cutting a phrase's
@@ -82,7 +109,9 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
     slides", "Put in time for the | talk") starts its action after that phrase.
     """
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
+    span_ends |= {end for _, end in blocked}
     lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
+    asking = _ASKING.match(text).end()
     starts = set()
     previous = None
     for match in re.finditer(r"\S+", text):
@@ -94,8 +123,13 @@ def action_starts(text: str, planned: bool = False) -> frozenset[int]:
             or previous.group(0).lower() in lead
         ):
             starts.add(start)
+        if asking and start == asking:  # "Can you | email Bob", not "Please | add a call"
+            (starts.discard if match.group(0).lower() in lead else starts.add)(start)
+        if match.group(0).lower() in _LEAD_INS - _VERBS:
+            starts.discard(start)  # "with Dana", "at 3pm"
         previous = match
-    if planned and (opening := _PLANNED_TIME.match(text)):
+    starts = {s for s in starts if s >= asking}
+    if planned and (opening := _PLANNED_TIME.match(text, asking)):
         starts = {s for s in starts if s >= opening.end()}
     return frozenset(starts)
 
@@ -114,7 +148,54 @@ def platform_in_action(text: str) -> Span | None:
     named = [
         (s, e) for s, e in platform_spans(text) if s < first and text[s:e].lower() not in VIRTUAL
     ]
-    return named[0] if named else None
+    if not named or _WITH.search(text, 0, named[0][0]):
+        return None  # "Demo with Acme on Zoom, …": the action never holds an attendee
+    return named[0]
+
+
+# "with Ana", "w/ Ana": someone the event is with (no dev request of the "length last" style
+# names one, and no dev action label holds an attendee).
+_WITH = re.compile(r"(?i:\bwith|\bw/)\s+\S")
+
+
+def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
+    """Where in ``text`` (whitespace collapsed) an attendee's name may end: at any word end
+    but before a capitalized word that goes on with the name ("Jordan | Lee"); it may end before
+    a possessive ("my mom | 's birthday"). A capitalized
+    word that opens a ``blocked`` span, a platform, a date or a time ("Ivy | Zoom 1 hr", "Jack |
+    July 8"), or that leads into another field ("John | At Starbucks"), may follow a name; so
+    may any word of a text without lower-case letters. All 887 dev attendee labels that are a
+    span of their request end where this allows (``python benchmarks/label_audit.py``,
+    ``typed_rules.name_ends``)."""
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import (
+        PLACE_LEADS,
+        date_expressions,
+        platform_spans,
+        time_expressions,
+    )
+
+    shouted = not any(c.islower() for c in text)
+    found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
+    opens = {s for s, _ in found}
+    leads = _END_WORDS | PLACE_LEADS | {"and", "or"}
+    ends = set()
+    words = list(re.finditer(r"\S+", text))
+    for i, match in enumerate(words):
+        end = _edges(match)[1]
+        if re.search(r"['’]s$", text[match.start() : end]):
+            ends.add(end - 2)  # "my mom | 's birthday"
+        after = words[i + 1] if i + 1 < len(words) else None
+        if (
+            shouted
+            or after is None
+            or end < match.end()
+            or not after.group(0)[0].isupper()
+            or after.start() in opens
+            or after.group(0).lower().rstrip(_TRAILING) in leads
+        ):
+            ends.add(end)
+    return frozenset(ends)
 
 
 def action_ends(
@@ -147,7 +228,7 @@ def action_ends(
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
-        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:
+        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS | _WHEN_WORDS:
             continue
         if platform is not None and end <= platform[0]:
             continue

@@ -57,6 +57,7 @@ from calendar_ner.decode.copy import (
     action_span,
     action_starts,
     joined_names_missing,
+    name_ends,
     place_bounds,
 )
 from calendar_ner.decode.drafts import guess_event, value_end
@@ -104,6 +105,7 @@ class _Row:
     action_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
     place_starts: frozenset[int] | None = None  # where a location may start (None: anywhere)
     place_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
+    name_ends: frozenset[int] | None = None  # where an attendee may end (None: any word end)
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
@@ -123,6 +125,8 @@ class _Row:
             return self.action_starts, self.action_ends
         if FIELDS[self.field_index] == "location":
             return self.place_starts, self.place_ends
+        if FIELDS[self.field_index] == "attendees":
+            return None, self.name_ends
         return None, None
 
     @property
@@ -589,10 +593,12 @@ class ConstrainedDecoder:
                 block=cfg.typed_copies,
             )
             if self.action_bounds:
-                row.action_starts = action_starts(head, cfg.planned_action)
+                row.action_starts = action_starts(head, cfg.planned_action, row.typed.blocked)
                 row.action_ends = action_ends(head, cfg.platform_in_action, row.typed.blocked)
             if cfg.place_bounds and "location" in self.copy_fields:
                 row.place_starts, row.place_ends = place_bounds(head, row.typed.blocked)
+            if cfg.name_bounds and "attendees" in self.copy_fields:
+                row.name_ends = name_ends(head, row.typed.blocked)
             row.budget = self.draft_tokens
             rows.append(row)
         device = next(self.model.parameters()).device

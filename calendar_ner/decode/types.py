@@ -66,6 +66,31 @@ _PARTIAL = re.compile(
     r"(?![\w/-])",
     re.IGNORECASE,
 )
+# A day and month in numbers without a year ("on 7/15", "by 15/7", "3/14 at 2pm"), where a word
+# before it or a time after it says it is a date (not "1/2 hour", "24/7", "2/3 of the team"), and
+# where one order reads as a day and a month: read day first unless only month first names a day
+# (calendar_ner.calendar.phrases.read_day), as a numeric date with a year is. No dev request
+# writes one.
+_NUMERIC_DAY = re.compile(
+    rf"(?:(?<![\w/.-])(?:on|by|due|until|till|from|before|after|{_WEEKDAY}\.?,?)\s+|^)"
+    r"(?P<day>\d{1,2}/\d{1,2})(?![\w/.-]|\.\d|\s*(?:hours?|hrs?|min|mins|minutes|of)\b)"
+    r"|(?<![\w/.-])(?P<timed>\d{1,2}/\d{1,2})"
+    r"(?=,?\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|,?\s*(?:at|@)\s*\d)",
+    re.IGNORECASE,
+)
+
+
+def _numeric_days(text: str) -> list[Span]:
+    """The spans of ``text`` that are a day and month in numbers (:data:`_NUMERIC_DAY`)."""
+    spans = []
+    for m in _NUMERIC_DAY.finditer(text):
+        group = "day" if m["day"] else "timed"
+        a, b = map(int, m[group].split("/"))
+        if (1 <= a <= 31 and 1 <= b <= 12) or (1 <= b <= 31 and 1 <= a <= 12):
+            spans.append(m.span(group))
+    return spans
+
+
 # What a date expression holds when it cannot be part of a name: a number, or no weekday at all.
 _NAMES_A_DATE = re.compile(rf"\d|^(?!.*\b{_WEEKDAY}\b)", re.IGNORECASE)
 # A weekday that only names when an event repeats ("every Monday", "each other Friday") or a
@@ -251,9 +276,9 @@ def date_expressions(text: str) -> list[Span]:
         if shortest is None or _LEADING_WEEKDAY.match(text[start:shortest]):
             absolute.append((start, end))  # "3rd Feb 2025", "Monday, 3rd Feb 2025"
     others = [
-        m.span()
-        for m in _PARTIAL.finditer(text)
-        if not any(s < m.end() and m.start() < e for s, e in absolute)
+        span
+        for span in [m.span() for m in _PARTIAL.finditer(text)] + _numeric_days(text)
+        if not any(s < span[1] and span[0] < e for s, e in absolute)
     ]
     for start, end in list(others):  # "Friday, May 10": "May 10" too
         inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+)?", text[start:end], re.IGNORECASE)
