@@ -497,6 +497,15 @@ _TIME_RANGE = re.compile(
     rf"(?P<b>{_PART})|between\s+(?P<c>{_PART})\s+and\s+(?P<d>{_PART})){_NOT_A_TIME_AFTER}",
     re.IGNORECASE,
 )
+# A request that moves an event ("Move the review from Thursday to Friday", "push my call from
+# 2pm to 4pm"): after "from" it writes the date or time the event leaves, after "to" the one it
+# gets; "from 2pm to 4pm" there is no range. One dev request moves an event ("Session
+# rescheduled to …", no "from").
+MOVES = re.compile(
+    r"\b(?:move[ds]?|moving|reschedul\w*|push(?:e[ds])?|postpone[ds]?|shift(?:e[ds])?"
+    r"|bump(?:e[ds])?|change[ds]?|delay(?:e[ds])?)\b",
+    re.IGNORECASE,
+)
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
 _PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon)\b", re.IGNORECASE)
 _AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
@@ -598,7 +607,7 @@ def time_ranges(text: str) -> list[TimeRange]:
     """Every clock-time range in ``text``, read as the calendar resolver reads one.
 
     A range with neither am/pm, minutes nor "from"/"between" ("2-4") is not read: it is as
-    often a count.
+    often a count; nor is "from X to Y" in a request that moves an event (:data:`MOVES`).
 
     >>> [(r.time, r.minutes) for r in time_ranges("Office hours 3-5pm, then 11:30 to 1")]
     [('3:00 PM', 120), ('11:30 AM', 90)]
@@ -611,6 +620,8 @@ def time_ranges(text: str) -> list[TimeRange]:
         marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
         if a is None or b is None or not marked:
             continue
+        if match["lead"] and MOVES.search(text, 0, match.start()):
+            continue  # "Move my call from 2pm to 4pm": where it leaves, where it goes
         start, end = _range_hours(a, b, hint)
         minutes = (end * 60 + b.minute - start * 60 - a.minute) % (24 * 60)
         if minutes:

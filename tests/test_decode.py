@@ -158,6 +158,8 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Standup daily at 9:15am", "Standup daily", False),  # nor a frequency word
         ("Weekly sync on Mondays", "Weekly sync", True),  # which may open it
         ("GYM TOMORROW 6AM", "GYM TOMORROW", False),  # nor a relative day
+        ("dentist thu 2pm", "dentist thu", False),  # an abbreviated weekday
+        ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
     ],
 )
 def test_action_ends(text, end, allowed):

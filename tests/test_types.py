@@ -305,6 +305,21 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
 
 
 @pytest.mark.parametrize(
+    "text, date, time",
+    [
+        ("Move the design review from Thursday to Friday at 3pm", ("Friday",), ("3pm",)),
+        ("Push my call with Bo from 2pm to 4pm tomorrow", ("tomorrow",), ("4pm",)),  # no range
+        ("reschedule my dentist appt from tuesday to thursday at 2", ("thursday",), ("2",)),
+        ("Team offsite from June 10 to June 12", ("June 10", "June 12"), ()),  # nothing moves
+        ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
+    ],
+)
+def test_a_moved_event_never_takes_the_date_or_time_it_leaves(text, date, time):
+    found = candidates(text)
+    assert (found.date, found.time) == (date, time)
+
+
+@pytest.mark.parametrize(
     "text, dates",
     [
         ("Meeting with the landlord at 123 Main St on 7/15 at 5:30pm", ("7/15",)),

@@ -35,13 +35,14 @@ _END_WORDS = frozenset(
     tmrw next this monday tuesday wednesday thursday friday saturday sunday mon tue tues wed
     thu thur thurs fri sat sun""".split()
 )
-# Words that say when: no dev action label ends with a weekday, a frequency word or a relative
-# day ("Haircut saturday | 11am", "Standup daily | at 9:15am"), though 32 hold a frequency word
-# and some start with a weekday ("Weekly sync", "Friday drinks").
+# Words that say when: no dev action label ends with a weekday (abbreviated or not; "sat", "sun"
+# and "wed" are words too), a frequency word or a relative day ("Haircut saturday | 11am",
+# "dentist thu | 2pm", "Standup daily | at 9:15am"), though 32 hold a frequency word and some
+# start with a weekday ("Weekly sync", "Friday drinks").
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _WHEN_WORDS = frozenset(_WEEKDAYS + [f"{day}s" for day in _WEEKDAYS]) | frozenset(
     """daily weekly biweekly bi-weekly fortnightly monthly quarterly annually yearly nightly
-    hourly weekdays weekends today tonight tomorrow tmrw""".split()
+    hourly weekdays weekends today tonight tomorrow tmrw mon tue tues thu thur thurs fri""".split()
 )
 # The prepositions and participles among them, verb particles aside ("Check in"): no dev label's
 # action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
@@ -63,8 +64,9 @@ _ASKING = re.compile(
     r"\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
-# Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …").
-_DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
+# Words that open a noun phrase, and "me": no dev action label ends with one ("Could you put a |
+# 15 …", "Remind me | 30 minutes before the webinar").
+_DETERMINERS = frozenset("a an the my your our their me".split())  # not "her": "Call her"
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
 _PLANNED_TIME = re.compile(

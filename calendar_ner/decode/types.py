@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from calendar_ner import languages
 from calendar_ner.schema import (
     CANONICAL_TIME,
+    MOVES,
     PLATFORMS,
     VIRTUAL,
     duration_spans,
@@ -529,6 +530,21 @@ def _lengths(text: str) -> tuple[str, list[Span]]:
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
 
 
+def _left_behind(text: str, spans: list[Span]) -> list[Span]:
+    """The ``spans`` (dates, or times) that a request moving an event leaves (:data:`MOVES`):
+    written after "from" and followed by "to" and another of them ("Move the review from
+    Thursday to Friday": Thursday). No dev request writes one."""
+    moving = MOVES.search(text)
+    starts = {s for s, _ in spans}
+    left = []
+    for start, end in spans if moving else ():
+        went = re.match(r"\s+(?:to|till|until)\s+", text[end:], re.IGNORECASE)
+        after_from = re.search(r"\bfrom\s+$", text[max(start - 8, 0) : start], re.IGNORECASE)
+        if start > moving.start() and after_from and went and end + went.end() in starts:
+            left.append((start, end))
+    return left
+
+
 def candidates(
     text: str,
     *,
@@ -579,6 +595,9 @@ def candidates(
     recurring = [text[s:e] for s, e in repeats]
     platforms = tuple(platform_spans(text))
     with_whom = [m.end() for m in _WITH.finditer(text)] if lang == "en" else []
+    # A date or time that a moved event leaves is never its own (but still blocked).
+    date_found = [s for s in date_found if s not in _left_behind(text, date_found)]
+    time_found = [s for s in time_found if s not in _left_behind(text, time_found)]
     dated = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     named = lang == "en" and bool(dated) and _name_before(text, min(dated)[0], platforms)
     return Candidates(
