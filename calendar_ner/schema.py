@@ -497,13 +497,17 @@ _TIME_RANGE = re.compile(
     rf"(?P<b>{_PART})|between\s+(?P<c>{_PART})\s+and\s+(?P<d>{_PART})){_NOT_A_TIME_AFTER}",
     re.IGNORECASE,
 )
-# A request that moves an event ("Move the review from Thursday to Friday", "push my call from
-# 2pm to 4pm"): after "from" it writes the date or time the event leaves, after "to" the one it
-# gets; "from 2pm to 4pm" there is no range. One dev request moves an event ("Session
-# rescheduled to …", no "from").
+# A request that moves an event ("Move the review from Thursday to Friday", "Can you push my
+# call from 2pm to 4pm", "Standup moved from 9 to 10am"): after "from" it writes the date or time
+# the event leaves, after "to" the one it gets; "from 2pm to 4pm" there is no range. The verb
+# opens the request with what it moves, or is a participle: "Night shift from 10pm to 6am" and
+# "Oil change from 2 to 4pm" move nothing. One dev request moves an event ("Session rescheduled
+# to …", no "from").
 MOVES = re.compile(
-    r"\b(?:move[ds]?|moving|reschedul\w*|push(?:e[ds])?|postpone[ds]?|shift(?:e[ds])?"
-    r"|bump(?:e[ds])?|change[ds]?|delay(?:e[ds])?)\b",
+    r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)\b"
+    r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|(?:can|could|would|will)\s+you)\b[\s,!.]*)*"
+    r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
+    r"(?:my|the|our|your|this|that|it|today'?s|tomorrow'?s)\b",
     re.IGNORECASE,
 )
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)

@@ -312,6 +312,8 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         ("reschedule my dentist appt from tuesday to thursday at 2", ("thursday",), ("2",)),
         ("Team offsite from June 10 to June 12", ("June 10", "June 12"), ()),  # nothing moves
         ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
+        ("Night shift from 10pm to 6am on Friday", ("Friday",), ("10pm", "10pm to 6am")),
+        ("Standup moved from 9am to 10am", (), ("10am",)),  # a participle moves too
     ],
 )
 def test_a_moved_event_never_takes_the_date_or_time_it_leaves(text, date, time):
