@@ -500,16 +500,33 @@ _TIME_RANGE = re.compile(
 # A request that moves an event ("Move the review from Thursday to Friday", "Can you push my
 # call from 2pm to 4pm", "Standup moved from 9 to 10am"): after "from" it writes the date or time
 # the event leaves, after "to" the one it gets; "from 2pm to 4pm" there is no range. The verb
-# opens the request with what it moves, or is a participle: "Night shift from 10pm to 6am" and
-# "Oil change from 2 to 4pm" move nothing. One dev request moves an event ("Session rescheduled
-# to …", no "from").
+# opens the request with what it moves, or is a participle right before "from": "Night shift
+# from 10pm to 6am", "Oil change from 2 to 4pm" and "who moved to Berlin, from 6pm" move nothing.
+# One dev request moves an event ("Session rescheduled to …", no "from").
 MOVES = re.compile(
-    r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)\b"
+    r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)(?:\s+(?:back|up))?(?=\s+from\b)"
     r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|(?:can|could|would|will)\s+you)\b[\s,!.]*)*"
     r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
-    r"(?:my|the|our|your|this|that|it|today'?s|tomorrow'?s)\b",
+    r"(?:my|the|our|your|this|that|it|today['’]?s|tomorrow['’]?s)\b",
     re.IGNORECASE,
 )
+
+
+_TO = re.compile(r"\bto\b", re.IGNORECASE)
+_FROM = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+
+
+def moved_from(text: str, at: int, moves: list[re.Match] | None = None) -> bool:
+    """Whether position ``at`` of ``text`` follows the "from" of a request that moves an event
+    (:data:`MOVES`; ``moves``, its matches in ``text`` when known), with no "to" between the verb
+    and it ("Reschedule my dentist to Monday from 10 to 11am" gives the new slot as a range)."""
+    moves = list(MOVES.finditer(text)) if moves is None else moves
+    before = [m for m in moves if m.end() <= at]
+    return bool(
+        before
+        and _FROM.search(text, max(at - 8, 0), at)
+        and not _TO.search(text, before[-1].end(), at)
+    )
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
 _PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon)\b", re.IGNORECASE)
 _AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
@@ -617,6 +634,7 @@ def time_ranges(text: str) -> list[TimeRange]:
     [('3:00 PM', 120), ('11:30 AM', 90)]
     """
     hint = _hint(text)
+    moves = list(MOVES.finditer(text))
     found = []
     for match in _TIME_RANGE.finditer(text):
         first, second = match["a"] or match["c"], match["b"] or match["d"]
@@ -624,7 +642,7 @@ def time_ranges(text: str) -> list[TimeRange]:
         marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
         if a is None or b is None or not marked:
             continue
-        if match["lead"] and MOVES.search(text, 0, match.start()):
+        if match["lead"] and moved_from(text, match.start("a"), moves):
             continue  # "Move my call from 2pm to 4pm": where it leaves, where it goes
         start, end = _range_hours(a, b, hint)
         minutes = (end * 60 + b.minute - start * 60 - a.minute) % (24 * 60)

@@ -107,6 +107,9 @@ def test_copied(value, copies):
         ("Set a reminder to water the plants each Monday", "Set", False),
         ("Move my 3pm with Dana to Friday", "with", False),  # a word leading into a field
         ("Set up a meeting with Bo at noon", "Set", True),  # the verb among those words
+        ("Could you set up a call with Dana", "up", False),  # the whole planning phrase
+        ("Hello Kitty party on Saturday", "Hello", True),  # no greeting there
+        ("Don’t let me forget to call Sam", "Don’t", False),  # a curly apostrophe
     ],
 )
 def test_action_starts(text, start, allowed):
@@ -159,6 +162,7 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Weekly sync on Mondays", "Weekly sync", True),  # which may open it
         ("GYM TOMORROW 6AM", "GYM TOMORROW", False),  # nor a relative day
         ("dentist thu 2pm", "dentist thu", False),  # an abbreviated weekday
+        ("Join the daily at 9am", "Join the daily", True),  # a frequency word as a noun
         ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
     ],
 )
@@ -187,6 +191,8 @@ def test_an_action_may_start_after_a_length_it_may_not_hold():
         ("LUNCH WITH DAVID SMITH AT 1PM", "DAVID", True),  # all caps: any word
         ("Dinner with Grandma Sunday at 6pm", "Grandma", True),  # before a weekday
         ("Cake for my mom's birthday on 7/22", "my mom", True),  # before a possessive
+        ("Call with Ana ASAP", "Ana", True),  # before an all-caps word
+        ("Meeting with Sarah Room 204 at 3pm", "Sarah", True),  # before a room
     ],
 )
 def test_a_name_ends_where_a_name_can(text, name, allowed):
@@ -201,6 +207,7 @@ def test_a_length_last_request_with_someone_keeps_no_platform_in_its_action():
     assert platform_in_action("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr.") is not None
     text = "Schedule a demo with Acme Corp on Zoom, 10/02/2025 at 2pm, 1 hr"
     assert platform_in_action(text) is None
+    assert platform_in_action("Sync w/Ana on Teams April 17, 2025 at 3:00 pm, 1 hr.") is None
 
 
 @pytest.mark.parametrize(

@@ -314,6 +314,9 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
         ("Night shift from 10pm to 6am on Friday", ("Friday",), ("10pm", "10pm to 6am")),
         ("Standup moved from 9am to 10am", (), ("10am",)),  # a participle moves too
+        ("Please move it from 7/15 to 7/16", ("7/16",), ()),
+        ("Reschedule my dentist to Monday from 10 to 11am", ("Monday",), ("10", "10 to 11am")),
+        ("Party for Tom who moved to Berlin, from 6pm to 9pm", (), ("6pm", "6pm to 9pm")),
     ],
 )
 def test_a_moved_event_never_takes_the_date_or_time_it_leaves(text, date, time):
@@ -327,6 +330,8 @@ def test_a_moved_event_never_takes_the_date_or_time_it_leaves(text, date, time):
         ("Meeting with the landlord at 123 Main St on 7/15 at 5:30pm", ("7/15",)),
         ("Dentist 4/3 at 2pm", ("4/3",)),  # a time after it says it is a date
         ("due 31/12", ("31/12",)),
+        ("Dentist on 7/15.", ("7/15",)),  # a full stop after it
+        ("24/7 on-call rotation starting Monday", ("Monday",)),
         ("Study 1/2 hour on Monday", ("Monday",)),  # an amount, not a day
         ("Open 24/7 gym on Monday", ("Monday",)),
         ("Meet 2/3 of the team on 5/6", ("5/6",)),

@@ -157,10 +157,11 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
         order = [(first, second), (second, first)]
         day, month = next(((d, mo) for d, mo in order if 1 <= mo <= 12 and 1 <= d <= 31), (0, 0))
         if not day:
-            return _impossible(phrase, "neither number is a month")
+            return _impossible(phrase, "no order reads as a day and a month")
         reading = _next_dated(phrase, today, month, day)
         if reading.day and first <= 12 and second <= 12 and first != second:
-            return DayReading(day=reading.day, note=f"{phrase} read day first (DD/MM)")
+            note = f"{phrase} read day first (DD/MM): {reading.day:%-d %B %Y}"
+            return DayReading(day=reading.day, note=note)
         return reading
     p = re.sub(rf"^(?:(?:on|this|next) )?(?:{WEEKDAY}) ", "", re.sub(r"\s*[,-]\s*", " ", p))
     if m := _NTH.match(p):

@@ -57,9 +57,10 @@ _TRAILING = ",;:.!?)]}\"'"
 # A request's words to the assistant before the event ("Hey, can you please", "Could you",
 # "Remind me to", "I need to", "Set a reminder for"): no dev action label starts with one.
 _ASKING = re.compile(
-    r"(?:(?:hey|hi|hello|ok|okay)(?:\s+there)?\s*[,!.]?\s+)?"
+    r"(?:(?:hey|hi|hello|ok|okay)\b(?:\s+there)?"
+    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b)))?"
     r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
-    r"(?:(?:remind\s+me|don'?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i'?d\s+like"
+    r"(?:(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i['’]?d\s+like"
     r"|help\s+me)\s+to\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
     r"\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
@@ -114,6 +115,7 @@ def action_starts(
     span_ends |= {end for _, end in blocked}
     lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
     asking = _ASKING.match(text).end()
+    opening = asking > 0  # in the planning words right after the words to the assistant
     starts = set()
     previous = None
     for match in re.finditer(r"\S+", text):
@@ -125,8 +127,9 @@ def action_starts(
             or previous.group(0).lower() in lead
         ):
             starts.add(start)
-        if asking and start == asking:  # "Can you | email Bob", not "Please | add a call"
-            (starts.discard if match.group(0).lower() in lead else starts.add)(start)
+        if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
+            opening = match.group(0).lower() in lead
+            (starts.discard if opening else starts.add)(start)
         if match.group(0).lower() in _LEAD_INS - _VERBS:
             starts.discard(start)  # "with Dana", "at 3pm"
         previous = match
@@ -157,13 +160,14 @@ def platform_in_action(text: str) -> Span | None:
 
 # "with Ana", "w/ Ana": someone the event is with (no dev request of the "length last" style
 # names one, and no dev action label holds an attendee).
-_WITH = re.compile(r"(?i:\bwith|\bw/)\s+\S")
+_WITH = re.compile(r"(?i:\bwith\s+|\bw/\s*)\S")
 
 
 def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) an attendee's name may end: at any word end
     but before a capitalized word that goes on with the name ("Jordan | Lee"); it may end before
-    a possessive ("my mom | 's birthday"). A capitalized
+    a possessive ("my mom | 's birthday"), "I", an all-caps word ("Ana | ASAP") or a room
+    ("Sarah | Room 204"). A capitalized
     word that opens a ``blocked`` span, a platform, a date or a time ("Ivy | Zoom 1 hr", "Jack |
     July 8"), or that leads into another field ("John | At Starbucks"), may follow a name; so
     may any word of a text without lower-case letters. All 887 dev attendee labels that are a
@@ -185,7 +189,7 @@ def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
         end = _edges(match)[1]
-        if re.search(r"['’]s$", text[match.start() : end]):
+        if re.search(r"\w['’]s$", text[match.start() : end]):
             ends.add(end - 2)  # "my mom | 's birthday"
         after = words[i + 1] if i + 1 < len(words) else None
         if (
@@ -195,6 +199,9 @@ def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
             or not after.group(0)[0].isupper()
             or after.start() in opens
             or after.group(0).lower().rstrip(_TRAILING) in leads
+            or after.group(0).rstrip(_TRAILING) == "I"  # "with Sarah | I will bring food"
+            or re.fullmatch(r"[A-Z]{2,}", after.group(0).rstrip(_TRAILING))  # "Ana | ASAP"
+            or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
         ):
             ends.add(end)
     return frozenset(ends)
@@ -205,7 +212,9 @@ def action_ends(
 ) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) the action may end: before punctuation, the end,
     a capitalized word or a number (a name, a platform, a date, a time), or a word that leads
-    into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never inside a
+    into another field ("with", "on", "at", "for", "scheduled", "tomorrow", …) -- never with a
+    weekday, frequency word or relative day ("Haircut saturday | 11am"; "Join the daily", a
+    noun, may), nor with "me" ("Remind me"), nor inside a
     phrase ("Email | vendor", "Plan a visit | of the old plant"), nor after the filler of a
     planning phrase ("Book time | to polish …", "Add a time slot | for …": no dev label's
     action ends in "time" or "slot"). In a text without capitals a name does not stand out,
@@ -230,7 +239,10 @@ def action_ends(
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
-        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS | _WHEN_WORDS:
+        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:
+            continue
+        noun = i > 0 and words[i - 1].group(0).lower() in _DETERMINERS  # "Join the daily"
+        if word.lower().rstrip(_TRAILING) in _WHEN_WORDS and not noun:
             continue
         if platform is not None and end <= platform[0]:
             continue

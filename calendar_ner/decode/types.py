@@ -34,6 +34,7 @@ from calendar_ner.schema import (
     VIRTUAL,
     duration_spans,
     duration_spelling,
+    moved_from,
     normalize_time,
     stated_durations,
     time_ranges,
@@ -73,8 +74,8 @@ _PARTIAL = re.compile(
 # (calendar_ner.calendar.phrases.read_day), as a numeric date with a year is. No dev request
 # writes one.
 _NUMERIC_DAY = re.compile(
-    rf"(?:(?<![\w/.-])(?:on|by|due|until|till|from|before|after|{_WEEKDAY}\.?,?)\s+|^)"
-    r"(?P<day>\d{1,2}/\d{1,2})(?![\w/.-]|\.\d|\s*(?:hours?|hrs?|min|mins|minutes|of)\b)"
+    rf"(?<![\w/.-])(?:on|by|due|until|till|from|to|before|after|{_WEEKDAY}\.?,?)\s+"
+    r"(?P<day>\d{1,2}/\d{1,2})(?![\w/-]|\.\d|\s*(?:hours?|hrs?|min|mins|minutes|of)\b)"
     r"|(?<![\w/.-])(?P<timed>\d{1,2}/\d{1,2})"
     r"(?=,?\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|,?\s*(?:at|@)\s*\d)",
     re.IGNORECASE,
@@ -530,19 +531,21 @@ def _lengths(text: str) -> tuple[str, list[Span]]:
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
 
 
+_WENT = re.compile(r"\s+(?:to|till|until)\s+", re.IGNORECASE)
+
+
 def _left_behind(text: str, spans: list[Span]) -> list[Span]:
-    """The ``spans`` (dates, or times) that a request moving an event leaves (:data:`MOVES`):
-    written after "from" and followed by "to" and another of them ("Move the review from
-    Thursday to Friday": Thursday). No dev request writes one."""
-    moving = MOVES.search(text)
-    starts = {s for s, _ in spans}
-    left = []
-    for start, end in spans if moving else ():
-        went = re.match(r"\s+(?:to|till|until)\s+", text[end:], re.IGNORECASE)
-        after_from = re.search(r"\bfrom\s+$", text[max(start - 8, 0) : start], re.IGNORECASE)
-        if start > moving.start() and after_from and went and end + went.end() in starts:
-            left.append((start, end))
-    return left
+    """The ``spans`` (dates, or times) that a request moving an event leaves
+    (:func:`calendar_ner.schema.moved_from`) and that "to" and another of them follow ("Move the
+    review from Thursday to Friday": Thursday). No dev request writes one."""
+    starts, moves = {s for s, _ in spans}, list(MOVES.finditer(text))
+    return [
+        (start, end)
+        for start, end in spans
+        if (went := _WENT.match(text, end))
+        and went.end() in starts
+        and moved_from(text, start, moves)
+    ]
 
 
 def candidates(
@@ -596,8 +599,9 @@ def candidates(
     platforms = tuple(platform_spans(text))
     with_whom = [m.end() for m in _WITH.finditer(text)] if lang == "en" else []
     # A date or time that a moved event leaves is never its own (but still blocked).
-    date_found = [s for s in date_found if s not in _left_behind(text, date_found)]
-    time_found = [s for s in time_found if s not in _left_behind(text, time_found)]
+    left = set(_left_behind(text, date_found) + _left_behind(text, time_found))
+    date_found = [s for s in date_found if s not in left]
+    time_found = [s for s in time_found if s not in left]
     dated = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
     named = lang == "en" and bool(dated) and _name_before(text, min(dated)[0], platforms)
     return Candidates(
