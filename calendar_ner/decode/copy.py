@@ -145,7 +145,7 @@ def platform_in_action(text: str) -> Span | None:
     style keep such a platform in the action and give no location (19 of the 23 dev labels;
     ``python benchmarks/label_audit.py``, ``typed_rules.platform_in_action``). None otherwise."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
-    from calendar_ner.decode.types import platform_spans
+    from calendar_ner.decode.types import WITH, platform_spans
 
     if not _LENGTH_LAST.search(text):
         return None
@@ -153,14 +153,10 @@ def platform_in_action(text: str) -> Span | None:
     named = [
         (s, e) for s, e in platform_spans(text) if s < first and text[s:e].lower() not in VIRTUAL
     ]
-    if not named or _WITH.search(text, 0, named[0][0]):
-        return None  # "Demo with Acme on Zoom, …": the action never holds an attendee
+    if not named or WITH.search(text, 0, named[0][0]):
+        return None  # "Demo with Acme on Zoom, …": no dev action label holds an attendee
     return named[0]
 
-
-# "with Ana", "w/ Ana": someone the event is with (no dev request of the "length last" style
-# names one, and no dev action label holds an attendee).
-_WITH = re.compile(r"(?i:\bwith\s+|\bw/\s*)\S")
 
 
 def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:

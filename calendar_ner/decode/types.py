@@ -378,7 +378,7 @@ _PLATFORM = re.compile(
 # "with Sarah", "w/ the team": a request that says who the event is with ("w/o" and "w/c" do
 # not; nor "with Zoom", a platform). With the names below, 380 of the 382 dev requests that say
 # who have attendees (``python benchmarks/label_audit.py``, ``typed_rules.stated_attendees``).
-_WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*(?![a-z]\b))(?=[^\W\d_])", re.IGNORECASE)
+WITH = re.compile(r"(?<![\w/])(?:with\s+|w/\s*(?![a-z]\b))(?=[^\W\d_])", re.IGNORECASE)
 
 
 # "Feedback wrap-up Tomas 9th, Dec 2025 10:30 HQ 1hr": a capitalized word between a lower-case
@@ -597,7 +597,7 @@ def candidates(
     blocked += [s for s in repeats if not is_frequency_word(text[s[0] : s[1]])]
     recurring = [text[s:e] for s, e in repeats]
     platforms = tuple(platform_spans(text))
-    with_whom = [m.end() for m in _WITH.finditer(text)] if lang == "en" else []
+    with_whom = [m.end() for m in WITH.finditer(text)] if lang == "en" else []
     # A date or time that a moved event leaves is never its own (but still blocked).
     left = set(_left_behind(text, date_found) + _left_behind(text, time_found))
     date_found = [s for s in date_found if s not in left]
