@@ -379,6 +379,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         if gold["notes"]:
             ok = typed_note(gold["notes"], gold["duration"], text) == gold["notes"]
             check("typed_copies", ok, line, "notes", "states the event's length or cuts a lead")
+        names_end = name_ends(text, found.blocked)
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):
@@ -390,8 +391,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees" and copied(f' "{value}"', fold(text)):
-                    ends = name_ends(text, found.blocked)
-                    ok = copied(f' "{value}"', fold(text), None, ends)
+                    ok = copied(f' "{value}"', fold(text), None, names_end)
                     check("name_ends", ok, line, field, "ends before the rest of a name")
                 if field == "attendees":
                     person = copied(f' "{value}"', fold(text), blocked=found.platforms)

@@ -65,9 +65,10 @@ _ASKING = re.compile(
     r"\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
-# Words that open a noun phrase, and "me": no dev action label ends with one ("Could you put a |
-# 15 …", "Remind me | 30 minutes before the webinar").
-_DETERMINERS = frozenset("a an the my your our their me".split())  # not "her": "Call her"
+# Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …"),
+# nor with "me" ("Remind me | 30 minutes before the webinar").
+_DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
+_NEVER_LAST = _LEAD_INS | _DETERMINERS | {"me"}
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
 _PLANNED_TIME = re.compile(
@@ -158,17 +159,15 @@ def platform_in_action(text: str) -> Span | None:
     return named[0]
 
 
-
 def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
     """Where in ``text`` (whitespace collapsed) an attendee's name may end: at any word end
-    but before a capitalized word that goes on with the name ("Jordan | Lee"); it may end before
-    a possessive ("my mom | 's birthday"), "I", an all-caps word ("Ana | ASAP") or a room
-    ("Sarah | Room 204"). A capitalized
-    word that opens a ``blocked`` span, a platform, a date or a time ("Ivy | Zoom 1 hr", "Jack |
-    July 8"), or that leads into another field ("John | At Starbucks"), may follow a name; so
-    may any word of a text without lower-case letters. All 887 dev attendee labels that are a
-    span of their request end where this allows (``python benchmarks/label_audit.py``,
-    ``typed_rules.name_ends``)."""
+    but before a capitalized word that goes on with the name ("Jordan | Lee"). It may end before
+    a possessive ("my mom | 's birthday"), "I", an all-caps word ("Ana | ASAP"), a room ("Sarah |
+    Room 204"), a capitalized word that opens a ``blocked`` span, a platform, a date or a time
+    ("Ivy | Zoom 1 hr", "Jack | July 8"), or one that leads into another field ("John | At
+    Starbucks"); in a text without lower-case letters, before any word. All 887 dev attendee
+    labels that are a span of their request end where this allows (``python
+    benchmarks/label_audit.py``, ``typed_rules.name_ends``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
         PLACE_LEADS,
@@ -235,7 +234,7 @@ def action_ends(
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
         if word.lower() in ("time", "slot") and after.lower() in ("to", "for"):
             continue  # "Book time to …": the event is what comes after
-        if word.lower().rstrip(_TRAILING) in _LEAD_INS | _DETERMINERS:
+        if word.lower().rstrip(_TRAILING) in _NEVER_LAST:
             continue
         noun = i > 0 and words[i - 1].group(0).lower() in _DETERMINERS  # "Join the daily"
         if word.lower().rstrip(_TRAILING) in _WHEN_WORDS and not noun:
