@@ -234,6 +234,21 @@ def test_an_aware_reference_is_converted_to_the_zone():
         ("every Tuesday", "for 6 weeks", date(2026, 12, 1), "FREQ=WEEKLY;COUNT=6;BYDAY=TU"),
         ("weekly", "10 times", date(2026, 11, 25), "FREQ=WEEKLY;COUNT=10"),
         ("every Monday", "until March", date(2026, 11, 30), "FREQ=WEEKLY;UNTIL=20270228;BYDAY=MO"),
+        ("every day except sunday", "", date(2026, 11, 25), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"),
+        ("daily excluding weekends", "", date(2026, 11, 25), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("weekdays, but not Fridays", "", date(2026, 11, 25), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH"),
+        (
+            "every Monday and Wednesday except Monday",
+            "",
+            date(2026, 11, 25),
+            "FREQ=WEEKLY;BYDAY=WE",
+        ),
+        (
+            "every 2 days except Sun",
+            "",
+            date(2026, 11, 25),
+            "FREQ=DAILY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR,SA",
+        ),
     ],
 )
 def test_rrules_parse_and_start_on_their_first_occurrence(recurrence, text, start, rule):
@@ -276,6 +291,7 @@ def test_until_a_day_is_utc_for_timed_events():
         "Audit semi-annually", "Board meeting half-yearly", "Sync each Monday and Thursday",
         "Pay rent the 1st of every month", "Retro last Friday of each month",
         "Gym Tuesdays and Thursdays", "Check-in every 3 days", "Call weekdays", "Annual review",
+        "Gym every day except Sunday",
     ],
 )  # fmt: skip
 def test_every_recurrence_candidate_but_a_count_names_a_rule(text):
@@ -284,6 +300,13 @@ def test_every_recurrence_candidate_but_a_count_names_a_rule(text):
     (span,) = recurrence_expressions(text)
     found = to_rrule(text[span[0] : span[1]], text, date(2026, 11, 25))
     assert found.rrule is not None, text
+
+
+def test_a_skipped_day_the_rule_cannot_hold_is_noted():
+    found = to_rrule("monthly except Monday", "", date(2026, 11, 25))
+    assert found.rrule == "FREQ=MONTHLY"
+    assert found.notes == ["'except monday' is not read"]
+    assert to_rrule("every Monday except Monday", "", date(2026, 11, 25)).rrule is None
 
 
 def test_a_recurrence_without_a_rule_keeps_the_day():

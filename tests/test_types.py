@@ -52,6 +52,7 @@ _RECURRENCES = [
     "first Monday of every month",
     "every 3 days",
     "twice a week",
+    "every day except Sunday",
 ]
 
 
@@ -265,10 +266,26 @@ def test_durations_are_stated_amounts():
         ("Sync bi-weekly on Zoom", ("bi-weekly",)),
         ("Lunch at the Weeklyn Diner on Monday", ()),
         ("Every Wednesday at 8am team breakfast", ("Every Wednesday",)),
+        ("gym session 6am every day except sunday", ("every day except sunday",)),
+        ("Standup weekdays, but not Fridays, 9:15", ("weekdays, but not Fridays",)),
+        ("Run daily excluding weekends", ("daily excluding weekends",)),
+        ("Lunch every Monday except holidays", ("every Monday",)),
     ],
 )
 def test_recurrence_candidates_are_whole_expressions(text, recurrences):
     assert candidates(text).recurrence == recurrences
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("gym session 6am every day except sunday", ()),
+        ("Standup every weekday except Wed and Thu at 9", ()),
+        ("Walk every day except Sunday, starting next Monday", ("next Monday",)),
+    ],
+)
+def test_a_day_a_repeat_skips_is_never_the_date(text, dates):
+    assert candidates(text).date == dates
 
 
 def test_recurrences_of_other_languages_stay_untyped():

@@ -60,6 +60,13 @@ _PLURAL = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
 # "Tuesdays", "Tuesdays and Thursdays", "Mondays, Wednesdays & Fridays".
 _PLURAL_WEEKDAY = re.compile(rf"\b{_PLURAL}(?:(?: ?, ?(?:and )?| and | ?& ?| or ){_PLURAL})*\b")
 _WEEKDAY_NAME = re.compile(rf"\b({WEEKDAY})s?\b")
+# The days a repeat skips: "every day except Sunday", "weekdays but not Friday", "daily
+# excluding weekends" (the recurrence value holds them: calendar_ner.decode.types).
+_EXCEPT = re.compile(
+    r" ?,? ?\b(?:except|excluding|but not|apart from|other than)(?: on)? (?P<days>"
+    rf"(?:{WEEKDAY})s?(?:(?: ?, ?(?:and )?| and | ?& ?| or )(?:{WEEKDAY})s?)*"
+    r"|weekends?|weekdays?)\b"
+)
 _WORKDAYS = re.compile(r"\b(?:every|each|on) weekdays?\b|\bweekdays\b")
 _WEEKENDS = re.compile(r"\b(?:every|each|on) weekends?\b|\bweekends\b")
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
@@ -122,8 +129,20 @@ def _weekdays(value: str, text: str) -> tuple[list[str], bool]:
     return [], False
 
 
+def _skipped(value: str) -> list[str]:
+    """BYDAY codes of the days the recurrence ``value`` skips ("except Sunday")."""
+    m = _EXCEPT.search(value)
+    if m is None:
+        return []
+    codes = [WEEKDAY_CODES[WEEKDAYS[d]] for d in _WEEKDAY_NAME.findall(m["days"])]
+    codes += WEEKDAY_CODES[:5] if re.search(r"\bweekdays?\b", m["days"]) else ()
+    return codes + list(WEEKDAY_CODES[5:] if re.search(r"\bweekends?\b", m["days"]) else ())
+
+
 def _parts(value: str, text: str) -> dict[str, str] | None:
     """The rule's parts without COUNT/UNTIL, or None when the value names no rule."""
+    skipped = _skipped(value)
+    value, text = _EXCEPT.sub("", value), _EXCEPT.sub("", text)
     found = _frequency(value)
     nth = _NTH_WEEKDAY.search(value) or _NTH_WEEKDAY.search(text)
     if _LAST_DAY.search(value) or _LAST_DAY.search(text) and found and found[0] == "MONTHLY":
@@ -141,6 +160,10 @@ def _parts(value: str, text: str) -> dict[str, str] | None:
         return None
     freq, interval = found
     parts = {"FREQ": freq, "INTERVAL": str(interval)}
+    if skipped and (days or freq == "DAILY"):  # "every day except Sunday": the other six
+        days = [d for d in days or WEEKDAY_CODES if d not in skipped]
+        if not days:
+            return None
     if days and freq in ("WEEKLY", "DAILY"):
         parts["BYDAY"] = ",".join(days)
         parts["FREQ"] = "WEEKLY" if freq == "DAILY" and interval == 1 else freq
@@ -218,6 +241,8 @@ def to_rrule(
     if parts is None:
         return Rule(None, start, [f"recurrence {recurrence!r} names no rule"])
     notes = []
+    if _skipped(value) and "BYDAY" not in parts:  # "monthly except Monday"
+        notes.append(f"{_EXCEPT.search(value)[0].strip(' ,')!r} is not read")
     first = rrulestr(_render(parts), dtstart=_as_datetime(start)).after(
         _as_datetime(not_before or start), inc=True
     )

@@ -188,6 +188,13 @@ _EVERY_UNIT = (
 _PLURAL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
 _AND = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+or\s+)"
 _ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+# The days a repeat skips ("every day except Sunday", "weekdays but not Fridays", "daily
+# excluding weekends"): part of the recurrence, which calendar_ner.calendar.rrule reads, and never
+# the event's date. No dev request writes one.
+_EXCEPT = (
+    rf"\s*,?\s*(?:except|excluding|but\s+not|apart\s+from|other\s+than)(?:\s+on)?\s+"
+    rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|weekends?|weekdays?)"
+)
 _RECURRENCE = re.compile(
     rf"(?<![\w-])(?:(?:every|each)\s+(?:{_EVERY_COUNT}\s+)?"
     rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|{_EVERY_UNIT})"
@@ -196,9 +203,10 @@ _RECURRENCE = re.compile(
     r"|(?:once|twice|thrice|\d+\s+times|(?:two|three|four|five)\s+times)\s+(?:a|per|each|every)"
     r"\s+(?:day|week|month|year)"
     rf"|{_PLURAL_WEEKDAY}(?:{_AND}{_PLURAL_WEEKDAY})*|weekdays|weekends"
-    rf"|{_FREQUENCY_WORD})(?![\w-])",
+    rf"|{_FREQUENCY_WORD})(?:{_EXCEPT})?(?![\w-])",
     re.IGNORECASE,
 )
+_SKIPPED = re.compile(_EXCEPT, re.IGNORECASE)
 
 # A length stated without a number ("a few hours"): the labels copy it as written.
 _VAGUE = re.compile(
@@ -291,6 +299,8 @@ def date_expressions(text: str) -> list[Span]:
         absolute, others = (
             [s for s in spans if not _ends_repeat(text, s, repeats)] for spans in (absolute, others)
         )
+    skipped = [m.span() for m in _SKIPPED.finditer(text)]  # "except Sunday" is never the date
+    others = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in skipped)]
     recurring = [m.span() for m in _RECURRING.finditer(text)] + repeats
     plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
     if absolute or plain:
