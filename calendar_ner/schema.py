@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from dateutil import parser as dateutil_parser
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from calendar_ner.languages import (
     english_months,
@@ -190,7 +191,7 @@ def normalize_date(text: str, *, local: bool = False) -> str:
     original = text.strip()
     if not _YEAR.search(original):
         return original
-    cleaned = english_months(original) if local else original  # "3 mars 2025": "3 March 2025"
+    cleaned = english_months(original) if local else respelled(original)  # "3 mars 2025"
     cleaned = _ORDINAL.sub(r"\1", cleaned)
     cleaned = _DAY_WORDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
@@ -230,8 +231,39 @@ _TIME_WORDS = frozenset(
 )
 
 
+# Day and month names a request may misspell ("wendesday", "Febuary", "tomorow"), read as the
+# name one edit away (a letter added, dropped or changed, or two swapped), or two edits away in a
+# name of eight letters or more ("wensday", "tommorow"), where the first two letters agree (not
+# "remember") and a weekday still ends in "day" (not "Sundar"). Names under six letters ("March",
+# "June") and abbreviations are left alone: too many words are an edit from them. No dev request
+# misspells one; of the 32,598 words of Faker's name, place, company and lorem lists in 13
+# locales, "Augusta", "Auguste" and "Augusto" read as "August" (a misspelt month counts as a date
+# only beside a day: calendar_ner.decode.types), "noviembre" and "septiembre" as their month.
+_NAMES_SPELT = (*(n.lower() for n in (*calendar.month_name, *calendar.day_name) if len(n) >= 6),
+            "tomorrow")  # fmt: skip
+
+
+def respell(word: str) -> str | None:
+    """The day or month name (lower case), or "tomorrow", that a misspelt ``word`` stands for;
+    None for a name, its plural, or a word no such edit away (:data:`_NAMES_SPELT`)."""
+    lower = word.lower()
+    if len(lower) < 6 or not lower.isalpha() or lower.rstrip("s") in _DATE_WORDS:
+        return None
+    found = process.extractOne(
+        lower, _NAMES_SPELT, scorer=DamerauLevenshtein.distance, score_cutoff=2
+    )
+    if not found or lower[0] != found[0][0] or found[0].endswith("day") > lower.endswith("day"):
+        return None  # a misspelt weekday still ends in "day" (not "Sundar", "Mondal", "sundae")
+    return found[0] if found[1] <= 1 or (len(found[0]) >= 8 and lower[1] == found[0][1]) else None
+
+
+def respelled(text: str) -> str:
+    """``text`` with each misspelt day or month name written as the name (:func:`respell`)."""
+    return re.sub(r"[A-Za-z]{6,}", lambda m: respell(m[0]) or m[0], text)
+
+
 def _words(text: str, local: bool = False) -> set[str]:
-    return set(re.findall(r"[a-z]+", fold_accents(text) if local else text.lower()))
+    return set(re.findall(r"[a-z]+", fold_accents(text) if local else respelled(text).lower()))
 
 
 def is_date_like(value: str, *, local: bool = False) -> bool:

@@ -22,6 +22,7 @@ from calendar_ner.schema import (
     CANONICAL_TIME,
     normalize_date,
     normalize_time,
+    respell,
 )
 
 Span = tuple[int, int]
@@ -59,7 +60,7 @@ def _date_like(token: str, local: bool = False) -> bool:
         return True
     if not _DATE_TOKEN.fullmatch(token):
         return False
-    return not token.isalpha() or is_calendar_word(token)
+    return not token.isalpha() or is_calendar_word(token) or respell(token) is not None
 
 
 def date_spans(

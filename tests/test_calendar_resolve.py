@@ -302,6 +302,21 @@ def test_every_recurrence_candidate_but_a_count_names_a_rule(text):
     assert found.rrule is not None, text
 
 
+@pytest.mark.parametrize(
+    ("date", "start"),
+    [
+        ("next wendesday", "2026-12-02T10:00:00+01:00"),
+        ("thrusday", "2026-11-26T10:00:00+01:00"),
+        ("tomorow", "2026-11-26T10:00:00+01:00"),
+        ("3rd Febuary", "2027-02-03T10:00:00+01:00"),
+    ],
+)
+def test_a_misspelt_day_is_read_as_the_name_with_a_note(date, start):
+    resolved = _resolve(date=date, time="10:00 AM")
+    assert iso(resolved.start) == start
+    assert any(note.startswith(f"{date!r} read as") for note in resolved.notes)
+
+
 def test_a_skipped_day_the_rule_cannot_hold_is_noted():
     found = to_rrule("monthly except Monday", "", date(2026, 11, 25))
     assert found.rrule == "FREQ=MONTHLY"

@@ -13,6 +13,7 @@ from calendar_ner.schema import (
     normalize_date,
     normalize_duration,
     normalize_time,
+    respell,
     stated_durations,
 )
 
@@ -35,6 +36,8 @@ from calendar_ner.schema import (
         ("tomorrow", "tomorrow"),  # relative: kept as written
         ("May 10", "May 10"),  # no year: kept, never today's year
         ("next week", "next week"),
+        ("Febuary 3, 2026", "03/02/2026"),  # a misspelt month
+        ("3rd Septmber 2025", "03/09/2025"),
     ],
 )
 def test_normalize_date(text, expected):
@@ -240,6 +243,29 @@ def test_a_prediction_loses_a_date_or_time_that_names_none():
     assert canonicalize(obj | {"date": "9am"}, strict=False)["date"] is None
     assert canonicalize(obj | {"date": "tomorrow"}, strict=False)["date"] == "tomorrow"
     assert canonicalize(obj)["date"] == "you"  # labels are kept as they are
+
+
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [
+        ("wendesday", "wednesday"),  # two letters swapped
+        ("thrusday", "thursday"),
+        ("Febuary", "february"),  # one dropped
+        ("tommorrow", "tomorrow"),  # one added
+        ("wensday", "wednesday"),  # two edits in a long name
+        ("tommorow", "tomorrow"),
+        ("Wednesday", None),  # names and their plurals are no misspellings
+        ("Mondays", None),
+        ("remember", None),  # two edits from "december", but not its first letters
+        ("Sundar", None),  # a weekday ends in "day"
+        ("Mondal", None),
+        ("sundae", None),
+        ("Marsh", None),  # names under six letters are left alone
+        ("Junes", None),
+    ],
+)
+def test_a_misspelt_day_or_month_name_reads_as_the_name(word, name):
+    assert respell(word) == name
 
 
 def test_the_eight_keys_are_the_public_contract():

@@ -288,6 +288,25 @@ def test_a_day_a_repeat_skips_is_never_the_date(text, dates):
     assert candidates(text).date == dates
 
 
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Doctor apointment next wendesday at 10:30", ("next wendesday",)),
+        ("dentist on thrusday 2pm", ("thrusday",)),
+        ("Wendesday, May 10 party", ("May 10", "Wendesday, May 10")),
+        ("call Sam tomorow at 3", ("tomorow",)),
+        ("day after tommorow lunch", ("day after tommorow",)),
+        ("Review 3rd Febuary at 9am", ("3rd Febuary",)),
+        ("Review Febuary 3, 2026 at 9am", ("Febuary 3, 2026",)),
+        ("standup wensday 9am", ()),  # a misspelt weekday needs a word or a day saying so
+        ("Trip to Augusta with Jo", ()),  # a misspelt month needs a day beside it
+        ("Lunch with Sundar on Friday", ("Friday",)),
+    ],
+)
+def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
+    assert tuple(sorted(candidates(text).date)) == tuple(sorted(dates))
+
+
 def test_recurrences_of_other_languages_stay_untyped():
     assert candidates("Réunion hebdomadaire avec Marie le 3 mars 2025 à 14h").recurrence is None
     assert (

@@ -26,7 +26,7 @@ from calendar_ner.calendar.phrases import (
     read_day,
 )
 from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
-from calendar_ner.schema import CANONICAL_TIME, duration_minutes
+from calendar_ner.schema import CANONICAL_TIME, duration_minutes, respelled
 
 UTC = timezone.utc
 
@@ -370,7 +370,10 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
     result.duration = iso_duration(delta) if delta is not None else None
     hint = _hint(date_v, time_v, text)
     times = _read_time(time_v, text, hint, today) if time_v else _TimeReading()
-    day = read_day(date_v, today, text) if date_v else DayReading()
+    spelt = respelled(date_v) if date_v else None  # "next wendesday": next Wednesday
+    day = read_day(spelt, today, text) if spelt else DayReading()
+    if day.day and spelt != date_v:
+        notes.append(f"{date_v!r} read as {spelt!r}")
     if date_v is None and times.reason and not times.impossible:
         day = read_day(time_v, today, text)  # "tonight" given as the time
         times = _TimeReading() if day.day else times

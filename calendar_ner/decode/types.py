@@ -36,6 +36,7 @@ from calendar_ner.schema import (
     duration_spelling,
     moved_from,
     normalize_time,
+    respell,
     stated_durations,
     time_ranges,
 )
@@ -50,24 +51,62 @@ _MONTH = (
     r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-# "10 May", but not the "39 May" of "Pier 39 May 10".
-_MONTH_DAY = (
-    rf"{_MONTH}\.?\s+{_DAY}(?!\d)"
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
-)
 _LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
-# Partial and relative dates, longest forms first. An ordinal alone ("the 15th") only where no
-# noun follows ("the 3rd floor" is a place).
-_PARTIAL = re.compile(
-    rf"(?<![\w/.-])(?:(?:(?:next|this|coming)\s+)?{_WEEKDAY}(?:,?\s+(?:the\s+)?(?:{_MONTH_DAY}))?"
-    rf"|{_MONTH_DAY}"
-    r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
-    r"|(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|tmrw|tmr"
-    r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
-    r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|fortnights?))"
-    r"(?![\w/-])",
-    re.IGNORECASE,
-)
+
+
+def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
+    """Partial and relative dates, longest forms first, with these patterns of a weekday, a month
+    and "tomorrow". A day and month: "10 May", but not the "39 May" of "Pier 39 May 10". An
+    ordinal alone ("the 15th") only where no noun follows ("the 3rd floor" is a place)."""
+    month_day = (
+        rf"{month}\.?\s+{_DAY}(?!\d)"
+        rf"|{_DAY}(?:\s+of)?\s+{month}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
+    )
+    return re.compile(
+        rf"(?<![\w/.-])(?:(?:(?:next|this|coming)\s+)?{weekday}(?:,?\s+(?:the\s+)?(?:{month_day}))?"
+        rf"|{month_day}"
+        r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
+        rf"|(?:the\s+)?day\s+after\s+{tomorrow}|today|tonight|{tomorrow}|tmrw|tmr"
+        r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
+        r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|fortnights?))"
+        r"(?![\w/-])",
+        re.IGNORECASE,
+    )
+
+
+_PARTIAL = _partial(_WEEKDAY, _MONTH, "tomorrow")
+# Where a misspelt weekday names a day: after these words or "next"/"this"/"coming", or with a
+# day of the month ("on thrusday", "next wendesday", "Wendesday, May 10"; not "with Sundar").
+_DAY_LEAD = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|due)\s+)$", re.IGNORECASE)
+
+
+def _misspelt_dates(text: str) -> list[Span]:
+    """Partial and relative dates of ``text`` with a misspelt day or month name
+    (:func:`calendar_ner.schema.respell`): a month only beside a day ("Febuary 3"), a weekday
+    only where a word or a day says it is one (:data:`_DAY_LEAD`), "tomorow" anywhere."""
+    kinds: dict[str, list[str]] = {"weekday": [], "month": [], "tomorrow": []}
+    for word in dict.fromkeys(re.findall(r"[A-Za-z]{6,}", text)):
+        if name := respell(word):
+            kind = "tomorrow" if name == "tomorrow" else "month"
+            kind = "weekday" if name.endswith("day") else kind
+            kinds[kind].append(re.escape(word))
+    if not any(kinds.values()):
+        return []
+    names = (_WEEKDAY, _MONTH, "tomorrow")
+    pattern = _partial(*(f"(?:{'|'.join([*w, n])})" for w, n in zip(kinds.values(), names)))
+    typo = re.compile("|".join(w for words in kinds.values() for w in words))
+    weekday = re.compile("|".join(kinds["weekday"]) or "(?!)")
+    spans = []
+    for m in pattern.finditer(text):
+        if not typo.search(m[0]) or (
+            weekday.search(m[0])
+            and not re.search(r"\d", m[0])
+            and not re.match(r"(?:next|this|coming)\s", m[0], re.IGNORECASE)
+            and not _DAY_LEAD.search(text, 0, m.start())
+        ):
+            continue
+        spans.append(m.span())
+    return spans
 # A day and month in numbers without a year ("on 7/15", "by 15/7", "3/14 at 2pm"), where a word
 # before it or a time after it says it is a date (not "1/2 hour", "24/7", "2/3 of the team"), and
 # where one order reads as a day and a month: read day first unless only month first names a day
@@ -287,7 +326,9 @@ def date_expressions(text: str) -> list[Span]:
             absolute.append((start, end))  # "3rd Feb 2025", "Monday, 3rd Feb 2025"
     others = [
         span
-        for span in [m.span() for m in _PARTIAL.finditer(text)] + _numeric_days(text)
+        for span in [m.span() for m in _PARTIAL.finditer(text)]
+        + _numeric_days(text)
+        + _misspelt_dates(text)
         if not any(s < span[1] and span[0] < e for s, e in absolute)
     ]
     for start, end in list(others):  # "Friday, May 10": "May 10" too
