@@ -42,7 +42,7 @@ from calendar_ner.decode.copy import (
     action_starts,
     is_fragment,
     joined_names_missing,
-    name_ends,
+    name_bounds,
     place_bounds,
     platform_in_action,
 )
@@ -221,7 +221,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "outside_action",
             "people_attendees",
             "place_bounds",
-            "name_ends",
+            "name_bounds",
         )
     }
     report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
@@ -379,7 +379,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         if gold["notes"]:
             ok = typed_note(gold["notes"], gold["duration"], text) == gold["notes"]
             check("typed_copies", ok, line, "notes", "states the event's length or cuts a lead")
-        names_end = name_ends(text, found.blocked)
+        names = name_bounds(text, found.blocked)
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]
             for value in filter(None, values):
@@ -391,8 +391,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees" and copied(f' "{value}"', fold(text)):
-                    ok = copied(f' "{value}"', fold(text), None, names_end)
-                    check("name_ends", ok, line, field, "ends before the rest of a name")
+                    ok = copied(f' "{value}"', fold(text), *names)
+                    check("name_bounds", ok, line, field, "starts or ends inside a name")
                 if field == "attendees":
                     person = copied(f' "{value}"', fold(text), blocked=found.platforms)
                     elsewhere = fold(value) != fold(gold["location"] or "")

@@ -13,7 +13,7 @@ from calendar_ner.decode.copy import (
     action_ends,
     action_starts,
     is_fragment,
-    name_ends,
+    name_bounds,
     place_bounds,
     platform_in_action,
 )
@@ -193,14 +193,18 @@ def test_an_action_may_start_after_a_length_it_may_not_hold():
         ("Cake for my mom's birthday on 7/22", "my mom", True),  # before a possessive
         ("Call with Ana ASAP", "Ana", True),  # before an all-caps word
         ("Meeting with Sarah Room 204 at 3pm", "Sarah", True),  # before a room
+        ("Lunch with client Greg Whitfield at noon", "client Greg Whitfield", False),  # a role
+        ("Lunch with client Greg Whitfield at noon", "Greg Whitfield", True),
+        ("Dinner with my Mom", "my Mom", False),
+        ("Dinner with my mom", "my mom", True),  # no capitalized word goes on from it
+        ("Visit dr. Patel", "dr. Patel", True),  # an abbreviation
     ],
 )
-def test_a_name_ends_where_a_name_can(text, name, allowed):
+def test_a_name_starts_and_ends_where_a_name_can(text, name, allowed):
     from calendar_ner.decode.types import candidates
 
-    assert copied(f' "{name}"', fold(text), None, name_ends(text, candidates(text).blocked)) is (
-        allowed
-    )
+    bounds = name_bounds(text, candidates(text).blocked)
+    assert copied(f' "{name}"', fold(text), *bounds) is allowed
 
 
 def test_a_length_last_request_with_someone_keeps_no_platform_in_its_action():

@@ -159,15 +159,21 @@ def platform_in_action(text: str) -> Span | None:
     return named[0]
 
 
-def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
-    """Where in ``text`` (whitespace collapsed) an attendee's name may end: at any word end
+def name_bounds(
+    text: str, blocked: Collection[Span] = ()
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Where in ``text`` (whitespace collapsed) an attendee's name may start and end.
+
+    It starts at any word but a lower-case one that a capitalized word goes on from ("client |
+    Greg Whitfield", "my | Mom": a role or a relation, not the name; "dr. Patel", an
+    abbreviation, may). It ends at any word end
     but before a capitalized word that goes on with the name ("Jordan | Lee"). It may end before
     a possessive ("my mom | 's birthday"), "I", an all-caps word ("Ana | ASAP"), a room ("Sarah |
     Room 204"), a capitalized word that opens a ``blocked`` span, a platform, a date or a time
     ("Ivy | Zoom 1 hr", "Jack | July 8"), or one that leads into another field ("John | At
     Starbucks"); in a text without lower-case letters, before any word. All 887 dev attendee
-    labels that are a span of their request end where this allows (``python
-    benchmarks/label_audit.py``, ``typed_rules.name_ends``)."""
+    labels that are a span of their request start and end where this allows (``python
+    benchmarks/label_audit.py``, ``typed_rules.name_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
         PLACE_LEADS,
@@ -180,14 +186,14 @@ def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
     found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
     opens = {s for s, _ in found}
     leads = _END_WORDS | PLACE_LEADS | {"and", "or"}
-    ends = set()
+    starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
-        end = _edges(match)[1]
+        start, end = _edges(match)
         if re.search(r"\w['’]s$", text[match.start() : end]):
             ends.add(end - 2)  # "my mom | 's birthday"
         after = words[i + 1] if i + 1 < len(words) else None
-        if (
+        goes_on = not (
             shouted
             or after is None
             or end < match.end()
@@ -197,9 +203,12 @@ def name_ends(text: str, blocked: Collection[Span] = ()) -> frozenset[int]:
             or after.group(0).rstrip(_TRAILING) == "I"  # "with Sarah | I will bring food"
             or re.fullmatch(r"[A-Z]{2,}", after.group(0).rstrip(_TRAILING))  # "Ana | ASAP"
             or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
-        ):
+        )
+        if not goes_on:
             ends.add(end)
-    return frozenset(ends)
+        if not (goes_on and text[start].islower() and text[end - 1] != "."):
+            starts.add(start)
+    return frozenset(starts), frozenset(ends)
 
 
 def action_ends(

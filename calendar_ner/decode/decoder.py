@@ -57,7 +57,7 @@ from calendar_ner.decode.copy import (
     action_span,
     action_starts,
     joined_names_missing,
-    name_ends,
+    name_bounds,
     place_bounds,
 )
 from calendar_ner.decode.drafts import guess_event, value_end
@@ -105,6 +105,7 @@ class _Row:
     action_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
     place_starts: frozenset[int] | None = None  # where a location may start (None: anywhere)
     place_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
+    name_starts: frozenset[int] | None = None  # where an attendee may start (None: anywhere)
     name_ends: frozenset[int] | None = None  # where an attendee may end (None: any word end)
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
@@ -126,7 +127,7 @@ class _Row:
         if FIELDS[self.field_index] == "location":
             return self.place_starts, self.place_ends
         if FIELDS[self.field_index] == "attendees":
-            return None, self.name_ends
+            return self.name_starts, self.name_ends
         return None, None
 
     @property
@@ -598,7 +599,7 @@ class ConstrainedDecoder:
             if cfg.place_bounds and "location" in self.copy_fields:
                 row.place_starts, row.place_ends = place_bounds(head, row.typed.blocked)
             if cfg.name_bounds and "attendees" in self.copy_fields:
-                row.name_ends = name_ends(head, row.typed.blocked)
+                row.name_starts, row.name_ends = name_bounds(head, row.typed.blocked)
             row.budget = self.draft_tokens
             rows.append(row)
         device = next(self.model.parameters()).device
