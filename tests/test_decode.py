@@ -542,6 +542,11 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Interview 9 May 2025 9am at Room 14C, Lab Wing, 1 hr", "Room 14C, Lab Wing", True),
         ("Demo 9 May 2025 9am in Room 4, 30 mins with Bo", "Room 4", True),  # a length follows
         ("Demo 9 May 2025 9am in Room 4, Sarah and Bo", "Room 4", True),
+        ("Meet Oli at Starbucks on Main St in 45 minutes", "Starbucks", False),  # its street
+        ("Meet Oli at Starbucks on Main St in 45 minutes", "Starbucks on Main", False),
+        ("Meet Oli at Starbucks on Main St in 45 minutes", "Starbucks on Main St", True),
+        ("Coffee at Blue Bottle on 5th Street at 8", "Blue Bottle on 5th Street", True),
+        ("Lunch at the cafe on Friday", "cafe", True),  # a day, no street
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -44,8 +44,9 @@ class DecodeConfig:
     """With the location copied, start it only where a place can: never right after a
     capitalized word ("HQ | Office"), never ending before a room's letter or number
     ("Conference Hall | A", "studio | 4"), and a room and its building with a comma between
-    as one place ("East Annex, Room 9"); all 396 dev location labels that are a span of their
-    request fit (:func:`calendar_ner.decode.copy.place_bounds`)."""
+    as one place ("East Annex, Room 9"), and a place with the street it is on ("Starbucks on
+    Main St"); all 396 dev location labels that are a span of their request fit
+    (:func:`calendar_ner.decode.copy.place_bounds`)."""
     name_bounds: bool = True
     """With the attendees copied, start and end a name only where a name can: never at a
     lower-case word that a capitalized one goes on from ("client | Greg"), never before a

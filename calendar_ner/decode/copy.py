@@ -274,6 +274,12 @@ def action_ends(
 _ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
 # "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
 _ROOM = re.compile(r"(?i:room|rm|floor|suite|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])")
+# " on Oak Street", " at 42 Maple Ave": the street a place is on, part of the place (the one dev
+# location followed by one keeps it: "bookstore on Oak Street").
+_ON_STREET = re.compile(
+    r"\s+(?:on|at)\s+(?:(?:\d+(?:st|nd|rd|th)?|[A-Z][\w'’-]*)\s+){1,3}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
+)
 
 
 def place_bounds(
@@ -287,7 +293,8 @@ def place_bounds(
     mins", is a length). A room and the building or wing it is in, with a comma between, are
     one place: it neither ends before a comma that a room follows ("East Annex | , Room 9")
     nor starts after a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels
-    with a comma are such places. All 396 dev location labels that are a span of their request
+    with a comma are such places. A place goes on through the street it is on ("Starbucks | on
+    Main St"). All 396 dev location labels that are a span of their request
     start and end where these rules allow (``python benchmarks/label_audit.py``,
     ``typed_rules.place_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
@@ -304,6 +311,7 @@ def place_bounds(
     rooms = list(_ROOM.finditer(text))
     before_room = {m.start() for m in rooms}  # "East Annex, | Room 9"
     after_room = {m.end() for m in rooms}  # "Room 14C|, Lab Wing"
+    streets = [m.span() for m in _ON_STREET.finditer(text)]  # "Starbucks | on Main | St"
     shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
@@ -328,7 +336,7 @@ def place_bounds(
             and after.start() not in blocked_starts
         ) and not (
             match.group(0).endswith(",") and after is not None and after.start() in before_room
-        ):
+        ) and not any(a <= end < b for a, b in streets):
             ends.add(end)
     return frozenset(starts), frozenset(ends)
 
