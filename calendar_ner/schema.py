@@ -559,8 +559,11 @@ def moved_from(text: str, at: int, moves: list[re.Match] | None = None) -> bool:
         and _FROM.search(text, max(at - 8, 0), at)
         and not _TO.search(text, before[-1].end(), at)
     )
+
+
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
-_PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon)\b", re.IGNORECASE)
+# Words that say which half of the day a bare hour is in ("Friday night at 9": 9 PM).
+_PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon|night)\b", re.IGNORECASE)
 _AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
 
 
@@ -588,8 +591,12 @@ def _part(text: str) -> _Clock | None:
     return _Clock(hour, minute, None, hour == 0 or hour >= 13 or match[1].startswith("0"))
 
 
-def _hint(text: str) -> str | None:
-    return "pm" if _PM_HINT.search(text) else "am" if _AM_HINT.search(text) else None
+def meridiem_hint(*sources: str | None) -> str | None:
+    """The half of the day the ``sources`` give a bare hour: "pm" for tonight, afternoon,
+    evening or night, "am" for morning, None for neither or both."""
+    joined = " ".join(s for s in sources if s)
+    pm, am = bool(_PM_HINT.search(joined)), bool(_AM_HINT.search(joined))
+    return "pm" if pm and not am else "am" if am and not pm else None
 
 
 def _with(clock: _Clock, meridiem: str) -> int:
@@ -637,12 +644,14 @@ def bare_hour(value: str, text: str = "") -> str:
         hour = (hour - 1 or 12) if spoken[1] == "quarter to" else hour
         if not 1 <= hour <= 12:
             return value
-        return _clock_text(_infer(_Clock(hour, 0, None, False), _hint(text)), minute)
+        return _clock_text(_infer(_Clock(hour, 0, None, False), meridiem_hint(text)), minute)
     bare = _BARE_CLOCK.fullmatch(value.strip())
     if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value
     minute = int(bare["minute"] or 0)
-    return _clock_text(_infer(_Clock(int(bare["hour"]), minute, None, False), _hint(text)), minute)
+    return _clock_text(
+        _infer(_Clock(int(bare["hour"]), minute, None, False), meridiem_hint(text)), minute
+    )
 
 
 class TimeRange(NamedTuple):
@@ -665,7 +674,7 @@ def time_ranges(text: str) -> list[TimeRange]:
     >>> [(r.time, r.minutes) for r in time_ranges("Office hours 3-5pm, then 11:30 to 1")]
     [('3:00 PM', 120), ('11:30 AM', 90)]
     """
-    hint = _hint(text)
+    hint = meridiem_hint(text)
     moves = list(MOVES.finditer(text))
     found = []
     for match in _TIME_RANGE.finditer(text):

@@ -58,6 +58,8 @@ def _resolve(text: str = "", **values):
         ({"date": "Friday", "time": "quarter to 9"}, "", "2026-11-27T08:45:00+01:00"),
         ({"date": "tomorrow", "time": "half past 3"}, "", "2026-11-26T15:30:00+01:00"),
         ({"date": "Thursday", "time": "afternoon"}, "", "2026-11-26"),
+        ({"date": "Friday", "time": "9"}, "party Friday night at 9", "2026-11-27T21:00:00+01:00"),
+        ({"date": "Friday", "time": "night"}, "", "2026-11-27"),
     ],
 )
 def test_phrase_kinds(values, text, start):

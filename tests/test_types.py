@@ -307,6 +307,19 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
     assert tuple(sorted(candidates(text).date)) == tuple(sorted(dates))
 
 
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Take out the trash every Tuesday night", ("night",)),
+        ("movie tomorrow night", ("night",)),
+        ("Party Friday night at 9", ("9", "night")),
+        ("Game night at my place", ()),  # "night" of the event's name
+    ],
+)
+def test_night_after_a_day_is_a_time(text, times):
+    assert tuple(sorted(candidates(text).time)) == times
+
+
 def test_recurrences_of_other_languages_stay_untyped():
     assert candidates("Réunion hebdomadaire avec Marie le 3 mars 2025 à 14h").recurrence is None
     assert (
@@ -389,6 +402,7 @@ def test_a_numeric_day_without_a_year_is_a_date_where_the_request_says_so(text, 
         "Deep work tomorrow afternoon",
         "Lunch at noon on the 3rd",
         "Meeting with the landlord on 7/15 at 5:30pm",
+        "Party Friday night at 9",
     ],
 )
 def test_every_candidate_survives_post_processing(text):

@@ -26,7 +26,7 @@ from calendar_ner.calendar.phrases import (
     read_day,
 )
 from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
-from calendar_ner.schema import CANONICAL_TIME, duration_minutes, respelled
+from calendar_ner.schema import CANONICAL_TIME, duration_minutes, meridiem_hint, respelled
 
 UTC = timezone.utc
 
@@ -145,8 +145,6 @@ _TEXT_RANGE = re.compile(
     rf"(?<![\w:/.-])(?:between (?P<a>{_CLK}) and (?P<b>{_CLK})"
     rf"|(?P<c>{_CLK})\s*(?:-|–|—|to|until|till)\s*(?P<d>{_CLK}))(?![\w/-])"
 )
-_PM_WORDS = re.compile(r"\b(?:tonight|evening|afternoon)\b")
-_AM_WORDS = re.compile(r"\bmorning\b")
 
 
 def _clock(part: str) -> _Clock | None:
@@ -313,12 +311,6 @@ def _in_english(values: dict[str, str | None]) -> dict[str, str | None]:
     }
 
 
-def _hint(*sources: str | None) -> str | None:
-    joined = " ".join(s.lower() for s in sources if s)
-    pm, am = bool(_PM_WORDS.search(joined)), bool(_AM_WORDS.search(joined))
-    return "pm" if pm and not am else "am" if am and not pm else None
-
-
 def _dst_note(start: datetime) -> str | None:
     """Say when a wall time falls in a clock change: skipped (gap) or repeated (overlap)."""
     real = start.astimezone(UTC).astimezone(start.tzinfo)
@@ -368,7 +360,7 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
     if duration_v and delta is None:
         notes.append(f"duration {duration_v!r} states no amount")
     result.duration = iso_duration(delta) if delta is not None else None
-    hint = _hint(date_v, time_v, text)
+    hint = meridiem_hint(date_v, time_v, text)
     times = _read_time(time_v, text, hint, today) if time_v else _TimeReading()
     spelt = respelled(date_v) if date_v else None  # "next wendesday": next Wednesday
     day = read_day(spelt, today, text) if spelt else DayReading()

@@ -207,7 +207,8 @@ _BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + 
 _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|just\s+)?$", re.I)
 _REMINDER = re.compile(r"\b(?:remind\w*|alerts?|alarms?|notif\w*|ping|nudge|heads[- ]up)\b", re.I)
 _DAY_PART = re.compile(
-    r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day)(?![\w-])",
+    r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day"
+    r"|(?:(?<=day\s)|(?<=tomorrow\s)|(?<=tmrw\s))night)(?![\w-])",  # "Friday night", not "Game"
     re.IGNORECASE,
 )
 
