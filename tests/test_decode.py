@@ -110,6 +110,11 @@ def test_copied(value, copies):
         ("Could you set up a call with Dana", "up", False),  # the whole planning phrase
         ("Hello Kitty party on Saturday", "Hello", True),  # no greeting there
         ("Don’t let me forget to call Sam", "Don’t", False),  # a curly apostrophe
+        ("Reschedule my dentist appt to Thursday", "Reschedule", False),  # words that move it
+        ("Reschedule my dentist appt to Thursday", "dentist", True),
+        ("Can you move the design review from Thursday to Friday", "design", True),
+        ("Can you move the design review from Thursday to Friday", "move", False),
+        ("Session rescheduled to Monday 3pm", "Session", True),
     ],
 )
 def test_action_starts(text, start, allowed):
