@@ -319,6 +319,30 @@ def test_a_misspelt_day_is_read_as_the_name_with_a_note(date, start):
     assert any(note.startswith(f"{date!r} read as") for note in resolved.notes)
 
 
+@pytest.mark.parametrize(
+    ("date", "start"),
+    [
+        ("this coming Monday", "2026-11-30"),
+        ("the 3rd of next month", "2026-12-03"),
+        ("the 15th of this month", "2026-11-15"),
+        ("a week from Friday", "2026-12-04"),
+        ("3 weeks from today", "2026-12-16"),
+        ("2 days from now", "2026-11-27"),
+        ("a week from tomorrow", "2026-12-03"),
+        ("two weeks from next Friday", "2026-12-18"),
+    ],
+)
+def test_day_phrases_of_more_words(date, start):
+    assert iso(_resolve(date=date).start) == start
+
+
+def test_a_weekday_that_is_not_the_numbered_day_is_noted():
+    resolved = _resolve(date="Thursday the 5th")  # 5 December 2026 is a Saturday
+    assert iso(resolved.start) == "2026-12-05"
+    assert resolved.notes == ["Thursday the 5th: 5 December 2026 is a Saturday"]
+    assert _resolve(date="Saturday the 5th").notes == []
+
+
 def test_a_skipped_day_the_rule_cannot_hold_is_noted():
     found = to_rrule("monthly except Monday", "", date(2026, 11, 25))
     assert found.rrule == "FREQ=MONTHLY"

@@ -308,6 +308,22 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
 
 
 @pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Dentist the 3rd of next month at 10", ("the 3rd of next month",)),
+        ("Call a week from Friday at 2pm", ("a week from Friday",)),
+        ("Party 3 weeks from today", ("3 weeks from today",)),
+        ("Lunch 2 days from now", ("2 days from now",)),
+        ("Catch up this coming Monday at 10:00", ("this coming Monday",)),
+        ("Review on Thursday the 5th at 9", ("Thursday the 5th", "the 5th")),
+        ("Meeting on the 3rd floor on Monday", ("Monday",)),
+    ],
+)
+def test_day_phrases_of_more_words_are_whole_dates(text, dates):
+    assert tuple(sorted(candidates(text).date)) == tuple(sorted(dates))
+
+
+@pytest.mark.parametrize(
     ("text", "times"),
     [
         ("Take out the trash every Tuesday night", ("night",)),

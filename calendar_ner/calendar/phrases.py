@@ -106,7 +106,13 @@ _SHIFT = re.compile(
     rf"^(?:in|within) (?:(?P<n>{COUNT}|a couple of) )?(?P<unit>min(?:ute)?s?|hours?|hrs?|days?"
     r"|weeks?|fortnight)$"
 )
-_WEEKDAY = re.compile(rf"^(?:(?P<which>this|next|coming|on) )?(?P<wd>{WEEKDAY})s?$")
+_WEEKDAY = re.compile(rf"^(?:(?P<which>this coming|this|next|coming|on) )?(?P<wd>{WEEKDAY})s?$")
+# "a week from Friday", "3 days from now": an amount of days or weeks after another day phrase.
+_FROM_DAY = re.compile(rf"^(?P<n>{COUNT}) (?P<unit>days?|weeks?) from (?P<base>.+)$")
+# "the 3rd of next month", "the 15th of this month".
+_NTH_OF_MONTH = re.compile(
+    rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
+)
 _WEEKEND = re.compile(r"^(?:(?P<which>this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # "15/7", "7/15": no year
@@ -139,6 +145,16 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     if m := _WEEKDAY.match(p):
         day = _weekday_on_or_after(today, WEEKDAYS[m["wd"]])
         return DayReading(day=day + timedelta(days=7 * (m["which"] == "next")))
+    if m := _FROM_DAY.match(p):
+        base = today if m["base"] in ("now", "today") else read_day(m["base"], today, text).day
+        if base is None:
+            return DayReading(reason=f"{phrase!r} names no calendar day")
+        return DayReading(
+            day=base + timedelta(days=number(m["n"]) * (7 if m["unit"][0] == "w" else 1))
+        )
+    if m := _NTH_OF_MONTH.match(p):
+        year, month = divmod(today.year * 12 + today.month - 1 + (m[2] != "this"), 12)
+        return _dated(phrase, year, month + 1, int(m[1]))
     if m := _WEEKEND.match(p):
         day = _weekday_on_or_after(today, 5)
         return DayReading(day=day + timedelta(days=7 * (m["which"] == "next")))
@@ -163,7 +179,18 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
             note = f"{phrase} read day first (DD/MM): {reading.day:%-d %B %Y}"
             return DayReading(day=reading.day, note=note)
         return reading
-    p = re.sub(rf"^(?:(?:on|this|next) )?(?:{WEEKDAY}) ", "", re.sub(r"\s*[,-]\s*", " ", p))
+    p = re.sub(r"\s*[,-]\s*", " ", p)
+    named = re.match(rf"^(?:(?:on|this|next) )?({WEEKDAY}) ", p)
+    reading = _numbered(phrase, p[named.end() :] if named else p, today)
+    if named and reading.day and reading.day.weekday() != WEEKDAYS[named[1]]:
+        # "Thursday the 5th" where the 5th is a Saturday: the day as numbered, and a note
+        note = f"{phrase}: {reading.day:%-d %B %Y} is a {reading.day:%A}"
+        return DayReading(day=reading.day, note=note)
+    return reading
+
+
+def _numbered(phrase: str, p: str, today: date) -> DayReading:
+    """The day a numbered day phrase ``p`` ("the 15th", "3 January", "May 10 2026") names."""
     if m := _NTH.match(p):
         day = int(m[1])
         found = _next_numbered(today, day) if 1 <= day <= 31 else None

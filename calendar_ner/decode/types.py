@@ -51,21 +51,28 @@ _MONTH = (
     r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_AMOUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
 
 
 def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     """Partial and relative dates, longest forms first, with these patterns of a weekday, a month
-    and "tomorrow". A day and month: "10 May", but not the "39 May" of "Pier 39 May 10". An
-    ordinal alone ("the 15th") only where no noun follows ("the 3rd floor" is a place)."""
+    and "tomorrow". A day and month: "10 May", but not the "39 May" of "Pier 39 May 10"; with a
+    weekday before it ("Friday, May 10", "Thursday the 5th"). An ordinal alone ("the 15th") only
+    where no noun follows ("the 3rd floor" is a place), or of this or next month. An amount of
+    days or weeks from a day ("a week from Friday", "3 days from now")."""
     month_day = (
         rf"{month}\.?\s+{_DAY}(?!\d)"
         rf"|{_DAY}(?:\s+of)?\s+{month}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
     )
     return re.compile(
-        rf"(?<![\w/.-])(?:(?:(?:next|this|coming)\s+)?{weekday}(?:,?\s+(?:the\s+)?(?:{month_day}))?"
+        rf"(?<![\w/.-])(?:(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
+        rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
+        rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b))?"
         rf"|{month_day}"
+        r"|the\s+\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next|the\s+next)\s+month"
         r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
+        rf"|{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+(?:today|now|{tomorrow})"
         rf"|(?:the\s+)?day\s+after\s+{tomorrow}|today|tonight|{tomorrow}|tmrw|tmr"
         r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
         r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|fortnights?))"
@@ -107,6 +114,8 @@ def _misspelt_dates(text: str) -> list[Span]:
             continue
         spans.append(m.span())
     return spans
+
+
 # A day and month in numbers without a year ("on 7/15", "by 15/7", "3/14 at 2pm"), where a word
 # before it or a time after it says it is a date (not "1/2 hour", "24/7", "2/3 of the team"), and
 # where one order reads as a day and a month: read day first unless only month first names a day
@@ -332,8 +341,10 @@ def date_expressions(text: str) -> list[Span]:
         + _misspelt_dates(text)
         if not any(s < span[1] and span[0] < e for s, e in absolute)
     ]
-    for start, end in list(others):  # "Friday, May 10": "May 10" too
-        inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+)?", text[start:end], re.IGNORECASE)
+    for start, end in list(others):  # "Friday, May 10": "May 10" too; "Thursday the 5th": "the 5th"
+        inner = re.match(
+            rf"{_WEEKDAY},?\s+(?:the\s+(?!\d+(?:st|nd|rd|th)$))?", text[start:end], re.IGNORECASE
+        )
         if inner and inner.end() < end - start:
             others.append((start + inner.end(), end))
     repeats = _repeats(text)
