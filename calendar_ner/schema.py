@@ -481,6 +481,9 @@ _TIME = re.compile(
     r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ap>[ap])?\.?\s*(?:m\.?)?$", re.IGNORECASE
 )
 _NAMED_TIMES = {"noon": "12:00 PM", "midday": "12:00 PM", "midnight": "12:00 AM"}
+# What a clock time may end with and still be that time: "7ish", "2:30pm-ish", "noonish",
+# "9 o'clock". No dev time label ends so.
+_CLOCK_SUFFIX = re.compile(r"(?:\s*-?\s*ish|\s*o['’]?\s*clock)$", re.IGNORECASE)
 
 
 def normalize_time(text: str, *, local: bool = False) -> str:
@@ -493,6 +496,7 @@ def normalize_time(text: str, *, local: bool = False) -> str:
     """
     original = text.strip()
     compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
+    compact = _CLOCK_SUFFIX.sub("", compact)  # "2:30pm-ish", "noonish"
     if compact in _NAMED_TIMES:
         return _NAMED_TIMES[compact]
     match = _TIME.match(compact)
@@ -636,6 +640,8 @@ def bare_hour(value: str, text: str = "") -> str:
     ('9:00 PM', '9:30 PM')
     >>> bare_hour("half past 3"), bare_hour("quarter to nine"), bare_hour("quarter to 1")
     ('3:30 PM', '8:45 AM', '12:45 PM')
+    >>> bare_hour("7ish"), bare_hour("9 o'clock")
+    ('7:00 PM', '9:00 AM')
     """
     spoken = _SPOKEN_CLOCK.fullmatch(" ".join(value.lower().split()))
     if spoken:  # "half past 3": 3:30, "quarter to nine": 8:45, as the bare hour they name
@@ -645,7 +651,7 @@ def bare_hour(value: str, text: str = "") -> str:
         if not 1 <= hour <= 12:
             return value
         return _clock_text(_infer(_Clock(hour, 0, None, False), meridiem_hint(text)), minute)
-    bare = _BARE_CLOCK.fullmatch(value.strip())
+    bare = _BARE_CLOCK.fullmatch(_CLOCK_SUFFIX.sub("", value.strip()))  # "7ish", "9 o'clock"
     if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value
     minute = int(bare["minute"] or 0)

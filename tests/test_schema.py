@@ -60,6 +60,9 @@ def test_normalize_date(text, expected):
         ("3", "3"),  # a bare number is not a time
         ("25:00", "25:00"),
         ("evening", "evening"),
+        ("2:30pm-ish", "2:30 PM"),  # a clock time that ends in "ish"
+        ("noonish", "12:00 PM"),
+        ("7ish", "7ish"),  # a bare hour stays: bare_hour reads it
     ],
 )
 def test_normalize_time(text, expected):

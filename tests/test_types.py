@@ -336,6 +336,20 @@ def test_night_after_a_day_is_a_time(text, times):
     assert tuple(sorted(candidates(text).time)) == times
 
 
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Call at 2:30pm-ish tomorrow", ("2:30pm-ish",)),
+        ("Coffee around noonish", ("noonish",)),
+        ("Drinks Friday 7ish", ("7ish",)),
+        ("Call at 9 o'clock on Friday", ("9 o'clock",)),
+        ("Ride the 7 train", ()),
+    ],
+)
+def test_a_clock_time_may_end_in_ish_or_o_clock(text, times):
+    assert tuple(sorted(candidates(text).time)) == times
+
+
 def test_recurrences_of_other_languages_stay_untyped():
     assert candidates("Réunion hebdomadaire avec Marie le 3 mars 2025 à 14h").recurrence is None
     assert (
@@ -419,6 +433,9 @@ def test_a_numeric_day_without_a_year_is_a_date_where_the_request_says_so(text, 
         "Lunch at noon on the 3rd",
         "Meeting with the landlord on 7/15 at 5:30pm",
         "Party Friday night at 9",
+        "Call at 2:30pm-ish tomorrow",
+        "Drinks Friday 7ish",
+        "Call at 9 o'clock on Friday",
     ],
 )
 def test_every_candidate_survives_post_processing(text):

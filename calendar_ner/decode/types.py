@@ -166,6 +166,10 @@ _BARE_HOUR = re.compile(
     r"|rd\b|th\b))",
     re.IGNORECASE,
 )
+# "7ish", "9 o'clock": an hour that says it is a time wherever it stands.
+_SUFFIXED_HOUR = re.compile(
+    r"(?<![\w:.,/-])(?:1[0-2]|[1-9])(?:\s*-?ish|\s*o['’]?\s*clock)(?![\w'’-])", re.IGNORECASE
+)
 _HOUR_WORD = r"(?:1[0-2]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 # "half past 3", "quarter to nine": a clock time said in words.
 _SPOKEN = re.compile(
@@ -387,6 +391,7 @@ def time_expressions(text: str) -> list[Span]:
     for found in time_ranges(text):
         spans += [(found.start, found.end), (found.start, found.start + len(found.first))]
     spans += [m.span("h") for m in _BARE_HOUR.finditer(text)]
+    spans += [m.span() for m in _SUFFIXED_HOUR.finditer(text)]
     spans += [m.span() for m in _DAY_PART.finditer(text)]
     spans += [m.span() for m in _SPOKEN.finditer(text)]
     spans += [m.span() for m in _OFFSET.finditer(text)]
