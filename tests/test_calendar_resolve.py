@@ -330,10 +330,21 @@ def test_a_misspelt_day_is_read_as_the_name_with_a_note(date, start):
         ("2 days from now", "2026-11-27"),
         ("a week from tomorrow", "2026-12-03"),
         ("two weeks from next Friday", "2026-12-18"),
+        ("the last Friday of March", "2027-03-26"),  # March 2026 is past
+        ("the first Monday in December", "2026-12-07"),
+        ("the second Tuesday of next month", "2026-12-08"),
     ],
 )
 def test_day_phrases_of_more_words(date, start):
     assert iso(_resolve(date=date).start) == start
+
+
+def test_a_weekday_a_month_lacks_is_impossible():
+    resolved = _resolve(date="the fifth Monday of February")
+    assert resolved.start is None
+    assert resolved.notes == [
+        "impossible date 'the fifth Monday of February': February 2027 has 4 Mondays"
+    ]
 
 
 def test_a_weekday_that_is_not_the_numbered_day_is_noted():

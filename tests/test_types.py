@@ -317,6 +317,9 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
         ("Catch up this coming Monday at 10:00", ("this coming Monday",)),
         ("Review on Thursday the 5th at 9", ("Thursday the 5th", "the 5th")),
         ("Meeting on the 3rd floor on Monday", ("Monday",)),
+        ("Trip the last Friday of March", ("the last Friday of March",)),
+        ("Review the second Tuesday of next month", ("the second Tuesday of next month",)),
+        ("Board meeting the first Monday of every month", ("Monday",)),  # a repeat
     ],
 )
 def test_day_phrases_of_more_words_are_whole_dates(text, dates):

@@ -42,6 +42,9 @@ WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 COUNT = r"\d+|" + "|".join(NUMBERS)
 _ORDINAL = r"(?:st|nd|rd|th)?"
+# Which weekday of a month ("the last Friday of March", "first Monday of every month").
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+            "4th": 4, "fifth": 5, "5th": 5, "last": -1}  # fmt: skip
 NUMERIC_DATE = re.compile(r"(?<![\d/.])\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?![\d/.])")
 
 
@@ -109,6 +112,11 @@ _SHIFT = re.compile(
 _WEEKDAY = re.compile(rf"^(?:(?P<which>this coming|this|next|coming|on) )?(?P<wd>{WEEKDAY})s?$")
 # "a week from Friday", "3 days from now": an amount of days or weeks after another day phrase.
 _FROM_DAY = re.compile(rf"^(?P<n>{COUNT}) (?P<unit>days?|weeks?) from (?P<base>.+)$")
+# "the last Friday of March", "the second Tuesday of next month": one day, not a repeat.
+_NTH_WEEKDAY_OF = re.compile(
+    rf"^(?:on )?(?:the )?(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY}) (?:of|in) "
+    rf"(?P<month>{MONTH}|this month|next month)$"
+)
 # "the 3rd of next month", "the 15th of this month".
 _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
@@ -152,6 +160,8 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
         return DayReading(
             day=base + timedelta(days=number(m["n"]) * (7 if m["unit"][0] == "w" else 1))
         )
+    if m := _NTH_WEEKDAY_OF.match(p):
+        return _nth_weekday(phrase, m, today)
     if m := _NTH_OF_MONTH.match(p):
         year, month = divmod(today.year * 12 + today.month - 1 + (m[2] != "this"), 12)
         return _dated(phrase, year, month + 1, int(m[1]))
@@ -187,6 +197,29 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
         note = f"{phrase}: {reading.day:%-d %B %Y} is a {reading.day:%A}"
         return DayReading(day=reading.day, note=note)
     return reading
+
+
+def _nth_weekday(phrase: str, m: re.Match, today: date) -> DayReading:
+    """The day a ``_NTH_WEEKDAY_OF`` match names: in this or next month, or in the first such
+    named month whose day is not before ``today``."""
+    nth, weekday = ORDINALS[m["nth"]], WEEKDAYS[m["wd"]]
+    if m["month"] in ("this month", "next month"):
+        year, month = divmod(today.year * 12 + today.month - 1 + (m["month"] == "next month"), 12)
+        months = [(year, month + 1)]
+    else:
+        months = [(today.year + k, MONTHS[m["month"]]) for k in (0, 1)]
+    for year, month in months:
+        last = calendar.monthrange(year, month)[1]
+        if len(months) > 1 and date(year, month, last) < today:
+            continue  # "the last Friday of March" said in December: next March
+        days = [d for d in range(1, last + 1) if date(year, month, d).weekday() == weekday]
+        if nth > len(days):
+            name = f"{calendar.month_name[month]} {year}"
+            return _impossible(phrase, f"{name} has {len(days)} {calendar.day_name[weekday]}s")
+        found = date(year, month, days[nth - 1 if nth > 0 else -1])
+        if found >= today or len(months) == 1:
+            return DayReading(day=found)
+    return DayReading(reason=f"{phrase!r} names no calendar day")
 
 
 def _numbered(phrase: str, p: str, today: date) -> DayReading:

@@ -20,6 +20,7 @@ from calendar_ner.calendar.phrases import (
     COUNT,
     MONTH,
     MONTHS,
+    ORDINALS,
     WEEKDAY,
     WEEKDAYS,
     clean,
@@ -69,10 +70,8 @@ _EXCEPT = re.compile(
 )
 _WORKDAYS = re.compile(r"\b(?:every|each|on) weekdays?\b|\bweekdays\b")
 _WEEKENDS = re.compile(r"\b(?:every|each|on) weekends?\b|\bweekends\b")
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-             "4th": 4, "fifth": 5, "5th": 5, "last": -1}  # fmt: skip
 _NTH_WEEKDAY = re.compile(
-    rf"\b(?P<nth>{'|'.join(_ORDINALS)}) (?P<wd>{WEEKDAY})\b"
+    rf"\b(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY})\b"
     rf"(?: of (?:(?P<every>every|each|the) month|(?P<month>{MONTH})))?"
 )
 _LAST_DAY = re.compile(r"\blast day of (?:every|each|the) month\b")
@@ -148,7 +147,7 @@ def _parts(value: str, text: str) -> dict[str, str] | None:
     if _LAST_DAY.search(value) or _LAST_DAY.search(text) and found and found[0] == "MONTHLY":
         return {"FREQ": "MONTHLY", "INTERVAL": str(found[1] if found else 1), "BYMONTHDAY": "-1"}
     if nth and (nth["every"] or nth["month"] or (found and found[0] in ("MONTHLY", "YEARLY"))):
-        code = f"{_ORDINALS[nth['nth']]}{WEEKDAY_CODES[WEEKDAYS[nth['wd']]]}"
+        code = f"{ORDINALS[nth['nth']]}{WEEKDAY_CODES[WEEKDAYS[nth['wd']]]}"
         if nth["month"]:
             return {"FREQ": "YEARLY", "INTERVAL": str(found[1] if found else 1),
                     "BYMONTH": str(MONTHS[nth["month"]]), "BYDAY": code}  # fmt: skip

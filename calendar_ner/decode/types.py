@@ -52,6 +52,7 @@ _MONTH = (
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _AMOUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
+_ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 _LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
 
 
@@ -59,14 +60,17 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     """Partial and relative dates, longest forms first, with these patterns of a weekday, a month
     and "tomorrow". A day and month: "10 May", but not the "39 May" of "Pier 39 May 10"; with a
     weekday before it ("Friday, May 10", "Thursday the 5th"). An ordinal alone ("the 15th") only
-    where no noun follows ("the 3rd floor" is a place), or of this or next month. An amount of
-    days or weeks from a day ("a week from Friday", "3 days from now")."""
+    where no noun follows ("the 3rd floor" is a place), or of this or next month. A weekday of
+    a month ("the last Friday of March", "the second Tuesday of next month"). An amount of days
+    or weeks from a day ("a week from Friday", "3 days from now")."""
     month_day = (
         rf"{month}\.?\s+{_DAY}(?!\d)"
         rf"|{_DAY}(?:\s+of)?\s+{month}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
     )
     return re.compile(
-        rf"(?<![\w/.-])(?:(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
+        rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
+        rf"(?:{month}\b|this\s+month|next\s+month)"
+        rf"|(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
         rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b))?"
         rf"|{month_day}"
@@ -240,7 +244,6 @@ _EVERY_UNIT = (
 )
 _PLURAL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
 _AND = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+or\s+)"
-_ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 # The days a repeat skips ("every day except Sunday", "weekdays but not Fridays", "daily
 # excluding weekends"): part of the recurrence, which calendar_ner.calendar.rrule reads, and never
 # the event's date. No dev request writes one.
