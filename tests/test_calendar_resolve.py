@@ -333,6 +333,9 @@ def test_a_misspelt_day_is_read_as_the_name_with_a_note(date, start):
         ("the last Friday of March", "2027-03-26"),  # March 2026 is past
         ("the first Monday in December", "2026-12-07"),
         ("the second Tuesday of next month", "2026-12-08"),
+        ("end of the month", "2026-11-30"),
+        ("the end of next month", "2026-12-31"),
+        ("the end of February", "2027-02-28"),
     ],
 )
 def test_day_phrases_of_more_words(date, start):

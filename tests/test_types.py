@@ -320,6 +320,9 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
         ("Trip the last Friday of March", ("the last Friday of March",)),
         ("Review the second Tuesday of next month", ("the second Tuesday of next month",)),
         ("Board meeting the first Monday of every month", ("Monday",)),  # a repeat
+        ("Submit the report by the end of the month", ("the end of the month",)),
+        ("Trip at the end of March", ("the end of March",)),
+        ("Meet at the end of the hall", ()),
     ],
 )
 def test_day_phrases_of_more_words_are_whole_dates(text, dates):

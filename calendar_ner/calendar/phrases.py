@@ -117,6 +117,10 @@ _NTH_WEEKDAY_OF = re.compile(
     rf"^(?:on )?(?:the )?(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY}) (?:of|in) "
     rf"(?P<month>{MONTH}|this month|next month)$"
 )
+# "end of the month", "the end of March": its last day.
+_MONTH_END = re.compile(
+    rf"^(?:by )?(?:the )?end of (?P<month>the month|this month|next month|{MONTH})$"
+)
 # "the 3rd of next month", "the 15th of this month".
 _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
@@ -160,6 +164,16 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
         return DayReading(
             day=base + timedelta(days=number(m["n"]) * (7 if m["unit"][0] == "w" else 1))
         )
+    if m := _MONTH_END.match(p):
+        if m["month"] in MONTHS:
+            year = today.year + (MONTHS[m["month"]] < today.month)
+            month = MONTHS[m["month"]]
+        else:
+            year, month = divmod(
+                today.year * 12 + today.month - 1 + (m["month"] == "next month"), 12
+            )
+            month += 1
+        return DayReading(day=date(year, month, calendar.monthrange(year, month)[1]))
     if m := _NTH_WEEKDAY_OF.match(p):
         return _nth_weekday(phrase, m, today)
     if m := _NTH_OF_MONTH.match(p):

@@ -62,7 +62,8 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     weekday before it ("Friday, May 10", "Thursday the 5th"). An ordinal alone ("the 15th") only
     where no noun follows ("the 3rd floor" is a place), or of this or next month. A weekday of
     a month ("the last Friday of March", "the second Tuesday of next month"). An amount of days
-    or weeks from a day ("a week from Friday", "3 days from now")."""
+    or weeks from a day ("a week from Friday", "3 days from now"). The end of a month ("end of
+    the month", "the end of March")."""
     month_day = (
         rf"{month}\.?\s+{_DAY}(?!\d)"
         rf"|{_DAY}(?:\s+of)?\s+{month}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
@@ -70,6 +71,7 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
         rf"(?:{month}\b|this\s+month|next\s+month)"
+        rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
         rf"|(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
         rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b))?"
