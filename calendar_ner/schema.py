@@ -483,7 +483,7 @@ _TIME = re.compile(
 _NAMED_TIMES = {"noon": "12:00 PM", "midday": "12:00 PM", "midnight": "12:00 AM"}
 # What a clock time may end with and still be that time: "7ish", "2:30pm-ish", "noonish",
 # "9 o'clock". No dev time label ends so.
-_CLOCK_SUFFIX = re.compile(r"(?:\s*-?\s*ish|\s*o['’]?\s*clock)$", re.IGNORECASE)
+CLOCK_SUFFIX = re.compile(r"(?:\s*-?\s*ish|\s*o['’]?\s*clock)$", re.IGNORECASE)
 
 
 def normalize_time(text: str, *, local: bool = False) -> str:
@@ -496,7 +496,7 @@ def normalize_time(text: str, *, local: bool = False) -> str:
     """
     original = text.strip()
     compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
-    compact = _CLOCK_SUFFIX.sub("", compact)  # "2:30pm-ish", "noonish"
+    compact = CLOCK_SUFFIX.sub("", compact)  # "2:30pm-ish", "noonish"
     if compact in _NAMED_TIMES:
         return _NAMED_TIMES[compact]
     match = _TIME.match(compact)
@@ -566,8 +566,11 @@ def moved_from(text: str, at: int, moves: list[re.Match] | None = None) -> bool:
 
 
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
-# Words that say which half of the day a bare hour is in ("Friday night at 9": 9 PM).
-_PM_HINT = re.compile(r"\b(?:tonight|evening|afternoon|night)\b", re.IGNORECASE)
+# Words that say which half of the day a bare hour is in ("Friday night at 9": 9 PM; not
+# "last night's outage at 9", "Night Owl Cafe").
+_PM_HINT = re.compile(
+    r"\b(?:tonight|evening|afternoon)\b|(?<!last )(?<!Last )\b(?-i:night)\b(?!['’]s)", re.IGNORECASE
+)
 _AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
 
 
@@ -597,10 +600,10 @@ def _part(text: str) -> _Clock | None:
 
 def meridiem_hint(*sources: str | None) -> str | None:
     """The half of the day the ``sources`` give a bare hour: "pm" for tonight, afternoon,
-    evening or night, "am" for morning, None for neither or both."""
+    evening or night (also beside "morning": "Good morning! Drinks tonight at 8"), "am" for
+    morning, else None."""
     joined = " ".join(s for s in sources if s)
-    pm, am = bool(_PM_HINT.search(joined)), bool(_AM_HINT.search(joined))
-    return "pm" if pm and not am else "am" if am and not pm else None
+    return "pm" if _PM_HINT.search(joined) else "am" if _AM_HINT.search(joined) else None
 
 
 def _with(clock: _Clock, meridiem: str) -> int:
@@ -651,7 +654,7 @@ def bare_hour(value: str, text: str = "") -> str:
         if not 1 <= hour <= 12:
             return value
         return _clock_text(_infer(_Clock(hour, 0, None, False), meridiem_hint(text)), minute)
-    bare = _BARE_CLOCK.fullmatch(_CLOCK_SUFFIX.sub("", value.strip()))  # "7ish", "9 o'clock"
+    bare = _BARE_CLOCK.fullmatch(CLOCK_SUFFIX.sub("", value.strip()))  # "7ish", "9 o'clock"
     if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value
     minute = int(bare["minute"] or 0)

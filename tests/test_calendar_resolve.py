@@ -60,6 +60,12 @@ def _resolve(text: str = "", **values):
         ({"date": "Thursday", "time": "afternoon"}, "", "2026-11-26"),
         ({"date": "Friday", "time": "9"}, "party Friday night at 9", "2026-11-27T21:00:00+01:00"),
         ({"date": "Friday", "time": "night"}, "", "2026-11-27"),
+        ({"date": "Friday night", "time": "9"}, "", "2026-11-27T21:00:00+01:00"),
+        ({"date": "Friday", "time": "7ish"}, "", "2026-11-27T19:00:00+01:00"),
+        ({"date": "Friday", "time": "9 o'clock"}, "", "2026-11-27T09:00:00+01:00"),
+        ({"date": "Friday", "time": "2:30pm-ish"}, "", "2026-11-27T14:30:00+01:00"),
+        ({"time": "8"}, "Good morning! Drinks tonight at 8?", "2026-11-25T20:00:00+01:00"),
+        ({"time": "9"}, "Follow up on last night's outage at 9", "2026-11-25T09:00:00+01:00"),
     ],
 )
 def test_phrase_kinds(values, text, start):
@@ -251,6 +257,7 @@ def test_an_aware_reference_is_converted_to_the_zone():
             date(2026, 11, 25),
             "FREQ=DAILY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR,SA",
         ),
+        ("monthly", "at the end of the month", date(2026, 11, 30), "FREQ=MONTHLY;BYMONTHDAY=-1"),
     ],
 )
 def test_rrules_parse_and_start_on_their_first_occurrence(recurrence, text, start, rule):
@@ -336,6 +343,7 @@ def test_a_misspelt_day_is_read_as_the_name_with_a_note(date, start):
         ("end of the month", "2026-11-30"),
         ("the end of next month", "2026-12-31"),
         ("the end of February", "2027-02-28"),
+        ("this coming weekend", "2026-11-28"),
     ],
 )
 def test_day_phrases_of_more_words(date, start):

@@ -115,6 +115,9 @@ def test_copied(value, copies):
         ("Can you move the design review from Thursday to Friday", "design", True),
         ("Can you move the design review from Thursday to Friday", "move", False),
         ("Session rescheduled to Monday 3pm", "Session", True),
+        ("Move my 3pm with Dana to Friday", "Move", False),  # a new slot after "to"
+        ("Change the oil in my car Saturday at 10", "Change", True),  # moves no event
+        ("Move my daughter into her dorm Saturday", "Move", True),
     ],
 )
 def test_action_starts(text, start, allowed):
@@ -203,6 +206,8 @@ def test_an_action_may_start_after_a_length_it_may_not_hold():
         ("Dinner with my Mom", "my Mom", False),
         ("Dinner with my mom", "my mom", True),  # no capitalized word goes on from it
         ("Visit dr. Patel", "dr. Patel", True),  # an abbreviation
+        ("Meeting with de Vries at 3", "de Vries", True),  # a name particle
+        ("Meeting with dr Patel", "dr Patel", True),
     ],
 )
 def test_a_name_starts_and_ends_where_a_name_can(text, name, allowed):
@@ -552,6 +557,7 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Meet Oli at Starbucks on Main St in 45 minutes", "Starbucks on Main St", True),
         ("Coffee at Blue Bottle on 5th Street at 8", "Blue Bottle on 5th Street", True),
         ("Lunch at the cafe on Friday", "cafe", True),  # a day, no street
+        ("Pub crawl at Temple Bar on Saturday St Patrick's Day", "Temple Bar", True),
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -282,6 +282,7 @@ def test_recurrence_candidates_are_whole_expressions(text, recurrences):
         ("gym session 6am every day except sunday", ()),
         ("Standup every weekday except Wed and Thu at 9", ()),
         ("Walk every day except Sunday, starting next Monday", ("next Monday",)),
+        ("Everyone is out except Friday, so book the demo then", ("Friday",)),  # no repeat
     ],
 )
 def test_a_day_a_repeat_skips_is_never_the_date(text, dates):
@@ -317,6 +318,7 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
         ("Catch up this coming Monday at 10:00", ("this coming Monday",)),
         ("Review on Thursday the 5th at 9", ("Thursday the 5th", "the 5th")),
         ("Meeting on the 3rd floor on Monday", ("Monday",)),
+        ("Monday the 3rd floor lounge at 2", ("Monday",)),
         ("Trip the last Friday of March", ("the last Friday of March",)),
         ("Review the second Tuesday of next month", ("the second Tuesday of next month",)),
         ("Board meeting the first Monday of every month", ("Monday",)),  # a repeat
@@ -336,6 +338,7 @@ def test_day_phrases_of_more_words_are_whole_dates(text, dates):
         ("movie tomorrow night", ("night",)),
         ("Party Friday night at 9", ("9", "night")),
         ("Game night at my place", ()),  # "night" of the event's name
+        ("Birthday night out with Sam", ()),
     ],
 )
 def test_night_after_a_day_is_a_time(text, times):
@@ -350,6 +353,8 @@ def test_night_after_a_day_is_a_time(text, times):
         ("Drinks Friday 7ish", ("7ish",)),
         ("Call at 9 o'clock on Friday", ("9 o'clock",)),
         ("Ride the 7 train", ()),
+        ("Table for 6ish at 8", ("8",)),  # amounts
+        ("Grab 5ish bagels", ()),
     ],
 )
 def test_a_clock_time_may_end_in_ish_or_o_clock(text, times):

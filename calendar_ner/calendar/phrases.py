@@ -125,7 +125,7 @@ _MONTH_END = re.compile(
 _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
 )
-_WEEKEND = re.compile(r"^(?:(?P<which>this|next|the|on the|on) )?weekend$")
+_WEEKEND = re.compile(r"^(?:(?P<which>this coming|this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # "15/7", "7/15": no year
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -146,6 +146,9 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     p = clean(phrase)
     if p in _RELATIVE:
         return DayReading(day=today + timedelta(days=_RELATIVE[p]))
+    part_of_day = re.match(r"^(.+) (?:morning|afternoon|evening|night)$", p)
+    if part_of_day and (reading := read_day(part_of_day[1], today, text)).day:
+        return reading  # "Friday night": Friday
     if m := _SHIFT.match(p):
         n = 2 if m["n"] == "a couple of" else number(m["n"] or "1")
         unit = m["unit"]

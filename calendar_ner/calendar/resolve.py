@@ -26,7 +26,13 @@ from calendar_ner.calendar.phrases import (
     read_day,
 )
 from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
-from calendar_ner.schema import CANONICAL_TIME, duration_minutes, meridiem_hint, respelled
+from calendar_ner.schema import (
+    CANONICAL_TIME,
+    CLOCK_SUFFIX,
+    duration_minutes,
+    meridiem_hint,
+    respelled,
+)
 
 UTC = timezone.utc
 
@@ -149,7 +155,7 @@ _TEXT_RANGE = re.compile(
 
 def _clock(part: str) -> _Clock | None:
     """A clock time written in ``part``, or None; raises _Impossible for one that cannot be."""
-    p = _LEAD.sub("", clean(part))
+    p = CLOCK_SUFFIX.sub("", _LEAD.sub("", clean(part)))  # "7ish", "9 o'clock"
     if p in _NAMED:
         return _Clock(_NAMED[p], 0, "pm" if p != "midnight" else "am")
     if m := _SPOKEN.match(p):

@@ -74,7 +74,7 @@ _NTH_WEEKDAY = re.compile(
     rf"\b(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY})\b"
     rf"(?: of (?:(?P<every>every|each|the) month|(?P<month>{MONTH})))?"
 )
-_LAST_DAY = re.compile(r"\blast day of (?:every|each|the) month\b")
+_LAST_DAY = re.compile(r"\b(?:last day|end) of (?:every|each|the) month\b")
 _MONTH_DAY = re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b(?! (?:of|" + WEEKDAY + r"))")
 _COUNT = re.compile(
     rf"\bfor (?P<n>{COUNT}) (?P<unit>sessions?|times|occurrences|classes|lessons|meetings"

@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from calendar_ner import languages
 from calendar_ner.schema import MOVES, VIRTUAL
-from calendar_ner.spans import Span, date_span, fold, time_span
+from calendar_ner.spans import Span, date_span, fold, is_calendar_word, time_span
 
 # Fields whose training targets are spans of the request: on the 600 real dev rows, every date,
 # time (as written, data.surface_datetime), attendee name and location, 593 actions (the other 7
@@ -76,6 +76,23 @@ _PLANNED_TIME = re.compile(
     r"|make|hold|find)(?:\s+(?:in|up|down|off|aside|out))?\s+(?:a\s+|some\s+)?time\s+(?:to|for)\s",
     re.IGNORECASE,
 )
+# A request that opens with a verb that moves things moves an event when the verb says so or a
+# date or time follows "to"/"from" ("Move my 3pm with Dana to Friday"; not "Move my daughter
+# into her dorm Saturday", "Change the oil Saturday at 10").
+_RESCHEDULE = re.compile(r"reschedul|postpon", re.IGNORECASE)
+_NEW_SLOT = re.compile(r"\b(?:to|from)\s+(\S+)", re.IGNORECASE)
+
+
+def _is_when(word: str) -> bool:
+    """Whether ``word`` opens a date or time ("Friday", "3pm", "tomorrow", "next")."""
+    word = word.rstrip(_TRAILING)
+    return (
+        word[:1].isdigit()
+        or is_calendar_word(word)
+        or word.lower() in _WHEN_WORDS | {"next", "this", "noon", "midnight"}
+    )
+
+
 # The "length last" style: "Sync on Teams April 17, 2025 at 3:00 pm, 1 hr." ends with a comma and
 # the length.
 _LENGTH_LAST = re.compile(r",\s*\d+(?:\.\d+)?\s*(?:mins?|minutes|hrs?|hours?)\.?\s*$", re.I)
@@ -139,7 +156,11 @@ def action_starts(
     starts = {s for s in starts if s >= asking}
     if planned and (opening := _PLANNED_TIME.match(text, asking)):
         starts = {s for s in starts if s >= opening.end()}
-    if moving := MOVES.match(text):  # "Reschedule my | dentist appt": the event, not the change
+    moving = MOVES.match(text)  # "Reschedule my | dentist appt": the event, not the change
+    if moving and (
+        _RESCHEDULE.search(moving[0])
+        or any(_is_when(m[1]) for m in _NEW_SLOT.finditer(text, moving.end()))
+    ):
         starts = {s for s in starts if s >= moving.end()}
     return frozenset(starts)
 
@@ -163,9 +184,7 @@ def platform_in_action(text: str) -> Span | None:
     return named[0]
 
 
-def name_bounds(
-    text: str, blocked: Collection[Span] = ()
-) -> tuple[frozenset[int], frozenset[int]]:
+def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[int], frozenset[int]]:
     """Where in ``text`` (whitespace collapsed) an attendee's name may start and end.
 
     It starts at any word but a lower-case one that a capitalized word goes on from ("client |
@@ -210,7 +229,8 @@ def name_bounds(
         )
         if not goes_on:
             ends.add(end)
-        if not (goes_on and text[start].islower() and text[end - 1] != "."):
+        word = text[start:end].lower().rstrip(".")
+        if not (goes_on and text[start].islower() and text[end - 1] != "." and word not in _NAMED):
             starts.add(start)
     return frozenset(starts), frozenset(ends)
 
@@ -278,6 +298,11 @@ def action_ends(
 _ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
 # "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
 _ROOM = re.compile(r"(?i:room|rm|floor|suite|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])")
+# Lower-case words that begin a name ("de Vries", "van Dijk", "dr Patel"): a name may start there.
+_NAMED = frozenset(
+    """de del della der di da das dos du van von le la al el bin ibn ten ter
+    dr mr mrs ms prof""".split()
+)
 # " on Oak Street", " at 42 Maple Ave": the street a place is on, part of the place (the one dev
 # location followed by one keeps it: "bookstore on Oak Street").
 _ON_STREET = re.compile(
@@ -315,7 +340,9 @@ def place_bounds(
     rooms = list(_ROOM.finditer(text))
     before_room = {m.start() for m in rooms}  # "East Annex, | Room 9"
     after_room = {m.end() for m in rooms}  # "Room 14C|, Lab Wing"
-    streets = [m.span() for m in _ON_STREET.finditer(text)]  # "Starbucks | on Main | St"
+    streets = [  # "Starbucks | on Main | St"; not "on Saturday St Patrick's Day"
+        m.span() for m in _ON_STREET.finditer(text) if not any(map(is_calendar_word, m[0].split()))
+    ]
     shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
@@ -333,14 +360,18 @@ def place_bounds(
         ) and not (joined and previous.end() - 1 in after_room):
             starts.add(start)
         after = words[i + 1] if i + 1 < len(words) else None
-        if not (
-            end == match.end()
-            and after is not None
-            and _ROOM_CODE.fullmatch(after.group(0))
-            and after.start() not in blocked_starts
-        ) and not (
-            match.group(0).endswith(",") and after is not None and after.start() in before_room
-        ) and not any(a <= end < b for a, b in streets):
+        if (
+            not (
+                end == match.end()
+                and after is not None
+                and _ROOM_CODE.fullmatch(after.group(0))
+                and after.start() not in blocked_starts
+            )
+            and not (
+                match.group(0).endswith(",") and after is not None and after.start() in before_room
+            )
+            and not any(a <= end < b for a, b in streets)
+        ):
             ends.add(end)
     return frozenset(starts), frozenset(ends)
 

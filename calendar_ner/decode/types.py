@@ -53,6 +53,8 @@ _MONTH = (
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _AMOUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+# After an ordinal alone, no noun: "the 3rd floor" is a place.
+_NO_NOUN = r"(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
 _LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
 
 
@@ -74,14 +76,14 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
         rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
         rf"|(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
-        rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b))?"
+        rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b{_NO_NOUN}))?"
         rf"|{month_day}"
         r"|the\s+\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next|the\s+next)\s+month"
-        r"|the\s+\d{1,2}(?:st|nd|rd|th)(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
+        rf"|the\s+\d{{1,2}}(?:st|nd|rd|th){_NO_NOUN}"
         rf"|{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+(?:today|now|{tomorrow})"
         rf"|(?:the\s+)?day\s+after\s+{tomorrow}|today|tonight|{tomorrow}|tmrw|tmr"
         r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
-        r"|in\s+(?:\d+|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|fortnights?))"
+        rf"|in\s+{_AMOUNT}\s+(?:days?|weeks?|fortnights?))"
         r"(?![\w/-])",
         re.IGNORECASE,
     )
@@ -115,7 +117,7 @@ def _misspelt_dates(text: str) -> list[Span]:
             weekday.search(m[0])
             and not re.search(r"\d", m[0])
             and not re.match(r"(?:next|this|coming)\s", m[0], re.IGNORECASE)
-            and not _DAY_LEAD.search(text, 0, m.start())
+            and not _DAY_LEAD.search(text, max(m.start() - 12, 0), m.start())
         ):
             continue
         spans.append(m.span())
@@ -174,8 +176,10 @@ _BARE_HOUR = re.compile(
 )
 # "7ish", "9 o'clock": an hour that says it is a time wherever it stands.
 _SUFFIXED_HOUR = re.compile(
-    r"(?<![\w:.,/-])(?:1[0-2]|[1-9])(?:\s*-?ish|\s*o['’]?\s*clock)(?![\w'’-])", re.IGNORECASE
-)
+    r"(?<![\w:.,/-])(?<!\bfor\s)(?:1[0-2]|[1-9])(?:\s*-?ish|\s*o['’]?\s*clock)(?![\w'’-])"
+    r"(?!\s+(?!(?:on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next|this)\b)[a-z])",
+    re.IGNORECASE,
+)  # not an amount: "a table for 6ish", "5ish bagels"
 _HOUR_WORD = r"(?:1[0-2]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 # "half past 3", "quarter to nine": a clock time said in words.
 _SPOKEN = re.compile(
@@ -225,9 +229,15 @@ _ENDS_PHRASE = re.compile(
 _BOOKING_VERB = re.compile(r"\b(?!for\b|keep\b|cap\b|plan\b|give\b)" + _BOOKS + "$", re.I)
 _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|just\s+)?$", re.I)
 _REMINDER = re.compile(r"\b(?:remind\w*|alerts?|alarms?|notif\w*|ping|nudge|heads[- ]up)\b", re.I)
+_NIGHT_AFTER = (
+    *(f"{d}day" for d in "mon tues wednes thurs fri satur sun".split()),
+    "tomorrow",
+    "tmrw",
+)
 _DAY_PART = re.compile(
     r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day"
-    r"|(?:(?<=day\s)|(?<=tomorrow\s)|(?<=tmrw\s))night)(?![\w-])",  # "Friday night", not "Game"
+    r"|(?:" + "|".join(rf"(?<=\b{d}\s)" for d in _NIGHT_AFTER) + r")night"
+    r")(?![\w-])",  # "Friday night", "tomorrow night"; not "Game night", "Birthday night"
     re.IGNORECASE,
 )
 
@@ -250,8 +260,8 @@ _AND = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+or\s+)"
 # excluding weekends"): part of the recurrence, which calendar_ner.calendar.rrule reads, and never
 # the event's date. No dev request writes one.
 _EXCEPT = (
-    rf"\s*,?\s*(?:except|excluding|but\s+not|apart\s+from|other\s+than)(?:\s+on)?\s+"
-    rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|weekends?|weekdays?)"
+    rf"(?:\s*,)?\s+(?:except|excluding|but\s+not|apart\s+from|other\s+than)(?:\s+on)?\s+"
+    rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|weekends?|weekdays?)(?![\w-])"
 )
 _RECURRENCE = re.compile(
     rf"(?<![\w-])(?:(?:every|each)\s+(?:{_EVERY_COUNT}\s+)?"
@@ -361,7 +371,8 @@ def date_expressions(text: str) -> list[Span]:
         absolute, others = (
             [s for s in spans if not _ends_repeat(text, s, repeats)] for spans in (absolute, others)
         )
-    skipped = [m.span() for m in _SKIPPED.finditer(text)]  # "except Sunday" is never the date
+    # The days a repeat skips ("every day except Sunday") are never the date.
+    skipped = [m.span() for a, b in repeats if (m := _SKIPPED.search(text, a, b))]
     others = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in skipped)]
     recurring = [m.span() for m in _RECURRING.finditer(text)] + repeats
     plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
