@@ -48,7 +48,7 @@ _WHEN_WORDS = frozenset(_WEEKDAYS + [f"{day}s" for day in _WEEKDAYS]) | frozense
 # action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
 _LEAD_INS = frozenset(
     """with w/ on at for to from via using scheduled planned arranged set rescheduled booked
-    starting lasting around until till between before after during every""".split()
+    starting lasting around until till through thru between before after during every""".split()
 )  # not "w", an initial too ("Mike W")
 # The verbs among them: 18 dev action labels start with "Set" ("Set up a check-in"), and none
 # with any other of those words.
@@ -371,6 +371,7 @@ def place_bounds(
                 match.group(0).endswith(",") and after is not None and after.start() in before_room
             )
             and not any(a <= end < b for a, b in streets)
+            and text[match.start() : end].lower() not in _LEAD_INS  # "field 3 | through"
         ):
             ends.add(end)
     return frozenset(starts), frozenset(ends)

@@ -332,11 +332,12 @@ def _repeats(text: str) -> list[Span]:
     return [m.span() for m in _RECURRENCE.finditer(text) if not _CYCLE.fullmatch(m[0])]
 
 
-def _ends_repeat(text: str, date: Span, repeats: list[Span]) -> bool:
-    """Whether the ``date`` span follows "until"/"till"/"through" after a repeat of ``text``
-    ("every weekday until Friday"; not "Wait until Friday to send the weekly report")."""
+def _ends_span(text: str, date: Span, starts: list[Span]) -> bool:
+    """Whether the ``date`` span follows "until"/"till"/"through" after one of ``starts`` (a
+    repeat or another date) of ``text``: the last day of what they start ("every weekday until
+    Friday", "tues & thurs through end of June"; not "Wait until Friday to send the report")."""
     before = max(date[0] - 16, 0)
-    return bool(_UNTIL.search(text, before, date[0])) and any(e <= date[0] for _, e in repeats)
+    return bool(_UNTIL.search(text, before, date[0])) and any(e <= date[0] for _, e in starts)
 
 
 def date_expressions(text: str) -> list[Span]:
@@ -345,8 +346,8 @@ def date_expressions(text: str) -> list[Span]:
     and it with a weekday before it (not with the "39" of "Pier 39 Feb 3, 2025"), and the
     partial and relative dates outside them. A weekday or day of a recurrence phrase
     ("every Monday", "every Monday and Wednesday", "the 1st of every month") counts only when
-    the request has no other date, and a date after "until" that follows a repeat (the last day
-    of the repeat, which :mod:`calendar_ner.calendar.rrule` reads from the request) never.
+    the request has no other date. A date after "until" that follows a repeat or another date is
+    among them (it is written there), but :func:`candidates` never offers it as the event's.
     """
     absolute = []
     for start, end in date_spans(text, None, date_words_only=True):  # shortest first per end
@@ -367,16 +368,13 @@ def date_expressions(text: str) -> list[Span]:
         if inner and inner.end() < end - start:
             others.append((start + inner.end(), end))
     repeats = _repeats(text)
-    if repeats:  # "every weekday until Friday": Friday is when the repeat ends
-        absolute, others = (
-            [s for s in spans if not _ends_repeat(text, s, repeats)] for spans in (absolute, others)
-        )
     # The days a repeat skips ("every day except Sunday") are never the date.
     skipped = [m.span() for a, b in repeats if (m := _SKIPPED.search(text, a, b))]
     others = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in skipped)]
     recurring = [m.span() for m in _RECURRING.finditer(text)] + repeats
     plain = [s for s in others if not any(a <= s[0] and s[1] <= b for a, b in recurring)]
-    if absolute or plain:
+    ends = [s for s in absolute + plain if _ends_span(text, s, repeats + absolute + others)]
+    if set(absolute + plain) - set(ends):  # "every Monday until 18 December": still Monday
         others = plain
     return sorted(set(absolute + others))
 
@@ -682,8 +680,12 @@ def candidates(
     recurring = [text[s:e] for s, e in repeats]
     platforms = tuple(platform_spans(text))
     with_whom = [m.end() for m in WITH.finditer(text)] if lang == "en" else []
-    # A date or time that a moved event leaves is never its own (but still blocked).
+    # A date or time that a moved event leaves, and a date that ends a repeat or another date
+    # ("every weekday until Friday", "tues & thurs through end of June"), is never the event's
+    # (but still blocked); the resolver reads the end as the rule's UNTIL.
     left = set(_left_behind(text, date_found) + _left_behind(text, time_found))
+    starts = _repeats(text) + date_found
+    left |= {s for s in date_found if _ends_span(text, s, starts)}
     date_found = [s for s in date_found if s not in left]
     time_found = [s for s in time_found if s not in left]
     dated = [s for s in date_found if re.search(r"\d", text[s[0] : s[1]])]
