@@ -371,7 +371,6 @@ def place_bounds(
                 match.group(0).endswith(",") and after is not None and after.start() in before_room
             )
             and not any(a <= end < b for a, b in streets)
-            and text[match.start() : end].lower() not in _LEAD_INS  # "field 3 | through"
         ):
             ends.add(end)
     return frozenset(starts), frozenset(ends)
