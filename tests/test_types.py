@@ -318,6 +318,7 @@ def test_a_misspelt_day_is_a_date_where_a_date_is_written(text, dates):
         ("Dentist the 3rd of next month at 10", ("the 3rd of next month",)),
         ("Call a week from Friday at 2pm", ("a week from Friday",)),
         ("Party 3 weeks from today", ("3 weeks from today",)),
+        ("Pay the gardener every 4 weeks from next Monday", ("next Monday",)),  # a repeat's
         ("Lunch 2 days from now", ("2 days from now",)),
         ("Catch up this coming Monday at 10:00", ("this coming Monday",)),
         ("Review on Thursday the 5th at 9", ("Thursday the 5th", "the 5th")),

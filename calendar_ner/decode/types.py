@@ -51,7 +51,7 @@ _MONTH = (
     r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_AMOUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
+_HOW_MANY = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 # After an ordinal alone, no noun: "the 3rd floor" is a place.
 _NO_NOUN = r"(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
@@ -74,16 +74,16 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
         rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
         rf"(?:{month}\b|this\s+month|next\s+month)"
         rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
-        rf"|(?:{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+)?"
+        rf"|(?:(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
         rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b{_NO_NOUN}))?"
         rf"|{month_day}"
         r"|the\s+\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next|the\s+next)\s+month"
         rf"|the\s+\d{{1,2}}(?:st|nd|rd|th){_NO_NOUN}"
-        rf"|{_AMOUNT}\s+(?:days?|weeks?)\s+from\s+(?:today|now|{tomorrow})"
+        rf"|(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+(?:today|now|{tomorrow})"
         rf"|(?:the\s+)?day\s+after\s+{tomorrow}|today|tonight|{tomorrow}|tmrw|tmr"
         r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
-        rf"|in\s+{_AMOUNT}\s+(?:days?|weeks?|fortnights?))"
+        rf"|in\s+{_HOW_MANY}\s+(?:days?|weeks?|fortnights?))"
         r"(?![\w/-])",
         re.IGNORECASE,
     )
