@@ -303,8 +303,8 @@ _NAMED = frozenset(
     """de del della der di da das dos du van von le la al el bin ibn ten ter
     dr mr mrs ms prof""".split()
 )
-# " on Oak Street", " at 42 Maple Ave": the street a place is on, part of the place (the one dev
-# location followed by one keeps it: "bookstore on Oak Street").
+# " on Birch Lane", " at 42 Maple Ave": the street a place is on, part of the place (the one dev
+# location that a street follows keeps it).
 _ON_STREET = re.compile(
     r"\s+(?:on|at)\s+(?:(?:\d+(?:st|nd|rd|th)?|[A-Z][\w'’-]*)\s+){1,3}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
