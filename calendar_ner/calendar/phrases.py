@@ -172,16 +172,12 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
             year = today.year + (MONTHS[m["month"]] < today.month)
             month = MONTHS[m["month"]]
         else:
-            year, month = divmod(
-                today.year * 12 + today.month - 1 + (m["month"] == "next month"), 12
-            )
-            month += 1
+            year, month = _month_ahead(today, m["month"] == "next month")
         return DayReading(day=date(year, month, calendar.monthrange(year, month)[1]))
     if m := _NTH_WEEKDAY_OF.match(p):
         return _nth_weekday(phrase, m, today)
     if m := _NTH_OF_MONTH.match(p):
-        year, month = divmod(today.year * 12 + today.month - 1 + (m[2] != "this"), 12)
-        return _dated(phrase, year, month + 1, int(m[1]))
+        return _dated(phrase, *_month_ahead(today, m[2] != "this"), int(m[1]))
     if m := _WEEKEND.match(p):
         day = _weekday_on_or_after(today, 5)
         return DayReading(day=day + timedelta(days=7 * (m["which"] == "next")))
@@ -216,13 +212,18 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     return reading
 
 
+def _month_ahead(today: date, ahead: int) -> tuple[int, int]:
+    """The (year, month) ``ahead`` months after ``today``'s (0: this month)."""
+    year, month = divmod(today.year * 12 + today.month - 1 + ahead, 12)
+    return year, month + 1
+
+
 def _nth_weekday(phrase: str, m: re.Match, today: date) -> DayReading:
     """The day a ``_NTH_WEEKDAY_OF`` match names: in this or next month, or in the first such
     named month whose day is not before ``today``."""
     nth, weekday = ORDINALS[m["nth"]], WEEKDAYS[m["wd"]]
     if m["month"] in ("this month", "next month"):
-        year, month = divmod(today.year * 12 + today.month - 1 + (m["month"] == "next month"), 12)
-        months = [(year, month + 1)]
+        months = [_month_ahead(today, m["month"] == "next month")]
     else:
         months = [(today.year + k, MONTHS[m["month"]]) for k in (0, 1)]
     for year, month in months:

@@ -240,8 +240,8 @@ def to_rrule(
     if parts is None:
         return Rule(None, start, [f"recurrence {recurrence!r} names no rule"])
     notes = []
-    if _skipped(value) and "BYDAY" not in parts:  # "monthly except Monday"
-        notes.append(f"{_EXCEPT.search(value)[0].strip(' ,')!r} is not read")
+    if (skip := _EXCEPT.search(value)) and "BYDAY" not in parts:  # "monthly except Monday"
+        notes.append(f"{skip[0].strip(' ,')!r} is not read")
     first = rrulestr(_render(parts), dtstart=_as_datetime(start)).after(
         _as_datetime(not_before or start), inc=True
     )
