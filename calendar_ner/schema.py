@@ -27,6 +27,7 @@ from calendar_ner.languages import (
     local_date_words,
     local_time_words,
 )
+from calendar_ner.words import military_clock, spoken_clock, with_day_numbers
 
 SCHEMA_VERSION = "1"
 
@@ -192,7 +193,8 @@ def normalize_date(text: str, *, local: bool = False) -> str:
     if not _YEAR.search(original):
         return original
     cleaned = english_months(original) if local else respelled(original)  # "3 mars 2025"
-    cleaned = _ORDINAL.sub(r"\1", cleaned)
+    cleaned = _ORDINAL.sub(r"\1", with_day_numbers(cleaned))  # "twenty-first", "21st": 21
+    cleaned = re.sub(r"\bthe\b", " ", cleaned, flags=re.IGNORECASE)  # "the 21st of June 2027"
     cleaned = _DAY_WORDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
     cleaned = re.sub(r"[,.]", " ", cleaned).strip()
@@ -278,16 +280,17 @@ def is_date_like(value: str, *, local: bool = False) -> bool:
     return bool(re.search(r"\d", value)) or bool(_words(value) & _DATE_WORDS)
 
 
-_SAID_TIME = re.compile(r"(?:half|quarter) (?:past|to) \w+|in [\w ]+ (?:min(?:ute)?s?|hours?|hrs?)")
+_SAID_TIME = re.compile(r"in [\w ]+ (?:min(?:ute)?s?|hours?|hrs?)")  # a time from now
 
 
 def is_time_like(value: str, *, local: bool = False) -> bool:
     """Whether a (normalized) time value names a time: a number that is not a full date, a
     time of day ("noon"; with ``local`` "midi", "abends" too), an hour said in words ("quarter
-    to nine") or a time from now ("in an hour")."""
+    to nine", "six thirty": :func:`calendar_ner.words.spoken_clock`) or a time from now ("in an
+    hour")."""
     if CANONICAL_DATE.fullmatch(normalize_date(value, local=local)):
         return False
-    if _SAID_TIME.fullmatch(" ".join(value.lower().split())):
+    if _SAID_TIME.fullmatch(" ".join(value.lower().split())) or spoken_clock(value):
         return True
     if local:
         words = _TIME_WORDS | local_time_words()
@@ -490,15 +493,22 @@ def normalize_time(text: str, *, local: bool = False) -> str:
     """Return ``H:MM AM/PM`` for a clock time, else ``text`` unchanged.
 
     ``3pm`` → ``3:00 PM``; ``8:15\u202fam`` → ``8:15 AM``; ``15:00`` → ``3:00 PM``;
-    ``noon`` → ``12:00 PM``; with ``local`` the French, Spanish and German ways too (``14h30``,
-    ``14 Uhr``, ``midi``: :func:`calendar_ner.languages.local_clock`; in English "1h" is a length).
-    A bare hour with no minutes and no am/pm stays as written.
+    ``noon`` → ``12:00 PM``; ``1430`` and ``0900 hrs`` (24-hour) → ``2:30 PM``, ``9:00 AM``; a
+    time said in words with am/pm, ``seven thirty pm`` → ``7:30 PM``
+    (:func:`calendar_ner.words.spoken_clock`); with ``local`` the French, Spanish and German ways
+    too (``14h30``, ``14 Uhr``, ``midi``: :func:`calendar_ner.languages.local_clock`; in English
+    "1h" is a length). A bare hour with no minutes and no am/pm, or said in words without am/pm
+    (``six thirty``), stays as written: :func:`bare_hour` reads it.
     """
     original = text.strip()
     compact = " ".join(original.replace("\u202f", " ").replace("\xa0", " ").split()).lower()
     compact = CLOCK_SUFFIX.sub("", compact)  # "2:30pm-ish", "noonish"
     if compact in _NAMED_TIMES:
         return _NAMED_TIMES[compact]
+    if military := military_clock(compact):
+        return _clock_text(*military)
+    if (spoken := spoken_clock(compact)) and spoken.meridiem:
+        return _clock_text(spoken.hour % 12 + 12 * (spoken.meridiem == "pm"), spoken.minute)
     match = _TIME.match(compact)
     if not match or (match["m"] is None and match["ap"] is None):
         return (local and local_clock(compact)) or original  # "14h30", "14 Uhr", "midi"
@@ -622,15 +632,14 @@ def _clock_text(hour: int, minute: int) -> str:
     return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
-_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
 # An hour with no am/pm, alone or with its minutes, and no leading zero ("07:30" is 24-hour).
 _BARE_CLOCK = re.compile(r"(?P<hour>[1-9]|1[0-2])(?::(?P<minute>[0-5]\d))?")
-_SPOKEN_CLOCK = re.compile(rf"(half past|quarter past|quarter to) (\d{{1,2}}|{'|'.join(_HOURS)})")
 
 
 def bare_hour(value: str, text: str = "") -> str:
-    """A bare hour ("7", "7:30" with no am/pm and no leading zero, or said as "half past 3",
-    "quarter to nine") as ``H:MM AM/PM`` by the resolver's rule: 1-7 PM, 8-11 AM, 12 noon,
+    """A bare hour ("7", "7:30" with no am/pm and no leading zero, or said in words: "half past
+    3", "quarter to nine", "six thirty", :func:`calendar_ner.words.spoken_clock`) as
+    ``H:MM AM/PM`` by the resolver's rule: 1-7 PM, 8-11 AM, 12 noon,
     unless ``text`` says "tonight"/"afternoon"/"evening" (PM) or "morning" (AM); anything else
     (a 24-hour "07:30" or "19:30", "7pm") is returned unchanged. Every dev time label is still
     one of its request's time candidates read this way (``benchmarks/label_audit.py``:
@@ -643,17 +652,17 @@ def bare_hour(value: str, text: str = "") -> str:
     ('9:00 PM', '9:30 PM')
     >>> bare_hour("half past 3"), bare_hour("quarter to nine"), bare_hour("quarter to 1")
     ('3:30 PM', '8:45 AM', '12:45 PM')
+    >>> bare_hour("six thirty"), bare_hour("eleven"), bare_hour("ten past seven am")
+    ('6:30 PM', '11:00 AM', '7:10 AM')
     >>> bare_hour("7ish"), bare_hour("9 o'clock")
     ('7:00 PM', '9:00 AM')
     """
-    spoken = _SPOKEN_CLOCK.fullmatch(" ".join(value.lower().split()))
-    if spoken:  # "half past 3": 3:30, "quarter to nine": 8:45, as the bare hour they name
-        hour = _HOURS.index(spoken[2]) + 1 if spoken[2] in _HOURS else int(spoken[2])
-        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[spoken[1]]
-        hour = (hour - 1 or 12) if spoken[1] == "quarter to" else hour
-        if not 1 <= hour <= 12:
-            return value
-        return _clock_text(_infer(_Clock(hour, 0, None, False), meridiem_hint(text)), minute)
+    spoken = spoken_clock(value)
+    if spoken:  # "half past 3": 3:30, "six thirty": 6:30
+        if spoken.meridiem:
+            return _clock_text(spoken.hour % 12 + 12 * (spoken.meridiem == "pm"), spoken.minute)
+        hint = meridiem_hint(text)
+        return _clock_text(_infer(_Clock(spoken.hour, 0, None, False), hint), spoken.minute)
     bare = _BARE_CLOCK.fullmatch(CLOCK_SUFFIX.sub("", value.strip()))  # "7ish", "9 o'clock"
     if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value

@@ -24,6 +24,7 @@ from calendar_ner.schema import (
     normalize_time,
     respell,
 )
+from calendar_ner.words import DAY_ORDINALS
 
 Span = tuple[int, int]
 
@@ -57,6 +58,8 @@ def _tokens(text: str) -> list[Span]:
 
 def _date_like(token: str, local: bool = False) -> bool:
     if local and is_local_date_token(token):
+        return True
+    if token.lower() in ("of", *DAY_ORDINALS):  # "3rd of March 2027", "the twenty-first of June"
         return True
     if not _DATE_TOKEN.fullmatch(token):
         return False

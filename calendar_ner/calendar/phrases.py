@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from calendar_ner.holidays import holiday_day, is_american
+from calendar_ner.words import with_day_numbers
+
 WEEKDAYS: dict[str, int] = {
     name: i
     for i, names in enumerate(
@@ -125,13 +128,15 @@ _MONTH_END = re.compile(
 _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
 )
+# A holiday by name, maybe with its year ("Christmas Eve", "Easter 2027": calendar_ner.holidays).
+_HOLIDAY = re.compile(r"^(?:(?:this|next|on) )?(.+?)(?:,? (\d{4}))?$")
 _WEEKEND = re.compile(r"^(?:(?P<which>this coming|this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # "15/7", "7/15": no year
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NTH = re.compile(rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL}$")
-_DAY_MONTH = re.compile(rf"^(\d{{1,2}}){_ORDINAL} (?:of )?({MONTH})(?: (\d{{4}}))?$")
-_MONTH_DAY = re.compile(rf"^({MONTH}) (\d{{1,2}}){_ORDINAL}(?: (\d{{4}}))?$")
+_DAY_MONTH = re.compile(rf"^(?:the )?(\d{{1,2}}){_ORDINAL} (?:of )?({MONTH})(?: (\d{{4}}))?$")
+_MONTH_DAY = re.compile(rf"^({MONTH}) (?:the )?(\d{{1,2}}){_ORDINAL}(?: (\d{{4}}))?$")
 _RELATIVE = {
     "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,
     "tomorrow": 1, "tmrw": 1, "tomorrow morning": 1, "tomorrow afternoon": 1,
@@ -142,10 +147,14 @@ _RELATIVE = {
 
 def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     """The day ``phrase`` names relative to ``today``; ``text`` (the request) tells whether a
-    numeric date was written with numbers only (then its day-first reading is noted)."""
-    p = clean(phrase)
+    numeric date was written with numbers only (then its day-first reading is noted). A day
+    said as an ordinal ("the twenty-first of June") is read as its number."""
+    p = with_day_numbers(clean(phrase))
     if p in _RELATIVE:
         return DayReading(day=today + timedelta(days=_RELATIVE[p]))
+    if (m := _HOLIDAY.match(p)) and (day := holiday_day(m[1], today, m[2] and int(m[2]))):
+        note = f"{phrase!r} read as the United States' date" if is_american(m[1]) else None
+        return DayReading(day=day, note=note)  # "Christmas Eve", "next Thanksgiving"
     part_of_day = re.match(r"^(.+) (?:morning|afternoon|evening|night)$", p)
     if part_of_day and (reading := read_day(part_of_day[1], today, text)).day:
         return reading  # "Friday night": Friday

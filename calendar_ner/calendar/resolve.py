@@ -33,6 +33,7 @@ from calendar_ner.schema import (
     meridiem_hint,
     respelled,
 )
+from calendar_ner.words import military_clock, spoken_clock
 
 UTC = timezone.utc
 
@@ -142,7 +143,6 @@ class _Clock:
 
 
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?\s?m\.?)?$")
-_SPOKEN = re.compile(r"^(half past|quarter past|quarter to) (\d{1,2})$")
 _NAMED = {"noon": 12, "midday": 12, "midnight": 0}
 _LEAD = re.compile(r"^(?:from|at|around|about|approx\.?|starting at|starting|by|@) ")
 _SPLIT = re.compile(r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*")
@@ -158,13 +158,13 @@ def _clock(part: str) -> _Clock | None:
     p = CLOCK_SUFFIX.sub("", _LEAD.sub("", clean(part)))  # "7ish", "9 o'clock"
     if p in _NAMED:
         return _Clock(_NAMED[p], 0, "pm" if p != "midnight" else "am")
-    if m := _SPOKEN.match(p):
-        hour = int(m[2])
-        if not 1 <= hour <= 12:
-            raise _Impossible(f"impossible time {part!r}")
-        if m[1] == "quarter to":
-            return _Clock(hour - 1 or 12, 45, fixed=False)
-        return _Clock(hour, 30 if m[1] == "half past" else 15, fixed=False)
+    if military := military_clock(p):  # "1430", "0900 hrs"
+        return _Clock(*military)
+    if spoken := spoken_clock(p):  # "half past 3", "six thirty", "seven pm"
+        if spoken.meridiem:
+            hour = spoken.hour % 12 + 12 * (spoken.meridiem == "pm")
+            return _Clock(hour, spoken.minute, spoken.meridiem)
+        return _Clock(spoken.hour, spoken.minute, fixed=False)
     m = _CLOCK.match(p)
     if not m:
         return None
@@ -233,7 +233,8 @@ def _read_time(value: str, text: str, hint: str | None, today: date) -> _TimeRea
     try:
         m = re.match(r"^between (.+?) and (.+)$", p)
         parts = [m[1], m[2]] if m else _SPLIT.split(p)
-        if len(parts) == 2 and (a := _clock(parts[0])) and (b := _clock(parts[1])):
+        spoken = spoken_clock(p)  # "ten to five" is 4:50, not a range
+        if len(parts) == 2 and not spoken and (a := _clock(parts[0])) and (b := _clock(parts[1])):
             start, end = _span(a, b, hint)
             return _TimeReading(start=start, end=end)
         clock = _clock(p)

@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from calendar_ner import languages
+from calendar_ner import languages, words
+from calendar_ner.holidays import HOLIDAY
 from calendar_ner.schema import (
     CANONICAL_TIME,
     MOVES,
@@ -53,6 +54,8 @@ _MONTH = (
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _HOW_MANY = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+# A day of the month as an ordinal, in digits or words ("21st", "twenty-first").
+_NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{words.DAY_ORDINAL_WORD})"
 # After an ordinal alone, no noun: "the 3rd floor" is a place.
 _NO_NOUN = r"(?!\s+(?!(?:at|for|from|with|and|in|on|to|by|until)\b)[a-z])"
 _LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}\.?,?\s*$", re.IGNORECASE)
@@ -68,7 +71,9 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     the month", "the end of March")."""
     month_day = (
         rf"{month}\.?\s+{_DAY}(?!\d)"
+        rf"|{month}\s+(?:the\s+)?{words.DAY_ORDINAL_WORD}(?![\w-]){_NO_NOUN}"
         rf"|{_DAY}(?:\s+of)?\s+{month}\b\.?(?!\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\w:.]))"
+        rf"|{words.DAY_ORDINAL_WORD}\s+of\s+{month}\b\.?"
     )
     return re.compile(
         rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
@@ -76,10 +81,11 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
         rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
         rf"|(?:(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
-        rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+\d{{1,2}}(?:st|nd|rd|th)\b{_NO_NOUN}))?"
+        rf"(?:,?\s+(?:(?:the\s+)?(?:{month_day})|the\s+{_NTH}(?![\w-]){_NO_NOUN}))?"
         rf"|{month_day}"
-        r"|the\s+\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next|the\s+next)\s+month"
+        rf"|the\s+{_NTH}\s+of\s+(?:this|next|the\s+next)\s+month"
         rf"|the\s+\d{{1,2}}(?:st|nd|rd|th){_NO_NOUN}"
+        rf"|(?<=\bon\s)the\s+{words.DAY_ORDINAL_WORD}(?![\w-]){_NO_NOUN}"
         rf"|(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+(?:today|now|{tomorrow})"
         rf"|(?:the\s+)?day\s+after\s+{tomorrow}|today|tonight|{tomorrow}|tmrw|tmr"
         r"|(?:next|this|coming)\s+(?:week(?:end)?|month|fortnight)|the\s+weekend"
@@ -90,6 +96,18 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
 
 
 _PARTIAL = _partial(_WEEKDAY, _MONTH, "tomorrow")
+# A holiday by name ("Christmas Eve", "next Thanksgiving", "Easter 2027"; calendar_ner.holidays).
+# It is a date after a word that leads to a day ("on", "for", "until", "over", …) or in a
+# request that writes no other date: "Christmas party at 7pm", not "Christmas party on Dec 20".
+# No dev request names a holiday.
+_HOLIDAY = re.compile(
+    rf"(?<![\w-])(?:(?:this|next)\s+)?{HOLIDAY}(?:,?\s+\d{{4}})?(?![\w'’-])", re.IGNORECASE
+)
+_HOLIDAY_LEAD = re.compile(
+    r"\b(?:on|for|at|by|until|till|before|after|over|from|through|during|around|since|this|next)"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # Where a misspelt weekday names a day: after these words or "next"/"this"/"coming", or with a
 # day of the month ("on thrusday", "next wendesday", "Wendesday, May 10"; not "with Sundar").
 _DAY_LEAD = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|due)\s+)$", re.IGNORECASE)
@@ -180,10 +198,41 @@ _SUFFIXED_HOUR = re.compile(
     r"(?!\s+(?!(?:on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next|this)\b)[a-z])",
     re.IGNORECASE,
 )  # not an amount: "a table for 6ish", "5ish bagels"
-_HOUR_WORD = r"(?:1[0-2]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-# "half past 3", "quarter to nine": a clock time said in words.
-_SPOKEN = re.compile(
-    rf"(?<![\w-])(?:half\s+past|quarter\s+past|quarter\s+to)\s+{_HOUR_WORD}(?![\w:.-])",
+# A clock time said in words (calendar_ner.words.spoken_clock). Wherever it stands when it says
+# how far from an hour it is ("half past 3", "ten to five"; not the "ten to five" of "from ten to
+# five", a range) or ends in am/pm or o'clock ("seven pm", "eleven o'clock"); after "at", "@",
+# "around", "by" or "from" when it is only an hour and its minutes ("at six thirty", "around
+# eleven", British "at half six"), and then not before a word other than these (not "at one of
+# the cafes", "at Seven Dials"). Never before a unit ("a five to ten minute walk"). No dev
+# request says a time in words.
+_NOT_A_NOUN = (
+    r"(?![\w'’-])(?!\s+(?!(?:on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next"
+    rf"|this|{_WEEKDAY}|{_MONTH})\b)[a-z])"  # any case: the patterns ignore it
+)
+_SAID_SUFFIX = rf"(?:\s*o['’]?\s*clock|{words.MERIDIEM})"
+_SAID_PAST = re.compile(
+    rf"(?<![\w-])(?<!\bfrom\s)(?<!\bbetween\s)(?:(?:half|quarter|five|ten|twenty|twenty[\s-]five)"
+    rf"(?:\s+minutes)?\s+(?:past|after|to)|\d{{1,2}}(?:\s+minutes)?\s+(?:past|after))\s+"
+    rf"(?:{words.HOUR_WORD}|1[0-2]|[1-9]){_SAID_SUFFIX}?"
+    r"(?![\w'’-]|\s+(?:min|hour|hr|people|ppl|person|guests))",
+    re.IGNORECASE,
+)
+_SAID_SUFFIXED = re.compile(
+    rf"(?<![\w-]){words.HOUR_WORD}(?:\s+{words.MINUTE_WORD})?{_SAID_SUFFIX}(?![\w'’-])",
+    re.IGNORECASE,
+)
+_SAID_AFTER_LEAD = re.compile(
+    rf"(?:\bat|@|\baround|\bby|\bfrom)\s+(?P<clock>(?:half\s+)?{words.HOUR_WORD}"
+    rf"(?:\s+{words.MINUTE_WORD})?){_NOT_A_NOUN}",
+    re.IGNORECASE,
+)
+# A 24-hour clock without a colon after "at", "@", "around" or "from" ("at 1430", "from 0900"),
+# or anywhere with "hrs" ("1430 hrs"); not a street number ("at 1200 Main St") nor a year after
+# "by". No dev request writes one.
+_MILITARY = re.compile(
+    r"(?:(?:\bat|@|\baround|\bfrom)\s+(?P<clock>(?:[01]\d|2[0-3])[0-5]\d(?:\s*(?:hrs?|hours|h)\b)?)"
+    r"|(?<![\w.,:/-])(?<!\bfor\s)(?P<suffixed>(?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs?|hours|h)\b))"
+    + _NOT_A_NOUN,
     re.IGNORECASE,
 )
 # "in 2 hours", "in 30 minutes", "in an hour": a time from now, not a length.
@@ -361,10 +410,15 @@ def date_expressions(text: str) -> list[Span]:
         + _misspelt_dates(text)
         if not any(s < span[1] and span[0] < e for s, e in absolute)
     ]
+    holidays = [m.span() for m in _HOLIDAY.finditer(text)]
+    others += [
+        (start, end)
+        for start, end in holidays
+        if not _overlaps((start, end), absolute + others)
+        and (_HOLIDAY_LEAD.search(text, max(start - 12, 0), start) or not absolute + others)
+    ]
     for start, end in list(others):  # "Friday, May 10": "May 10" too; "Thursday the 5th": "the 5th"
-        inner = re.match(
-            rf"{_WEEKDAY},?\s+(?:the\s+(?!\d+(?:st|nd|rd|th)$))?", text[start:end], re.IGNORECASE
-        )
+        inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+(?!{_NTH}$))?", text[start:end], re.IGNORECASE)
         if inner and inner.end() < end - start:
             others.append((start + inner.end(), end))
     repeats = _repeats(text)
@@ -388,29 +442,48 @@ def time_expressions(text: str) -> list[Span]:
     only: in an English one "1h" is a length."""
     spans = []
     english = languages.detect(text) == "en"
-    words = word_spans(text)
+    tokens = word_spans(text)
+    said = _said_clocks(text)
     in_range = [(r.start, r.end) for r in time_ranges(text)]
-    for i, (start, _) in enumerate(words):
+    for i, (start, _) in enumerate(tokens):
         for j in (i + 1, i):
-            if j >= len(words):
+            if j >= len(tokens):
                 continue
-            end = words[j][1]
+            end = tokens[j][1]
             value = text[start:end]
-            if english and languages.local_clock(value):
+            if (english and languages.local_clock(value)) or words.military_clock(value):
                 continue
             if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
                 spans.append((start, end))
                 break
-    spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in in_range)]
+    spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in in_range + said)]
+    spans += said
     for found in time_ranges(text):
         spans += [(found.start, found.end), (found.start, found.start + len(found.first))]
     spans += [m.span("h") for m in _BARE_HOUR.finditer(text)]
     spans += [m.span() for m in _SUFFIXED_HOUR.finditer(text)]
     spans += [m.span() for m in _DAY_PART.finditer(text)]
-    spans += [m.span() for m in _SPOKEN.finditer(text)]
     spans += [m.span() for m in _OFFSET.finditer(text)]
     spans += [m.span("clock") for m in _NO_CLOCK.finditer(text) if _impossible_clock(m["clock"])]
     return sorted(set(spans))
+
+
+def _said_clocks(text: str) -> list[Span]:
+    """The clock times of ``text`` said in words or written as a 24-hour clock without a colon
+    (:data:`_SAID_PAST`, :data:`_SAID_SUFFIXED`, :data:`_SAID_AFTER_LEAD`, :data:`_MILITARY`),
+    longest first: "six thirty" and not its "six"."""
+    spans = [m.span() for m in _SAID_PAST.finditer(text)]
+    spans += [m.span() for m in _SAID_SUFFIXED.finditer(text)]
+    spans += [m.span("clock") for m in _SAID_AFTER_LEAD.finditer(text)]
+    spans += _military(text)
+    return sorted(
+        s for s in set(spans) if not any(a <= s[0] and s[1] <= b and (a, b) != s for a, b in spans)
+    )
+
+
+def _military(text: str) -> list[Span]:
+    """The 24-hour clocks without a colon of ``text`` (:data:`_MILITARY`): "1430", "0900 hrs"."""
+    return [m.span("clock" if m["clock"] else "suffixed") for m in _MILITARY.finditer(text)]
 
 
 def _impossible_clock(value: str) -> bool:
@@ -529,7 +602,9 @@ def length_spans(text: str) -> list[Span]:
     ("a few hours"), one in days or weeks ("for 3 days"), and a time from now ("in 2 hours"),
     which is a time, but one a copied string may not overlap either."""
     offsets = [m.span() for m in _OFFSET.finditer(text)]
-    lengths = duration_spans(_masked(text, offsets)) + [m.span() for m in _VAGUE.finditer(text)]
+    lengths = duration_spans(_masked(text, offsets + _military(text))) + [
+        m.span() for m in _VAGUE.finditer(text)
+    ]
     return lengths + offsets + [span for span, _ in _day_lengths(text)]
 
 
@@ -606,9 +681,10 @@ def leads(text: str) -> list[str]:
 
 
 def _lengths(text: str) -> tuple[str, list[Span]]:
-    """``text`` with its times from now, leads and repeats blanked out, and the spans of the
-    lengths left in it (amounts, then lengths without a number: "a few hours")."""
-    offsets = [m.span() for m in _OFFSET.finditer(text)] + _leads(text)
+    """``text`` with its times from now, 24-hour clocks ("1430 hrs"), leads and repeats blanked
+    out, and the spans of the lengths left in it (amounts, then lengths without a number: "a few
+    hours")."""
+    offsets = [m.span() for m in _OFFSET.finditer(text)] + _leads(text) + _military(text)
     text = _masked(text, offsets + recurrence_expressions(text))
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
 
@@ -671,7 +747,13 @@ def candidates(
     # A date with a number, or one that names no weekday ("tomorrow", "next week", "in two
     # weeks"): never inside an action or place, as "Friday drinks" may be.
     blocked = [s for s in date_found if _NAMES_A_DATE.search(text[s[0] : s[1]])]
-    blocked += [s for s in time_found if re.search(r"\d", text[s[0] : s[1]])]  # not "morning"
+    blocked += [  # not "morning" nor "at seven" ("Seven Dials"); "six thirty", "ten past five"
+        s
+        for s in time_found
+        if re.search(r"\d", text[s[0] : s[1]])
+        or " " in (said := text[s[0] : s[1]])
+        and words.spoken_clock(said)
+    ]
     blocked += lengths
     repeats = recurrence_expressions(text) if lang == "en" else []
     # A repeat written as a phrase ("every Monday", "weekdays"), not a frequency word, which

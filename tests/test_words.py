@@ -1,0 +1,178 @@
+"""Times and days said in words, 24-hour clocks without a colon and holidays: read alike by the
+decoder's candidates, post-processing and the calendar resolver (calendar_ner.words,
+calendar_ner.holidays)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from calendar_ner.calendar import resolve
+from calendar_ner.calendar.resolve import iso
+from calendar_ner.decode import DecodeConfig
+from calendar_ner.decode.postprocess import postprocess
+from calendar_ner.decode.types import candidates
+from calendar_ner.holidays import holiday_day, is_holiday
+from calendar_ner.schema import FIELDS, normalize_date, normalize_time
+from calendar_ner.words import Clock, military_clock, spoken_clock, with_day_numbers
+
+REF = datetime(2026, 11, 25, 9, 0)  # a Wednesday
+
+
+def _start(**values) -> str | None:
+    return iso(resolve(dict.fromkeys(FIELDS) | values, "", REF, "Europe/Berlin").start)
+
+
+@pytest.mark.parametrize(
+    ("said", "clock"),
+    [
+        ("six thirty", Clock(6, 30, None)),
+        ("seven oh five", Clock(7, 5, None)),
+        ("twelve forty-five", Clock(12, 45, None)),
+        ("ten past five", Clock(5, 10, None)),
+        ("twenty-five past 4", Clock(4, 25, None)),
+        ("10 past 5", Clock(5, 10, None)),
+        ("twenty to one", Clock(12, 40, None)),
+        ("quarter to nine", Clock(8, 45, None)),
+        ("half six", Clock(6, 30, None)),  # British: 6:30
+        ("eleven o'clock", Clock(11, 0, None)),
+        ("seven p.m.", Clock(7, 0, "pm")),
+        ("Six Thirty AM", Clock(6, 30, "am")),
+        ("2 to 4pm", None),  # a range
+        ("thirteen", None),
+        ("61 past 3", None),
+    ],
+)
+def test_spoken_clocks(said, clock):
+    assert spoken_clock(said) == clock
+
+
+def test_military_clocks_and_day_ordinals():
+    assert [military_clock(v) for v in ("1430", "0900 hrs", "2359h", "2400", "930")] == [
+        (14, 30),
+        (9, 0),
+        (23, 59),
+        None,
+        None,
+    ]
+    assert with_day_numbers("the thirty-first and the twenty second") == "the 31st and the 22nd"
+    assert normalize_time("seven thirty pm") == "7:30 PM"
+    assert normalize_time("1430") == "2:30 PM"
+    assert normalize_time("six thirty") == "six thirty"  # no am/pm: the bare-hour rule's
+    assert normalize_date("the twenty-first of June 2027") == "21/06/2027"
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Dinner at six thirty tomorrow", ("six thirty",)),
+        ("Call mom at 1430 on Friday", ("1430",)),
+        ("Drill at 1430 hrs Thursday", ("1430 hrs",)),
+        ("Brunch Sunday at eleven", ("eleven",)),
+        ("Lunch at half six on Tuesday", ("half six",)),
+        ("Call at ten to five", ("ten to five",)),
+        ("Party at seven pm Friday", ("seven pm",)),
+        ("Gym at twenty past nine in the morning", ("twenty past nine", "morning")),
+        ("Drinks at Seven Dials on Friday", ()),  # a place
+        ("Meet at one of the cafes on Monday", ()),
+        ("Open from ten to five on Saturday", ("ten",)),  # a range's start, not 4:50
+        ("A five to ten minute walk on Monday", ()),
+        ("Deadline by 2030", ()),  # a year
+        ("Meet at 1200 Main St", ()),  # a street number
+        ("Run for 1500 hours", ()),
+    ],
+)
+def test_time_candidates_said_in_words(text, times):
+    assert candidates(text).time == times
+
+
+def test_a_24_hour_clock_is_no_length_and_a_clock_in_words_no_copy():
+    found = candidates("Drill at 1430 hrs Thursday")
+    assert found.duration == ()
+    text = "Dinner at six thirty with Ana"
+    assert (text.index("six"), text.index(" with")) in candidates(text).blocked
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "time"),
+    [
+        ("Dinner at six thirty tomorrow", "six thirty", "6:30 PM"),
+        ("Brunch Sunday at eleven", "eleven", "11:00 AM"),
+        ("Lunch at half twelve", "half twelve", "12:30 PM"),
+        ("Run tomorrow morning at quarter past seven", "quarter past seven", "7:15 AM"),
+        ("Call at 1430 on Friday", "1430", "2:30 PM"),
+        ("Party at seven pm Friday", "seven pm", "7:00 PM"),
+    ],
+)
+def test_post_processing_reads_them_as_the_resolver_does(text, written, time):
+    assert postprocess(json.dumps({"time": written}), text, DecodeConfig())["time"] == time
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Meet Jo the twenty-first of June at 3pm", ("twenty-first of June",)),
+        ("Lunch on June twenty-first", ("June twenty-first",)),
+        ("Dinner March the first at 7pm", ("March the first",)),
+        ("Call on the third at 2pm", ("the third",)),
+        ("Review on the first of next month", ("the first of next month",)),
+        ("Party on the 3rd of March 2027 at 7pm", ("3rd of March 2027",)),
+        ("Gala on the twenty-first of June 2027", ("twenty-first of June 2027",)),
+        ("The first meeting on Monday", ("Monday",)),
+        ("March second quarter review on Friday", ("Friday",)),
+        ("Party on Christmas Eve at 7pm", ("Christmas Eve",)),
+        ("Lunch on New Year's Day at noon", ("New Year's Day",)),
+        ("Christmas party at 7pm", ("Christmas",)),  # no other date
+        ("Christmas party on Dec 20 at 7pm", ("Dec 20",)),
+        ("Easter egg hunt Sunday 10am", ("Sunday",)),
+        ("BBQ over Labor Day weekend", ("Labor Day",)),
+        ("Trip over Easter 2027", ("Easter 2027",)),
+    ],
+)
+def test_date_candidates_said_in_words_and_holidays(text, dates):
+    assert candidates(text).date == dates
+
+
+def test_an_absolute_date_with_a_day_in_words_is_normalized():
+    text = "Gala on the twenty-first of June 2027"
+    event = postprocess(json.dumps({"date": "twenty-first of June 2027"}), text, DecodeConfig())
+    assert event["date"] == "21/06/2027"
+
+
+@pytest.mark.parametrize(
+    ("values", "start"),
+    [
+        ({"date": "tomorrow", "time": "six thirty"}, "2026-11-26T18:30:00+01:00"),
+        ({"date": "tomorrow", "time": "ten to five"}, "2026-11-26T16:50:00+01:00"),
+        ({"date": "tomorrow", "time": "seven am"}, "2026-11-26T07:00:00+01:00"),
+        ({"date": "tomorrow", "time": "1430"}, "2026-11-26T14:30:00+01:00"),
+        ({"date": "tomorrow", "time": "0900 hrs"}, "2026-11-26T09:00:00+01:00"),
+        ({"date": "the twenty-first of June"}, "2027-06-21"),
+        ({"date": "March the first"}, "2027-03-01"),
+        ({"date": "Christmas Eve"}, "2026-12-24"),
+        ({"date": "New Year's Eve", "time": "9pm"}, "2026-12-31T21:00:00+01:00"),
+        ({"date": "Easter Monday"}, "2027-03-29"),
+        ({"date": "Easter 2028"}, "2028-04-16"),
+        ({"date": "Halloween"}, "2027-10-31"),  # this year's is past
+    ],
+)
+def test_the_resolver_reads_them(values, start):
+    assert _start(**values) == start
+
+
+def test_a_holiday_whose_date_is_a_countrys_is_noted():
+    resolved = resolve(dict.fromkeys(FIELDS) | {"date": "Thanksgiving"}, "", REF, "UTC")
+    assert iso(resolved.start) == "2026-11-26"  # the fourth Thursday of November
+    assert resolved.notes == ["'Thanksgiving' read as the United States' date"]
+    assert resolve(dict.fromkeys(FIELDS) | {"date": "Christmas"}, "", REF, "UTC").notes == []
+
+
+def test_moving_holidays():
+    today = date(2026, 1, 1)
+    assert holiday_day("Memorial Day", today) == date(2026, 5, 25)  # the last Monday of May
+    assert holiday_day("Labour Day", today) == date(2026, 9, 7)
+    assert holiday_day("Mother's Day", today) == date(2026, 5, 10)
+    assert holiday_day("Good Friday", today) == date(2026, 4, 3)
+    assert not is_holiday("Christmas party")
