@@ -576,12 +576,14 @@ def moved_from(text: str, at: int, moves: list[re.Match] | None = None) -> bool:
 
 
 _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
-# Words that say which half of the day a bare hour is in ("Friday night at 9": 9 PM; not
-# "last night's outage at 9", "Night Owl Cafe").
+# Words that say which half of the day a bare hour is in ("Friday night at 9", "dinner at eight":
+# PM; "breakfast at 9": AM; not "last night's outage at 9", "Night Owl Cafe"). No dev request
+# writes a bare hour; the two dev meals with a clock without am/pm are at 12, which stays noon.
 _PM_HINT = re.compile(
-    r"\b(?:tonight|evening|afternoon)\b|(?<!last )(?<!Last )\b(?-i:night)\b(?!['’]s)", re.IGNORECASE
+    r"\b(?:tonight|evening|afternoon|dinner|supper)\b|(?<!last )(?<!Last )\b(?-i:night)\b(?!['’]s)",
+    re.IGNORECASE,
 )
-_AM_HINT = re.compile(r"\bmorning\b", re.IGNORECASE)
+_AM_HINT = re.compile(r"\b(?:morning|breakfast)\b", re.IGNORECASE)
 
 
 class _Clock(NamedTuple):
@@ -610,8 +612,8 @@ def _part(text: str) -> _Clock | None:
 
 def meridiem_hint(*sources: str | None) -> str | None:
     """The half of the day the ``sources`` give a bare hour: "pm" for tonight, afternoon,
-    evening or night (also beside "morning": "Good morning! Drinks tonight at 8"), "am" for
-    morning, else None."""
+    evening, night, dinner or supper (also beside "morning": "Good morning! Drinks tonight at
+    8"), "am" for morning or breakfast, else None."""
     joined = " ".join(s for s in sources if s)
     return "pm" if _PM_HINT.search(joined) else "am" if _AM_HINT.search(joined) else None
 

@@ -104,6 +104,8 @@ def test_a_24_hour_clock_is_no_length_and_a_clock_in_words_no_copy():
         ("Run tomorrow morning at quarter past seven", "quarter past seven", "7:15 AM"),
         ("Call at 1430 on Friday", "1430", "2:30 PM"),
         ("Party at seven pm Friday", "seven pm", "7:00 PM"),
+        ("Anniversary dinner on Friday at eight", "eight", "8:00 PM"),  # a meal says which half
+        ("Breakfast with Jo at seven", "seven", "7:00 AM"),
     ],
 )
 def test_post_processing_reads_them_as_the_resolver_does(text, written, time):
@@ -133,6 +135,12 @@ def test_post_processing_reads_them_as_the_resolver_does(text, written, time):
 )
 def test_date_candidates_said_in_words_and_holidays(text, dates):
     assert candidates(text).date == dates
+
+
+def test_a_holiday_may_name_the_event():
+    text = "Christmas Eve dinner at grandma's at 5pm"
+    assert candidates(text).date == ("Christmas Eve",)
+    assert not any(start == 0 for start, _ in candidates(text).blocked)  # as "Friday drinks"
 
 
 def test_an_absolute_date_with_a_day_in_words_is_normalized():

@@ -129,7 +129,8 @@ _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
 )
 # A holiday by name, maybe with its year ("Christmas Eve", "Easter 2027": calendar_ner.holidays).
-_HOLIDAY = re.compile(r"^(?:(?:this|next|on) )?(.+?)(?:,? (\d{4}))?$")
+_YEAR_END = re.compile(r",? (\d{4})$")
+_WHICH = re.compile(r"^(?:this|next|on) ")
 _WEEKEND = re.compile(r"^(?:(?P<which>this coming|this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # "15/7", "7/15": no year
@@ -152,8 +153,10 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     p = with_day_numbers(clean(phrase))
     if p in _RELATIVE:
         return DayReading(day=today + timedelta(days=_RELATIVE[p]))
-    if (m := _HOLIDAY.match(p)) and (day := holiday_day(m[1], today, m[2] and int(m[2]))):
-        note = f"{phrase!r} read as the United States' date" if is_american(m[1]) else None
+    year = _YEAR_END.search(p)  # "Easter 2027"
+    name = _WHICH.sub("", p[: year.start()] if year else p)
+    if day := holiday_day(name, today, year and int(year[1])):
+        note = f"{phrase!r} read as the United States' date" if is_american(name) else None
         return DayReading(day=day, note=note)  # "Christmas Eve", "next Thanksgiving"
     part_of_day = re.match(r"^(.+) (?:morning|afternoon|evening|night)$", p)
     if part_of_day and (reading := read_day(part_of_day[1], today, text)).day:

@@ -103,6 +103,7 @@ _PARTIAL = _partial(_WEEKDAY, _MONTH, "tomorrow")
 _HOLIDAY = re.compile(
     rf"(?<![\w-])(?:(?:this|next)\s+)?{HOLIDAY}(?:,?\s+\d{{4}})?(?![\w'’-])", re.IGNORECASE
 )
+_HOLIDAY_NAME = re.compile(rf"(?:(?:this|next)\s+)?{HOLIDAY}", re.IGNORECASE)
 _HOLIDAY_LEAD = re.compile(
     r"\b(?:on|for|at|by|until|till|before|after|over|from|through|during|around|since|this|next)"
     r"\s+(?:the\s+)?$",
@@ -744,9 +745,14 @@ def candidates(
         spelled = [languages.duration_spelling(r.minutes, lang) for r in local_ranges]
         durations_found = _unique([*duration_values(masked), *written, *spelled])
         stated = bool(durations_found)  # another language's lengths: any it writes
-    # A date with a number, or one that names no weekday ("tomorrow", "next week", "in two
-    # weeks"): never inside an action or place, as "Friday drinks" may be.
-    blocked = [s for s in date_found if _NAMES_A_DATE.search(text[s[0] : s[1]])]
+    # A date with a number, or one that names no weekday or holiday ("tomorrow", "next week",
+    # "in two weeks"): never inside an action or place, as "Friday drinks" and "Christmas Eve
+    # dinner" may be.
+    blocked = [
+        s
+        for s in date_found
+        if _NAMES_A_DATE.search(day := text[s[0] : s[1]]) and not _HOLIDAY_NAME.fullmatch(day)
+    ]
     blocked += [  # not "morning" nor "at seven" ("Seven Dials"); "six thirty", "ten past five"
         s
         for s in time_found
