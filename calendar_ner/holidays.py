@@ -41,12 +41,12 @@ def _nth(month: int, weekday: object) -> Callable[[int], date]:
 
 # (pattern, the day in a given year, whether its date is the United States')
 _HOLIDAYS: list[tuple[str, Callable[[int], date], bool]] = [
-    (rf"new\s+year{_S}\s+eve|nye", _fixed(12, 31), False),
-    (rf"new\s+year{_S}(?:\s+day)?", _fixed(1, 1), False),
+    (rf"new\s+year{_S}\s+eve|(?-i:NYE|nye)", _fixed(12, 31), False),  # not "Call Nye"
+    (r"new\s+year(?:['’]?s(?:\s+day)?|\s+day)", _fixed(1, 1), False),  # not "New Year planning"
     (r"christmas\s+eve|xmas\s+eve", _fixed(12, 24), False),
     (r"christmas(?:\s+day)?|xmas(?:\s+day)?", _fixed(12, 25), False),
     (r"boxing\s+day", _fixed(12, 26), False),
-    (rf"valentine{_S}(?:\s+day)?", _fixed(2, 14), False),
+    (r"valentine(?:['’]?s(?:\s+day)?|\s+day)", _fixed(2, 14), False),  # not "with Valentine"
     (r"halloween", _fixed(10, 31), False),
     (rf"(?:st\.?|saint)\s+patrick{_S}\s+day", _fixed(3, 17), False),
     (r"juneteenth", _fixed(6, 19), True),

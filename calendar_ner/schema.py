@@ -173,6 +173,9 @@ def _canonical_value(field: str, value: Any, strict: bool, local: bool = False) 
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _YEAR = re.compile(r"\b\d{4}\b")
+_NTH_WEEKDAY = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)|last)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE
+)
 _DAY_WORDS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b,?", re.IGNORECASE)
 # A far-off sentinel: if a component is missing, the parsed value would carry it and we can tell.
 _SENTINEL = datetime(1, 1, 1)
@@ -190,8 +193,8 @@ def normalize_date(text: str, *, local: bool = False) -> str:
     python-dateutil does the parsing; the regexes only tidy ordinals and dashes around it.
     """
     original = text.strip()
-    if not _YEAR.search(original):
-        return original
+    if not _YEAR.search(original) or _NTH_WEEKDAY.search(with_day_numbers(original)):
+        return original  # no year, or "the second Tuesday of March 2027": no day of the month
     cleaned = english_months(original) if local else respelled(original)  # "3 mars 2025"
     cleaned = _ORDINAL.sub(r"\1", with_day_numbers(cleaned))  # "twenty-first", "21st": 21
     cleaned = re.sub(r"\bthe\b", " ", cleaned, flags=re.IGNORECASE)  # "the 21st of June 2027"

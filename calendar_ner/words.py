@@ -78,7 +78,7 @@ _SPOKEN = re.compile(
     r"|(?P<rel_d>\d{1,2})(?:\s+minutes?)?\s+(?:past|after))\s+"  # "2 to 4" is a range
     rf"(?P<rel_h>{HOUR_WORD}|1[0-2]|[1-9])"
     rf"|half\s+(?P<half_h>{HOUR_WORD})"
-    rf"|(?P<h>{HOUR_WORD})(?:\s+(?P<m>{MINUTE_WORD}))?)"
+    rf"|(?P<h>{HOUR_WORD})(?:[\s-]+(?P<m>{MINUTE_WORD}))?)"
     rf"(?:\s*o['’]?\s*clock)?{MERIDIEM}?",
     re.IGNORECASE,
 )
@@ -102,9 +102,9 @@ def _number(word: str, table: dict[str, int]) -> int:
 
 
 def spoken_clock(value: str) -> Clock | None:
-    """The clock time ``value`` says in words ("six thirty", "half past 3", "twenty to six",
-    British "half six" for 6:30, "seven pm", "eleven o'clock"), or None. The hour stays 1-12:
-    which half of the day a clock without am/pm is, is the bare-hour rule's to say
+    """The clock time ``value`` says in words ("six thirty", "six-thirty", "half past 3", "twenty
+    to six", British "half six" for 6:30, "seven pm", "eleven o'clock"), or None. The hour
+    stays 1-12: which half of the day a clock without am/pm is, is the bare-hour rule's to say
     (:func:`calendar_ner.schema.bare_hour`)."""
     m = _SPOKEN.fullmatch(" ".join(value.split()).strip(" .,"))
     if not m:

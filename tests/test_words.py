@@ -129,7 +129,7 @@ def test_post_processing_reads_them_as_the_resolver_does(text, written, time):
         ("Christmas party at 7pm", ("Christmas",)),  # no other date
         ("Christmas party on Dec 20 at 7pm", ("Dec 20",)),
         ("Easter egg hunt Sunday 10am", ("Sunday",)),
-        ("BBQ over Labor Day weekend", ("Labor Day",)),
+        ("BBQ over Labor Day", ("Labor Day",)),
         ("Trip over Easter 2027", ("Easter 2027",)),
     ],
 )
@@ -184,3 +184,65 @@ def test_moving_holidays():
     assert holiday_day("Mother's Day", today) == date(2026, 5, 10)
     assert holiday_day("Good Friday", today) == date(2026, 4, 3)
     assert not is_holiday("Christmas party")
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Standup at 0900 hrs every weekday", ("0900 hrs",)),
+        ("Gym 0600 hrs daily", ("0600 hrs",)),
+        ("Run at six thirty before work", ("six thirty",)),
+        ("Call at 1430 GMT on Friday", ("1430",)),
+        ("Dinner at six-thirty", ("six-thirty",)),
+        ("Review the sales figures from 2024 on Monday", ()),  # a year
+        ("Call at 0800 123 4567 tomorrow", ()),  # a phone number
+        ("Meet at 1200 5th Avenue on Friday", ()),
+        ("Invite five to ten colleagues on Friday", ()),  # a count
+        ("Stop at Seven Eleven on the way home at 6pm", ("6pm",)),  # a name
+        ("Drinks at the Five O'Clock Club on Friday", ()),
+        ("Meet at 12 past 3 on Friday", ("12 past 3",)),  # no "12" of its own
+        ("Meeting between 9 and 11 on Friday", ("between 9 and 11", "9")),
+    ],
+)
+def test_review_findings_on_times(text, times):
+    assert candidates(text).time == times
+
+
+def test_about_a_number_of_hours_is_a_length():
+    text = "The project took about 1200 hours, retro on Monday at 3pm"
+    assert "1200 hours" in candidates(text).duration
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Conference on the second Tuesday of March 2027", ("the second Tuesday of March 2027",)),
+        ("Good Friday service at noon", ("Good Friday",)),  # not "Friday"
+        ("Easter Monday picnic", ("Easter Monday",)),
+        ("Dentist appointment the day after Thanksgiving", ("the day after Thanksgiving",)),
+        ("Call Nye about the contract at 3pm", ()),  # a surname
+        ("Dinner with Valentine at 7pm", ()),
+        ("New Year planning meeting at 10am", ()),
+        ("Lunar New Year dinner", ()),  # another calendar's
+        ("Christmas in July party", ()),
+        ("Trip over Easter weekend", ()),  # more than a day
+        ("Drinks at the Christmas Tree pub on Friday", ("Friday",)),
+    ],
+)
+def test_review_findings_on_dates(text, dates):
+    assert candidates(text).date == dates
+
+
+@pytest.mark.parametrize(
+    ("values", "start", "end"),
+    [
+        ({"date": "the second Tuesday of March 2027"}, "2027-03-09", None),
+        ({"date": "the day after Thanksgiving"}, "2026-11-27", None),
+        ({"date": "tomorrow", "time": "from ten to five"}, "2026-11-26T10:00:00+01:00", "17:00"),
+    ],
+)
+def test_review_findings_in_the_resolver(values, start, end):
+    resolved = resolve(dict.fromkeys(FIELDS) | values, "", REF, "Europe/Berlin")
+    assert iso(resolved.start) == start
+    assert (resolved.end and f"{resolved.end:%H:%M}") == end
+    assert normalize_date("the second Tuesday of March 2027") == "the second Tuesday of March 2027"

@@ -118,7 +118,7 @@ _FROM_DAY = re.compile(rf"^(?P<n>{COUNT}) (?P<unit>days?|weeks?) from (?P<base>.
 # "the last Friday of March", "the second Tuesday of next month": one day, not a repeat.
 _NTH_WEEKDAY_OF = re.compile(
     rf"^(?:on )?(?:the )?(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY}) (?:of|in) "
-    rf"(?P<month>{MONTH}|this month|next month)$"
+    rf"(?P<month>{MONTH}|this month|next month)(?:,? (?P<year>\d{{4}}))?$"
 )
 # "end of the month", "the end of March": its last day.
 _MONTH_END = re.compile(
@@ -129,6 +129,7 @@ _NTH_OF_MONTH = re.compile(
     rf"^(?:on )?(?:the )?(\d{{1,2}}){_ORDINAL} of (this|next|the next) month$"
 )
 # A holiday by name, maybe with its year ("Christmas Eve", "Easter 2027": calendar_ner.holidays).
+_DAY_AROUND = re.compile(r"^(?:the )?day (after|before) (.+)$")  # "the day after Thanksgiving"
 _YEAR_END = re.compile(r",? (\d{4})$")
 _WHICH = re.compile(r"^(?:this|next|on) ")
 _WEEKEND = re.compile(r"^(?:(?P<which>this coming|this|next|the|on the|on) )?weekend$")
@@ -153,6 +154,10 @@ def read_day(phrase: str, today: date, text: str = "") -> DayReading:
     p = with_day_numbers(clean(phrase))
     if p in _RELATIVE:
         return DayReading(day=today + timedelta(days=_RELATIVE[p]))
+    if (m := _DAY_AROUND.match(p)) and (reading := read_day(m[2], today, text)).day:
+        return DayReading(  # "the day after Thanksgiving"
+            day=reading.day + timedelta(days=1 if m[1] == "after" else -1), note=reading.note
+        )
     year = _YEAR_END.search(p)  # "Easter 2027"
     name = _WHICH.sub("", p[: year.start()] if year else p)
     if day := holiday_day(name, today, year and int(year[1])):
@@ -236,6 +241,8 @@ def _nth_weekday(phrase: str, m: re.Match, today: date) -> DayReading:
     nth, weekday = ORDINALS[m["nth"]], WEEKDAYS[m["wd"]]
     if m["month"] in ("this month", "next month"):
         months = [_month_ahead(today, m["month"] == "next month")]
+    elif m["year"]:  # "the second Tuesday of March 2027"
+        months = [(int(m["year"]), MONTHS[m["month"]])]
     else:
         months = [(today.year + k, MONTHS[m["month"]]) for k in (0, 1)]
     for year, month in months:

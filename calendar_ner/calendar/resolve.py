@@ -233,7 +233,8 @@ def _read_time(value: str, text: str, hint: str | None, today: date) -> _TimeRea
     try:
         m = re.match(r"^between (.+?) and (.+)$", p)
         parts = [m[1], m[2]] if m else _SPLIT.split(p)
-        spoken = spoken_clock(p)  # "ten to five" is 4:50, not a range
+        # "ten to five" is 4:50, not a range; "from ten to five" is one
+        spoken = not re.match(r"(?:from|between) ", clean(value)) and spoken_clock(p)
         if len(parts) == 2 and not spoken and (a := _clock(parts[0])) and (b := _clock(parts[1])):
             start, end = _span(a, b, hint)
             return _TimeReading(start=start, end=end)

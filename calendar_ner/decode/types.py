@@ -77,7 +77,7 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     )
     return re.compile(
         rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
-        rf"(?:{month}\b|this\s+month|next\s+month)"
+        rf"(?:{month}\b(?:,?\s+\d{{4}}\b)?|this\s+month|next\s+month)"
         rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
         rf"|(?:(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
@@ -96,16 +96,22 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
 
 
 _PARTIAL = _partial(_WEEKDAY, _MONTH, "tomorrow")
-# A holiday by name ("Christmas Eve", "next Thanksgiving", "Easter 2027"; calendar_ner.holidays).
-# It is a date after a word that leads to a day ("on", "for", "until", "over", …) or in a
-# request that writes no other date: "Christmas party at 7pm", not "Christmas party on Dec 20".
-# No dev request names a holiday.
+# A holiday by name ("Christmas Eve", "next Thanksgiving", "Easter 2027", "the day after
+# Thanksgiving"; calendar_ner.holidays). It is a date after a word that leads to a day ("on",
+# "for", "until", "over", …) or in a request that writes no other date: "Christmas party at
+# 7pm", not "Christmas party on Dec 20", where it names the event. It wins over the weekday it
+# holds ("Good Friday"). Not another calendar's holiday ("Lunar New Year", "Orthodox Easter"),
+# nor a span of days ("Easter weekend", "Christmas week", "Christmas in July"). No dev request
+# names a holiday.
 _HOLIDAY = re.compile(
-    rf"(?<![\w-])(?:(?:this|next)\s+)?{HOLIDAY}(?:,?\s+\d{{4}})?(?![\w'’-])", re.IGNORECASE
+    r"(?<![\w-])(?<!lunar\s)(?<!chinese\s)(?<!orthodox\s)(?<!canadian\s)(?<!jewish\s)"
+    rf"(?:(?:this|next)\s+|(?:the\s+)?day\s+(?:after|before)\s+)?{HOLIDAY}(?:,?\s+\d{{4}})?"
+    rf"(?![\w'’-]|\s+(?:in\s+{_MONTH}|week|weekend|break|holidays|season|vacation)\b)",
+    re.IGNORECASE,
 )
 _HOLIDAY_NAME = re.compile(rf"(?:(?:this|next)\s+)?{HOLIDAY}", re.IGNORECASE)
 _HOLIDAY_LEAD = re.compile(
-    r"\b(?:on|for|at|by|until|till|before|after|over|from|through|during|around|since|this|next)"
+    r"\b(?:on|for|by|until|till|before|after|over|from|through|during|around|since|this|next)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -199,41 +205,53 @@ _SUFFIXED_HOUR = re.compile(
     r"(?!\s+(?!(?:on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next|this)\b)[a-z])",
     re.IGNORECASE,
 )  # not an amount: "a table for 6ish", "5ish bagels"
-# A clock time said in words (calendar_ner.words.spoken_clock). Wherever it stands when it says
-# how far from an hour it is ("half past 3", "ten to five"; not the "ten to five" of "from ten to
-# five", a range) or ends in am/pm or o'clock ("seven pm", "eleven o'clock"); after "at", "@",
-# "around", "by" or "from" when it is only an hour and its minutes ("at six thirty", "around
-# eleven", British "at half six"), and then not before a word other than these (not "at one of
-# the cafes", "at Seven Dials"). Never before a unit ("a five to ten minute walk"). No dev
-# request says a time in words.
-_NOT_A_NOUN = (
-    r"(?![\w'’-])(?!\s+(?!(?:on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next"
-    rf"|this|{_WEEKDAY}|{_MONTH})\b)[a-z])"  # any case: the patterns ignore it
+# A clock time said in words (calendar_ner.words.spoken_clock): wherever it stands when it says
+# how far past an hour it is or is half or a quarter to one ("half past 3", "ten past five",
+# "quarter to nine") or ends in am/pm or o'clock ("seven pm", "eleven o'clock"); "ten to five"
+# only before no other word, as it may count things ("five to ten slides"), and never after
+# "from" or "between" (a range); after "at", "@", "around", "by" or "from" when it is only an
+# hour and its minutes ("at six thirty", "at six-thirty", "around eleven", British "at half six"),
+# and then before no other word (not "at one of the cafes", "at Seven Dials"). Capitalized
+# inside a sentence it is a name ("Seven Eleven", "the Five O'Clock Club"). No dev request says
+# a time in words.
+_AFTER_CLOCK = (
+    rf"on|at|in|with|and|or|for|to|sharp|tomorrow|today|tonight|tmrw|next|this|every|each|daily"
+    rf"|weekly|weekdays|before|after|until|till|{_WEEKDAY}|{_MONTH}"
+    r"|utc|gmt|bst|cet|cest|eet|ist|est|edt|cst|cdt|mst|mdt|pst|pdt|local"
 )
-_SAID_SUFFIX = rf"(?:\s*o['’]?\s*clock|{words.MERIDIEM})"
+_NOT_A_NOUN = (
+    rf"(?![\w'’-])(?!\s+(?!(?:{_AFTER_CLOCK})\b)[a-z])"  # any case: the patterns ignore it
+)
+_SAID_SUFFIX = r"(?:\s*o['’]?\s*clock|\s*[ap]\.?\s?m\b\.?)"
+_SAID_HOUR = rf"(?:{words.HOUR_WORD}|1[0-2]|[1-9])"
 _SAID_PAST = re.compile(
-    rf"(?<![\w-])(?<!\bfrom\s)(?<!\bbetween\s)(?:(?:half|quarter|five|ten|twenty|twenty[\s-]five)"
-    rf"(?:\s+minutes)?\s+(?:past|after|to)|\d{{1,2}}(?:\s+minutes)?\s+(?:past|after))\s+"
-    rf"(?:{words.HOUR_WORD}|1[0-2]|[1-9]){_SAID_SUFFIX}?"
-    r"(?![\w'’-]|\s+(?:min|hour|hr|people|ppl|person|guests))",
+    rf"(?<![\w-])(?<!\bfrom\s)(?<!\bbetween\s)(?:(?:(?:half|quarter)(?:\s+minutes)?\s+(?:past|after|to)"
+    rf"|(?:five|ten|twenty|twenty[\s-]five|\d{{1,2}})(?:\s+minutes)?\s+(?:past|after))"
+    rf"\s+{_SAID_HOUR}{_SAID_SUFFIX}?(?![\w'’-]|\s+(?:min|hour|hr|people|ppl|person|guests))"
+    rf"|(?:five|ten|twenty|twenty[\s-]five)(?:\s+minutes)?\s+to\s+{_SAID_HOUR}"
+    rf"(?:{_SAID_SUFFIX}(?![\w'’-])|{_NOT_A_NOUN}))",
     re.IGNORECASE,
 )
 _SAID_SUFFIXED = re.compile(
-    rf"(?<![\w-]){words.HOUR_WORD}(?:\s+{words.MINUTE_WORD})?{_SAID_SUFFIX}(?![\w'’-])",
+    rf"(?<![\w-]){words.HOUR_WORD}(?:[\s-]+{words.MINUTE_WORD})?{_SAID_SUFFIX}(?![\w'’-])",
     re.IGNORECASE,
 )
 _SAID_AFTER_LEAD = re.compile(
     rf"(?:\bat|@|\baround|\bby|\bfrom)\s+(?P<clock>(?:half\s+)?{words.HOUR_WORD}"
-    rf"(?:\s+{words.MINUTE_WORD})?){_NOT_A_NOUN}",
+    rf"(?:[\s-]+{words.MINUTE_WORD})?){_NOT_A_NOUN}",
     re.IGNORECASE,
 )
-# A 24-hour clock without a colon after "at", "@", "around" or "from" ("at 1430", "from 0900"),
-# or anywhere with "hrs" ("1430 hrs"); not a street number ("at 1200 Main St") nor a year after
-# "by". No dev request writes one.
+# A 24-hour clock without a colon after "at" or "@" ("at 1430", "@ 0900"), after "around" or
+# "from" unless it reads as a year ("from 2024"), or anywhere with "hrs" or "h" ("0900 hrs"; not
+# "about 1200 hours" of work); never before another number (a phone number "0800 123 4567", a
+# street "1200 5th Ave") or another word (a street "at 1200 Main St"), nor a year after "by". No
+# dev request writes one.
+_CLOCK_4 = r"(?:[01]\d|2[0-3])[0-5]\d"
 _MILITARY = re.compile(
-    r"(?:(?:\bat|@|\baround|\bfrom)\s+(?P<clock>(?:[01]\d|2[0-3])[0-5]\d(?:\s*(?:hrs?|hours|h)\b)?)"
-    r"|(?<![\w.,:/-])(?<!\bfor\s)(?P<suffixed>(?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs?|hours|h)\b))"
-    + _NOT_A_NOUN,
+    rf"(?:(?:\bat|@)\s+(?P<clock>{_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
+    rf"|(?:\baround|\bfrom)\s+(?P<near>(?!19\d\d|20\d\d){_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
+    r"|(?<![\w.,:/-])(?<!\bfor\s)(?<!\babout\s)(?<!\bover\s)"
+    rf"(?P<suffixed>{_CLOCK_4}\s*(?:hrs?|h)\b))(?!\s+\d)" + _NOT_A_NOUN,
     re.IGNORECASE,
 )
 # "in 2 hours", "in 30 minutes", "in an hour": a time from now, not a length.
@@ -411,13 +429,12 @@ def date_expressions(text: str) -> list[Span]:
         + _misspelt_dates(text)
         if not any(s < span[1] and span[0] < e for s, e in absolute)
     ]
-    holidays = [m.span() for m in _HOLIDAY.finditer(text)]
-    others += [
-        (start, end)
-        for start, end in holidays
-        if not _overlaps((start, end), absolute + others)
-        and (_HOLIDAY_LEAD.search(text, max(start - 12, 0), start) or not absolute + others)
-    ]
+    for start, end in [m.span() for m in _HOLIDAY.finditer(text)]:
+        held = [s for s in others if start <= s[0] and s[1] <= end]  # "Friday" of "Good Friday"
+        rest = [s for s in absolute + others if s not in held]
+        lead = _HOLIDAY_LEAD.search(text, max(start - 12, 0), start)
+        if not _overlaps((start, end), rest) and (lead or not rest):
+            others = [s for s in others if s not in held] + [(start, end)]
     for start, end in list(others):  # "Friday, May 10": "May 10" too; "Thursday the 5th": "the 5th"
         inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+(?!{_NTH}$))?", text[start:end], re.IGNORECASE)
         if inner and inner.end() < end - start:
@@ -460,13 +477,17 @@ def time_expressions(text: str) -> list[Span]:
     spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in in_range + said)]
     spans += said
     for found in time_ranges(text):
-        spans += [(found.start, found.end), (found.start, found.start + len(found.first))]
+        first = text.index(found.first, found.start)  # after "between"
+        spans += [(found.start, found.end), (first, first + len(found.first))]
     spans += [m.span("h") for m in _BARE_HOUR.finditer(text)]
     spans += [m.span() for m in _SUFFIXED_HOUR.finditer(text)]
     spans += [m.span() for m in _DAY_PART.finditer(text)]
     spans += [m.span() for m in _OFFSET.finditer(text)]
     spans += [m.span("clock") for m in _NO_CLOCK.finditer(text) if _impossible_clock(m["clock"])]
-    return sorted(set(spans))
+    # Nothing inside a clock said in words ("12 past 3" is no "12").
+    return sorted(
+        {s for s in spans if s in said or not any(a <= s[0] and s[1] <= b for a, b in said)}
+    )
 
 
 def _said_clocks(text: str) -> list[Span]:
@@ -476,6 +497,7 @@ def _said_clocks(text: str) -> list[Span]:
     spans = [m.span() for m in _SAID_PAST.finditer(text)]
     spans += [m.span() for m in _SAID_SUFFIXED.finditer(text)]
     spans += [m.span("clock") for m in _SAID_AFTER_LEAD.finditer(text)]
+    spans = [(a, b) for a, b in spans if a == 0 or not re.search(r"\b[A-Z]", text[a:b])]
     spans += _military(text)
     return sorted(
         s for s in set(spans) if not any(a <= s[0] and s[1] <= b and (a, b) != s for a, b in spans)
@@ -484,7 +506,7 @@ def _said_clocks(text: str) -> list[Span]:
 
 def _military(text: str) -> list[Span]:
     """The 24-hour clocks without a colon of ``text`` (:data:`_MILITARY`): "1430", "0900 hrs"."""
-    return [m.span("clock" if m["clock"] else "suffixed") for m in _MILITARY.finditer(text)]
+    return [m.span(m.lastgroup) for m in _MILITARY.finditer(text) if m.lastgroup]
 
 
 def _impossible_clock(value: str) -> bool:
