@@ -246,3 +246,17 @@ def test_review_findings_in_the_resolver(values, start, end):
     assert iso(resolved.start) == start
     assert (resolved.end and f"{resolved.end:%H:%M}") == end
     assert normalize_date("the second Tuesday of March 2027") == "the second Tuesday of March 2027"
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "time"),
+    [
+        ("easter egg hunt at the park easter sunday 1030", ("easter sunday",), ("1030",)),
+        ("Standup monday 0930 in room 4", ("monday",), ("0930",)),
+        ("Flight 1130 to Boston on Monday", ("Monday",), ()),  # no day before it
+        ("Call Monday 2024 budget", ("Monday",), ()),  # a year
+    ],
+)
+def test_a_24_hour_clock_right_after_a_day_is_no_year(text, date, time):
+    found = candidates(text)
+    assert (found.date, found.time) == (date, time)

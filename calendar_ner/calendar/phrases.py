@@ -118,7 +118,7 @@ _FROM_DAY = re.compile(rf"^(?P<n>{COUNT}) (?P<unit>days?|weeks?) from (?P<base>.
 # "the last Friday of March", "the second Tuesday of next month": one day, not a repeat.
 _NTH_WEEKDAY_OF = re.compile(
     rf"^(?:on )?(?:the )?(?P<nth>{'|'.join(ORDINALS)}) (?P<wd>{WEEKDAY}) (?:of|in) "
-    rf"(?P<month>{MONTH}|this month|next month)(?:,? (?P<year>\d{{4}}))?$"
+    rf"(?P<month>{MONTH}|this month|next month)(?:,? (?P<year>(?:19|20)\d\d))?$"
 )
 # "end of the month", "the end of March": its last day.
 _MONTH_END = re.compile(
@@ -130,7 +130,7 @@ _NTH_OF_MONTH = re.compile(
 )
 # A holiday by name, maybe with its year ("Christmas Eve", "Easter 2027": calendar_ner.holidays).
 _DAY_AROUND = re.compile(r"^(?:the )?day (after|before) (.+)$")  # "the day after Thanksgiving"
-_YEAR_END = re.compile(r",? (\d{4})$")
+_YEAR_END = re.compile(r",? ((?:19|20)\d\d)$")  # not a clock: "easter sunday 1030"
 _WHICH = re.compile(r"^(?:this|next|on) ")
 _WEEKEND = re.compile(r"^(?:(?P<which>this coming|this|next|the|on the|on) )?weekend$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")

@@ -52,6 +52,7 @@ _MONTH = (
     r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?"
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d\b(?!:)"  # a year after a day phrase: not a clock "1030"
 _HOW_MANY = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ORDINAL = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 # A day of the month as an ordinal, in digits or words ("21st", "twenty-first").
@@ -77,7 +78,7 @@ def _partial(weekday: str, month: str, tomorrow: str) -> re.Pattern[str]:
     )
     return re.compile(
         rf"(?<![\w/.-])(?:(?:the\s+)?{_ORDINAL}\s+{weekday}\s+(?:of|in)\s+"
-        rf"(?:{month}\b(?:,?\s+\d{{4}}\b)?|this\s+month|next\s+month)"
+        rf"(?:{month}\b(?:,?\s+{_YEAR})?|this\s+month|next\s+month)"
         rf"|(?:the\s+)?end\s+of\s+(?:the\s+month|this\s+month|next\s+month|{month}\b)"
         rf"|(?:(?<!\bevery\s)(?<!\beach\s){_HOW_MANY}\s+(?:days?|weeks?)\s+from\s+)?"
         rf"(?:(?:this\s+coming|next|this|coming)\s+)?{weekday}"
@@ -105,7 +106,7 @@ _PARTIAL = _partial(_WEEKDAY, _MONTH, "tomorrow")
 # names a holiday.
 _HOLIDAY = re.compile(
     r"(?<![\w-])(?<!lunar\s)(?<!chinese\s)(?<!orthodox\s)(?<!canadian\s)(?<!jewish\s)"
-    rf"(?:(?:this|next)\s+|(?:the\s+)?day\s+(?:after|before)\s+)?{HOLIDAY}(?:,?\s+\d{{4}})?"
+    rf"(?:(?:this|next)\s+|(?:the\s+)?day\s+(?:after|before)\s+)?{HOLIDAY}(?:,?\s+{_YEAR})?"
     rf"(?![\w'’-]|\s+(?:in\s+{_MONTH}|week|weekend|break|holidays|season|vacation)\b)",
     re.IGNORECASE,
 )
@@ -242,16 +243,21 @@ _SAID_AFTER_LEAD = re.compile(
     re.IGNORECASE,
 )
 # A 24-hour clock without a colon after "at" or "@" ("at 1430", "@ 0900"), after "around" or
-# "from" unless it reads as a year ("from 2024"), or anywhere with "hrs" or "h" ("0900 hrs"; not
+# "from" or right after a day ("monday 0930", "easter sunday 1030") unless it reads as a year
+# ("from 2024", "Monday 2024"), or anywhere with "hrs" or "h" ("0900 hrs"; not
 # "about 1200 hours" of work); never before another number (a phone number "0800 123 4567", a
 # street "1200 5th Ave") or another word (a street "at 1200 Main St"), nor a year after "by". No
 # dev request writes one.
 _CLOCK_4 = r"(?:[01]\d|2[0-3])[0-5]\d"
+_DAY_BEFORE = re.compile(
+    rf"\b(?:{_WEEKDAY}|today|tomorrow|tonight|tmrw|{HOLIDAY})\.?,?\s+$", re.IGNORECASE
+)
 _MILITARY = re.compile(
     rf"(?:(?:\bat|@)\s+(?P<clock>{_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
     rf"|(?:\baround|\bfrom)\s+(?P<near>(?!19\d\d|20\d\d){_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
     r"|(?<![\w.,:/-])(?<!\bfor\s)(?<!\babout\s)(?<!\bover\s)"
-    rf"(?P<suffixed>{_CLOCK_4}\s*(?:hrs?|h)\b))(?!\s+\d)" + _NOT_A_NOUN,
+    rf"(?P<suffixed>{_CLOCK_4}\s*(?:hrs?|h)\b)"
+    rf"|(?<![\w.,:/-])(?P<dated>(?!19\d\d|20\d\d){_CLOCK_4}))(?!\s+\d)" + _NOT_A_NOUN,
     re.IGNORECASE,
 )
 # "in 2 hours", "in 30 minutes", "in an hour": a time from now, not a length.
@@ -506,7 +512,11 @@ def _said_clocks(text: str) -> list[Span]:
 
 def _military(text: str) -> list[Span]:
     """The 24-hour clocks without a colon of ``text`` (:data:`_MILITARY`): "1430", "0900 hrs"."""
-    return [m.span(m.lastgroup) for m in _MILITARY.finditer(text) if m.lastgroup]
+    return [
+        m.span(m.lastgroup)
+        for m in _MILITARY.finditer(text)
+        if m.lastgroup != "dated" or _DAY_BEFORE.search(text, max(m.start() - 30, 0), m.start())
+    ]
 
 
 def _impossible_clock(value: str) -> bool:
