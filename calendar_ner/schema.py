@@ -27,7 +27,13 @@ from calendar_ner.languages import (
     local_date_words,
     local_time_words,
 )
-from calendar_ner.words import military_clock, spoken_clock, with_day_numbers
+from calendar_ner.words import (
+    HOUR_WORD,
+    MINUTE_WORD,
+    military_clock,
+    spoken_clock,
+    with_day_numbers,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -536,7 +542,12 @@ def normalize_time(text: str, *, local: bool = False) -> str:
 # takes the other part's when the start stays before the end, else the opposite one; with no
 # am/pm at all, hours 1-7 are PM, 8-11 AM, 12 noon, unless "tonight"/"afternoon"/"evening"
 # (PM) or "morning" (AM) says otherwise; a leading zero or an hour of 13 or more is 24-hour.
-_PART = r"\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\b\.?)?|noon|midday|midnight"
+# A part of a range: a clock in digits, a 24-hour clock without a colon ("1430-1530"), or an hour
+# in words with its minutes ("from nine to five", "from six thirty to eight").
+_PART = (
+    r"(?:[01]\d|2[0-3])[0-5]\d|\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\b\.?)?|noon|midday|midnight"
+    rf"|{HOUR_WORD}(?:[\s-]+{MINUTE_WORD})?(?:\s*[ap]\.?m\b\.?)?"
+)
 # "at 7 weeks" is no time, "at 7 weekly" is.
 _NOT_A_TIME_AFTER = (
     r"(?![\w/:-]|\s*(?:(?:min|hour|hr|h\b|day|week|month|year)(?!ly\b)|people|ppl|person|%))"
@@ -596,8 +607,18 @@ class _Clock(NamedTuple):
     fixed: bool  # 24-hour: needs no am/pm
 
 
+_WORDED = re.compile(HOUR_WORD, re.IGNORECASE)
+
+
 def _part(text: str) -> _Clock | None:
     text = text.lower()
+    if military := military_clock(text):
+        return _Clock(*military, None, True)
+    if spoken := spoken_clock(text):
+        if spoken.meridiem:
+            hour = spoken.hour % 12 + 12 * (spoken.meridiem == "pm")
+            return _Clock(hour, spoken.minute, spoken.meridiem, True)
+        return _Clock(spoken.hour, spoken.minute, None, False)
     if text in ("noon", "midday"):
         return _Clock(12, 0, "pm", True)
     if text == "midnight":
@@ -704,6 +725,10 @@ def time_ranges(text: str) -> list[TimeRange]:
         first, second = match["a"] or match["c"], match["b"] or match["d"]
         a, b = _part(first), _part(second)
         marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
+        if _WORDED.match(first) or _WORDED.match(second):  # "ten to five" is 4:50
+            marked = match["lead"] or match["c"] or re.search(r"[ap]\.?m\b", second, re.I)
+        elif military_clock(first) and military_clock(second):  # "1430-1530", not "2019-2023"
+            marked = not any(re.match(r"19|20", p) for p in (first, second))
         if a is None or b is None or not marked:
             continue
         if match["lead"] and moved_from(text, match.start("a"), moves):
@@ -733,7 +758,10 @@ def _range_hours(a: _Clock, b: _Clock, hint: str | None) -> tuple[int, int]:
         return start, end
     if not b.fixed and a.fixed:
         return a.hour, b.hour  # "09:00-12:30": both 24-hour
-    return _infer(a, hint), _infer(b, hint)
+    start, end = _infer(a, hint), _infer(b, hint)
+    if not b.fixed and (end, b.minute) <= (start, a.minute):  # "from 7 to 9": 7-9 PM
+        end = _with(b, "pm" if start >= 12 else "am")
+    return start, end
 
 
 def duration_spelling(minutes: float) -> str:

@@ -15,7 +15,7 @@ from calendar_ner.decode import DecodeConfig
 from calendar_ner.decode.postprocess import postprocess
 from calendar_ner.decode.types import candidates
 from calendar_ner.holidays import holiday_day, is_holiday
-from calendar_ner.schema import FIELDS, normalize_date, normalize_time
+from calendar_ner.schema import FIELDS, normalize_date, normalize_time, time_ranges
 from calendar_ner.words import Clock, military_clock, spoken_clock, with_day_numbers
 
 REF = datetime(2026, 11, 25, 9, 0)  # a Wednesday
@@ -77,7 +77,7 @@ def test_military_clocks_and_day_ordinals():
         ("Gym at twenty past nine in the morning", ("twenty past nine", "morning")),
         ("Drinks at Seven Dials on Friday", ()),  # a place
         ("Meet at one of the cafes on Monday", ()),
-        ("Open from ten to five on Saturday", ("ten",)),  # a range's start, not 4:50
+        ("Open from ten to five on Saturday", ("ten", "ten to five")),  # a range, not 4:50
         ("A five to ten minute walk on Monday", ()),
         ("Deadline by 2030", ()),  # a year
         ("Meet at 1200 Main St", ()),  # a street number
@@ -260,3 +260,29 @@ def test_review_findings_in_the_resolver(values, start, end):
 def test_a_24_hour_clock_right_after_a_day_is_no_year(text, date, time):
     found = candidates(text)
     assert (found.date, found.time) == (date, time)
+
+
+@pytest.mark.parametrize(
+    ("text", "ranges"),
+    [
+        ("Work from ten to five on Monday", [("ten to five", "10:00 AM", 420)]),
+        ("Party from six thirty to eight thirty", [("six thirty to eight thirty", "6:30 PM", 120)]),
+        ("Shift between nine and eleven", [("between nine and eleven", "9:00 AM", 120)]),
+        ("Meeting 1430-1530 on Friday", [("1430-1530", "2:30 PM", 60)]),
+        ("Dinner from 7 to 9", [("7 to 9", "7:00 PM", 120)]),  # not 7 PM to 9 AM
+        ("Compare results 2019-2023", []),  # years
+        ("Call at ten to five", []),  # 4:50
+        ("Quit my nine to five job", []),
+    ],
+)
+def test_ranges_in_words_and_24_hour_clocks(text, ranges):
+    assert [(r.text, r.time, r.minutes) for r in time_ranges(text)] == ranges
+
+
+def test_a_range_in_words_gives_the_start_and_the_length():
+    text = "Work from ten to five on Monday"
+    assert "ten to five" in candidates(text).time
+    event = postprocess(json.dumps({"time": "ten to five"}), text, DecodeConfig())
+    assert (event["time"], event["duration"]) == ("10:00 AM", "7 hours")
+    resolved = resolve(dict.fromkeys(FIELDS) | {"date": "Monday", "time": "7 to 9"}, "", REF, "UTC")
+    assert (f"{resolved.start:%H:%M}", f"{resolved.end:%H:%M}") == ("19:00", "21:00")

@@ -206,6 +206,8 @@ def _span(a: _Clock, b: _Clock, hint: str | None) -> tuple[time, time]:
         start, end = a.hour, b.hour  # "09:00-12:30": both 24-hour
     else:
         start, end = _infer(a, hint), _infer(b, hint)
+        if not b.fixed and (end, b.minute) <= (start, a.minute):  # "from 7 to 9": 7-9 PM
+            end = _with(b, "pm" if start >= 12 else "am")
     return time(start, a.minute), time(end, b.minute)
 
 
