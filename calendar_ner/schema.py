@@ -608,6 +608,12 @@ class _Clock(NamedTuple):
 
 
 _WORDED = re.compile(HOUR_WORD, re.IGNORECASE)
+# A day right before a range says its numbers are hours: "saturday 9-12", "next wed 12-1".
+_DAY_BEFORE = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|today|tonight|tomorrow|tmrw)\.?,?\s+$",
+    re.IGNORECASE,
+)
 
 
 def _part(text: str) -> _Clock | None:
@@ -712,8 +718,9 @@ class TimeRange(NamedTuple):
 def time_ranges(text: str) -> list[TimeRange]:
     """Every clock-time range in ``text``, read as the calendar resolver reads one.
 
-    A range with neither am/pm, minutes nor "from"/"between" ("2-4") is not read: it is as
-    often a count; nor is "from X to Y" in a request that moves an event (:data:`MOVES`).
+    A range with neither am/pm, minutes, "from"/"between" nor a day right before it ("2-4";
+    not "saturday 9-12") is not read: it is as often a count; nor is "from X to Y" in a request
+    that moves an event (:data:`MOVES`).
 
     >>> [(r.time, r.minutes) for r in time_ranges("Office hours 3-5pm, then 11:30 to 1")]
     [('3:00 PM', 120), ('11:30 AM', 90)]
@@ -725,6 +732,7 @@ def time_ranges(text: str) -> list[TimeRange]:
         first, second = match["a"] or match["c"], match["b"] or match["d"]
         a, b = _part(first), _part(second)
         marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
+        marked = marked or _DAY_BEFORE.search(text, max(match.start() - 16, 0), match.start())
         if _WORDED.match(first) or _WORDED.match(second):  # "ten to five" is 4:50
             marked = match["lead"] or match["c"] or re.search(r"[ap]\.?m\b", second, re.I)
         elif military_clock(first) and military_clock(second):  # "1430-1530", not "2019-2023"

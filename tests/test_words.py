@@ -286,3 +286,39 @@ def test_a_range_in_words_gives_the_start_and_the_length():
     assert (event["time"], event["duration"]) == ("10:00 AM", "7 hours")
     resolved = resolve(dict.fromkeys(FIELDS) | {"date": "Monday", "time": "7 to 9"}, "", REF, "UTC")
     assert (f"{resolved.start:%H:%M}", f"{resolved.end:%H:%M}") == ("19:00", "21:00")
+
+
+def test_a_bare_range_right_after_a_day_is_hours():
+    assert [(r.text, r.time, r.minutes) for r in time_ranges("volunteer shift saturday 9-12")] == [
+        ("9-12", "9:00 AM", 180)
+    ]
+    assert [r.text for r in time_ranges("lunch n learn next wed 12-1, room 4B")] == ["12-1"]
+    assert time_ranges("Score was 2-4 on Friday") == []  # no day right before it
+
+
+def test_a_clock_in_words_is_never_copied():
+    text = "4th of july cookout at the Hendersons' at one"
+    at = text.rindex("one")
+    assert (at, at + 3) in candidates(text).blocked
+
+
+@pytest.mark.parametrize(
+    ("text", "recurrence", "rule"),
+    [
+        (
+            "pay rent on the first of every month",
+            "first of every month",
+            "FREQ=MONTHLY;BYMONTHDAY=1",
+        ),
+        (
+            "pay rent on the 15th of every month",
+            "15th of every month",
+            "FREQ=MONTHLY;BYMONTHDAY=15",
+        ),
+        ("stretch every 2 hrs during work", "every 2 hrs", "FREQ=HOURLY;INTERVAL=2"),
+    ],
+)
+def test_repeats_with_a_day_in_words_or_hrs(text, recurrence, rule):
+    assert recurrence in candidates(text).recurrence
+    values = {"recurrence": recurrence}
+    assert resolve(dict.fromkeys(FIELDS) | values, text, REF, "UTC").rrule == rule

@@ -28,12 +28,13 @@ from calendar_ner.calendar.phrases import (
     read_day,
     read_month,
 )
+from calendar_ner.words import with_day_numbers
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _N = rf"(?P<n>{COUNT}|other)"
 # (pattern, FREQ, INTERVAL or None to read it from the pattern's n), most specific first.
 _FREQUENCIES = (
-    (rf"\bevery {_N} hours?\b", "HOURLY", None),
+    (rf"\bevery {_N} (?:hours?|hrs?)\b", "HOURLY", None),
     (r"\b(?:hourly|every hour)\b", "HOURLY", 1),
     (rf"\bevery {_N} days?\b", "DAILY", None),
     (r"\b(?:daily|nightly|(?:every|each) ?(?:day|morning|afternoon|evening|night))\b", "DAILY", 1),
@@ -75,7 +76,11 @@ _NTH_WEEKDAY = re.compile(
     rf"(?: of (?:(?P<every>every|each|the) month|(?P<month>{MONTH})))?"
 )
 _LAST_DAY = re.compile(r"\b(?:last day|end) of (?:every|each|the) month\b")
-_MONTH_DAY = re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b(?! (?:of|" + WEEKDAY + r"))")
+# "monthly on the 15th", "the 15th of every month": that day of each month.
+_MONTH_DAY = re.compile(
+    r"\b(?:on the (\d{1,2})(?:st|nd|rd|th)\b(?! (?:of|" + WEEKDAY + r"))"
+    r"|(\d{1,2})(?:st|nd|rd|th) of (?:every|each) month)"
+)
 _COUNT = re.compile(
     rf"\bfor (?P<n>{COUNT}) (?P<unit>sessions?|times|occurrences|classes|lessons|meetings"
     r"|days?|weeks?|months?|years?)\b|\b(?P<times>\d+|two|three|four|five|six|seven|eight|nine"
@@ -167,8 +172,8 @@ def _parts(value: str, text: str) -> dict[str, str] | None:
         parts["BYDAY"] = ",".join(days)
         parts["FREQ"] = "WEEKLY" if freq == "DAILY" and interval == 1 else freq
     if freq == "MONTHLY" and (m := _MONTH_DAY.search(value) or _MONTH_DAY.search(text)):
-        if 1 <= int(m[1]) <= 31:
-            parts["BYMONTHDAY"] = m[1]
+        if 1 <= int(day := m[1] or m[2]) <= 31:
+            parts["BYMONTHDAY"] = day
     return parts
 
 
@@ -234,7 +239,8 @@ def to_rrule(
     ``dateutil.rrule.rrulestr`` and its first occurrence is the returned start.
     """
     all_day = not isinstance(start, datetime)
-    value, text_l = clean(recurrence), clean(text)
+    # "the first of every month": the 1st
+    value, text_l = with_day_numbers(clean(recurrence)), with_day_numbers(clean(text))
     today = today or (start.date() if isinstance(start, datetime) else start)
     parts = _parts(value, text_l)
     if parts is None:

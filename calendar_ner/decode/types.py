@@ -181,7 +181,7 @@ _NAMES_A_DATE = re.compile(rf"\d|^(?!.*\b{_WEEKDAY}\b)", re.IGNORECASE)
 # day of every month ("the 1st of every month").
 _RECURRING = re.compile(
     rf"\b(?:every|each)\s+(?:other\s+)?{_WEEKDAY}\b"
-    r"|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month\b",
+    rf"|\b(?:the\s+)?{_NTH}\s+of\s+(?:every|each)\s+month\b",
     re.IGNORECASE,
 )
 # A clock time after "at", "@", "from", "by" or "around", possible or not ("at 25:00", "at
@@ -325,7 +325,7 @@ _FREQUENCY_WORD = (
 )
 _EVERY_COUNT = r"(?:other|\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EVERY_UNIT = (
-    r"(?:hours?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
+    r"(?:hours?|hrs?|days?|nights?|weekdays?|weekends?|weeks?|fortnights?|months?|quarters?|years?"
     r"|morning|afternoon|evening)"
 )
 _PLURAL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
@@ -341,7 +341,7 @@ _RECURRENCE = re.compile(
     rf"(?<![\w-])(?:(?:every|each)\s+(?:{_EVERY_COUNT}\s+)?"
     rf"(?:{_WEEKDAY}s?(?:{_AND}{_WEEKDAY}s?)*|{_EVERY_UNIT})"
     rf"|{_ORDINAL}\s+(?:{_WEEKDAY}|day)\s+of\s+(?:every|each|the)\s+month"
-    r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:every|each)\s+month"
+    rf"|{_NTH}\s+of\s+(?:every|each)\s+month"
     r"|(?:once|twice|thrice|\d+\s+times|(?:two|three|four|five)\s+times)\s+(?:a|per|each|every)"
     r"\s+(?:day|week|month|year)"
     rf"|{_PLURAL_WEEKDAY}(?:{_AND}{_PLURAL_WEEKDAY})*|weekdays|weekends"
@@ -785,12 +785,12 @@ def candidates(
         for s in date_found
         if _NAMES_A_DATE.search(day := text[s[0] : s[1]]) and not _HOLIDAY_NAME.fullmatch(day)
     ]
-    blocked += [  # not "morning" nor "at seven" ("Seven Dials"); "six thirty", "ten past five"
+    # A clock time in digits or words ("at one", "six thirty"; the "Seven" of "Seven Dials" is
+    # no candidate), not a part of the day ("Morning run").
+    blocked += [
         s
         for s in time_found
-        if re.search(r"\d", text[s[0] : s[1]])
-        or " " in (said := text[s[0] : s[1]])
-        and words.spoken_clock(said)
+        if re.search(r"\d", said := text[s[0] : s[1]]) or words.spoken_clock(said)
     ]
     blocked += lengths
     repeats = recurrence_expressions(text) if lang == "en" else []
