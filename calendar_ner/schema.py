@@ -20,6 +20,7 @@ from dateutil import parser as dateutil_parser
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from calendar_ner.holidays import HOLIDAY
 from calendar_ner.languages import (
     english_months,
     fold_accents,
@@ -608,10 +609,11 @@ class _Clock(NamedTuple):
 
 
 _WORDED = re.compile(HOUR_WORD, re.IGNORECASE)
-# A day right before a range says its numbers are hours: "saturday 9-12", "next wed 12-1".
-_DAY_BEFORE = re.compile(
+# A day right before a number says it is a clock time: "saturday 9-12", "next wed 12-1",
+# "monday 0930", "easter sunday 1030" (searched up to the number, from 30 characters before it).
+DAY_BEFORE = re.compile(
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
-    r"|today|tonight|tomorrow|tmrw)\.?,?\s+$",
+    rf"|today|tonight|tomorrow|tmrw|{HOLIDAY})\.?,?\s+$",
     re.IGNORECASE,
 )
 
@@ -732,7 +734,7 @@ def time_ranges(text: str) -> list[TimeRange]:
         first, second = match["a"] or match["c"], match["b"] or match["d"]
         a, b = _part(first), _part(second)
         marked = match["lead"] or match["c"] or re.search(r"[:.apnm]", first + second, re.I)
-        marked = marked or _DAY_BEFORE.search(text, max(match.start() - 16, 0), match.start())
+        marked = marked or DAY_BEFORE.search(text, max(match.start() - 30, 0), match.start())
         if _WORDED.match(first) or _WORDED.match(second):  # "ten to five" is 4:50
             marked = match["lead"] or match["c"] or re.search(r"[ap]\.?m\b", second, re.I)
         elif military_clock(first) and military_clock(second):  # "1430-1530", not "2019-2023"

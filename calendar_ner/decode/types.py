@@ -30,6 +30,7 @@ from calendar_ner import languages, words
 from calendar_ner.holidays import HOLIDAY
 from calendar_ner.schema import (
     CANONICAL_TIME,
+    DAY_BEFORE,
     MOVES,
     PLATFORMS,
     VIRTUAL,
@@ -249,9 +250,6 @@ _SAID_AFTER_LEAD = re.compile(
 # street "1200 5th Ave") or another word (a street "at 1200 Main St"), nor a year after "by". No
 # dev request writes one.
 _CLOCK_4 = r"(?:[01]\d|2[0-3])[0-5]\d"
-_DAY_BEFORE = re.compile(
-    rf"\b(?:{_WEEKDAY}|today|tomorrow|tonight|tmrw|{HOLIDAY})\.?,?\s+$", re.IGNORECASE
-)
 _MILITARY = re.compile(
     rf"(?:(?:\bat|@)\s+(?P<clock>{_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
     rf"|(?:\baround|\bfrom)\s+(?P<near>(?!19\d\d|20\d\d){_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
@@ -515,7 +513,7 @@ def _military(text: str) -> list[Span]:
     return [
         m.span(m.lastgroup)
         for m in _MILITARY.finditer(text)
-        if m.lastgroup != "dated" or _DAY_BEFORE.search(text, max(m.start() - 30, 0), m.start())
+        if m.lastgroup != "dated" or DAY_BEFORE.search(text, max(m.start() - 30, 0), m.start())
     ]
 
 
