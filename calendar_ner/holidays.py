@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from dateutil.easter import easter
-from dateutil.relativedelta import MO, SU, TH, relativedelta
+from dateutil.relativedelta import MO, SU, TH, relativedelta, weekday
 
 _S = r"(?:['’]?s)?"  # "New Year's", "New Years", "Valentines"
 
@@ -32,9 +32,9 @@ def _fixed(month: int, day: int) -> Callable[[int], date]:
     return lambda year: date(year, month, day)
 
 
-def _nth(month: int, weekday: object) -> Callable[[int], date]:
+def _nth(month: int, weekday: weekday) -> Callable[[int], date]:
     """The day ``weekday`` (dateutil's ``TH(4)``, ``MO(-1)``) names in ``month``."""
-    if getattr(weekday, "n", 1) < 0:  # counted from the month's end
+    if (weekday.n or 1) < 0:  # counted from the month's end
         return lambda year: date(year, month, 1) + relativedelta(day=31, weekday=weekday)
     return lambda year: date(year, month, 1) + relativedelta(weekday=weekday)
 

@@ -19,6 +19,7 @@ Clock(hour=8, minute=45, meridiem='pm')]
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
@@ -59,10 +60,10 @@ DAY_ORDINALS: dict[str, int] = (
 )
 
 
-def _alternatives(words: object) -> str:
+def _alternatives(words: Iterable[str]) -> str:
     """A regex of ``words``, longest first ("twenty-five" before "twenty"), with any spaces or
     hyphen inside them matching one or more spaces or a hyphen."""
-    ordered = sorted(words, key=len, reverse=True)  # type: ignore[arg-type]
+    ordered = sorted(words, key=len, reverse=True)
     return "(?:" + "|".join(re.sub(r"[ -]", r"[\\s-]+", w) for w in ordered) + ")"
 
 
