@@ -200,10 +200,11 @@ def normalize_date(text: str, *, local: bool = False) -> str:
     python-dateutil does the parsing; the regexes only tidy ordinals and dashes around it.
     """
     original = text.strip()
-    if not _YEAR.search(original) or _NTH_WEEKDAY.search(with_day_numbers(original)):
+    numbered = with_day_numbers(original)  # "the twenty-first of June 2027": "the 21st of …"
+    if not _YEAR.search(original) or _NTH_WEEKDAY.search(numbered):
         return original  # no year, or "the second Tuesday of March 2027": no day of the month
-    cleaned = english_months(original) if local else respelled(original)  # "3 mars 2025"
-    cleaned = _ORDINAL.sub(r"\1", with_day_numbers(cleaned))  # "twenty-first", "21st": 21
+    cleaned = english_months(numbered) if local else respelled(numbered)  # "3 mars 2025"
+    cleaned = _ORDINAL.sub(r"\1", cleaned)
     cleaned = re.sub(r"\bthe\b", " ", cleaned, flags=re.IGNORECASE)  # "the 21st of June 2027"
     cleaned = _DAY_WORDS.sub(" ", cleaned)
     cleaned = re.sub(r"\s*-\s*", "-" if _ISO.match(cleaned.replace(" ", "")) else " ", cleaned)
@@ -518,7 +519,7 @@ def normalize_time(text: str, *, local: bool = False) -> str:
     if military := military_clock(compact):
         return _clock_text(*military)
     if (spoken := spoken_clock(compact)) and spoken.meridiem:
-        return _clock_text(spoken.hour % 12 + 12 * (spoken.meridiem == "pm"), spoken.minute)
+        return _clock_text(spoken.hour24, spoken.minute)
     match = _TIME.match(compact)
     if not match or (match["m"] is None and match["ap"] is None):
         return (local and local_clock(compact)) or original  # "14h30", "14 Uhr", "midi"
@@ -601,11 +602,14 @@ _PM_HINT = re.compile(
 _AM_HINT = re.compile(r"\b(?:morning|breakfast)\b", re.IGNORECASE)
 
 
-class _Clock(NamedTuple):
+class ClockTime(NamedTuple):
+    """A clock time as written, before the bare-hour rule: shared by the candidates' ranges and
+    the calendar resolver."""
+
     hour: int  # 0-23 when ``fixed`` or ``meridiem`` is set, else 1-12 as written
     minute: int
-    meridiem: str | None  # "am"/"pm" when written
-    fixed: bool  # 24-hour: needs no am/pm
+    meridiem: str | None = None  # "am"/"pm" when written
+    fixed: bool = True  # 24-hour: needs no am/pm
 
 
 _WORDED = re.compile(HOUR_WORD, re.IGNORECASE)
@@ -618,19 +622,18 @@ DAY_BEFORE = re.compile(
 )
 
 
-def _part(text: str) -> _Clock | None:
+def _part(text: str) -> ClockTime | None:
     text = text.lower()
     if military := military_clock(text):
-        return _Clock(*military, None, True)
+        return ClockTime(*military)
     if spoken := spoken_clock(text):
         if spoken.meridiem:
-            hour = spoken.hour % 12 + 12 * (spoken.meridiem == "pm")
-            return _Clock(hour, spoken.minute, spoken.meridiem, True)
-        return _Clock(spoken.hour, spoken.minute, None, False)
+            return ClockTime(spoken.hour24, spoken.minute, spoken.meridiem)
+        return ClockTime(spoken.hour, spoken.minute, fixed=False)
     if text in ("noon", "midday"):
-        return _Clock(12, 0, "pm", True)
+        return ClockTime(12, 0, "pm", True)
     if text == "midnight":
-        return _Clock(0, 0, "am", True)
+        return ClockTime(0, 0, "am", True)
     match = _PART_CLOCK.match(text)
     if not match:
         return None
@@ -638,8 +641,8 @@ def _part(text: str) -> _Clock | None:
     if minute > 59 or hour > 23 or (meridiem and not 1 <= hour <= 12):
         return None
     if meridiem:
-        return _Clock(hour % 12 + 12 * (meridiem == "p"), minute, meridiem + "m", True)
-    return _Clock(hour, minute, None, hour == 0 or hour >= 13 or match[1].startswith("0"))
+        return ClockTime(hour % 12 + 12 * (meridiem == "p"), minute, meridiem + "m", True)
+    return ClockTime(hour, minute, None, hour == 0 or hour >= 13 or match[1].startswith("0"))
 
 
 def meridiem_hint(*sources: str | None) -> str | None:
@@ -650,11 +653,13 @@ def meridiem_hint(*sources: str | None) -> str | None:
     return "pm" if _PM_HINT.search(joined) else "am" if _AM_HINT.search(joined) else None
 
 
-def _with(clock: _Clock, meridiem: str) -> int:
+def _with(clock: ClockTime, meridiem: str) -> int:
     return clock.hour % 12 + 12 * (meridiem == "pm")
 
 
-def _infer(clock: _Clock, hint: str | None) -> int:
+def infer_hour(clock: ClockTime, hint: str | None) -> int:
+    """The hour of a clock written without am/pm: 1-7 PM, 8-11 AM, 12 noon; ``hint`` ("pm"
+    for tonight/afternoon/evening, "am" for morning: :func:`meridiem_hint`) wins."""
     if clock.fixed:
         return clock.hour
     if hint:
@@ -694,15 +699,15 @@ def bare_hour(value: str, text: str = "") -> str:
     spoken = spoken_clock(value)
     if spoken:  # "half past 3": 3:30, "six thirty": 6:30
         if spoken.meridiem:
-            return _clock_text(spoken.hour % 12 + 12 * (spoken.meridiem == "pm"), spoken.minute)
+            return _clock_text(spoken.hour24, spoken.minute)
         hint = meridiem_hint(text)
-        return _clock_text(_infer(_Clock(spoken.hour, 0, None, False), hint), spoken.minute)
+        return _clock_text(infer_hour(ClockTime(spoken.hour, 0, fixed=False), hint), spoken.minute)
     bare = _BARE_CLOCK.fullmatch(CLOCK_SUFFIX.sub("", value.strip()))  # "7ish", "9 o'clock"
     if not bare or not 1 <= int(bare["hour"]) <= 12:
         return value
     minute = int(bare["minute"] or 0)
     return _clock_text(
-        _infer(_Clock(int(bare["hour"]), minute, None, False), meridiem_hint(text)), minute
+        infer_hour(ClockTime(int(bare["hour"]), minute, fixed=False), meridiem_hint(text)), minute
     )
 
 
@@ -743,7 +748,7 @@ def time_ranges(text: str) -> list[TimeRange]:
             continue
         if match["lead"] and moved_from(text, match.start("a"), moves):
             continue  # "Move my call from 2pm to 4pm": where it leaves, where it goes
-        start, end = _range_hours(a, b, hint)
+        start, end = range_hours(a, b, hint)
         minutes = (end * 60 + b.minute - start * 60 - a.minute) % (24 * 60)
         if minutes:
             at = match.start("a") if match["a"] else match.start()
@@ -754,7 +759,10 @@ def time_ranges(text: str) -> list[TimeRange]:
     return found
 
 
-def _range_hours(a: _Clock, b: _Clock, hint: str | None) -> tuple[int, int]:
+def range_hours(a: ClockTime, b: ClockTime, hint: str | None) -> tuple[int, int]:
+    """A range's two hours (0-23): a part without am/pm takes the other part's when that keeps
+    the start before the end, else the opposite one; with neither, :func:`infer_hour` reads both
+    and an end that would come before the start takes the start's half of the day."""
     other = {"am": "pm", "pm": "am"}
     if not a.fixed and b.meridiem:
         start, end = _with(a, b.meridiem), b.hour
@@ -768,7 +776,7 @@ def _range_hours(a: _Clock, b: _Clock, hint: str | None) -> tuple[int, int]:
         return start, end
     if not b.fixed and a.fixed:
         return a.hour, b.hour  # "09:00-12:30": both 24-hour
-    start, end = _infer(a, hint), _infer(b, hint)
+    start, end = infer_hour(a, hint), infer_hour(b, hint)
     if not b.fixed and (end, b.minute) <= (start, a.minute):  # "from 7 to 9": 7-9 PM
         end = _with(b, "pm" if start >= 12 else "am")
     return start, end

@@ -97,6 +97,11 @@ class Clock(NamedTuple):
     minute: int
     meridiem: str | None
 
+    @property
+    def hour24(self) -> int:
+        """The hour on a 24-hour clock, as its am/pm says (``meridiem`` must be set)."""
+        return self.hour % 12 + 12 * (self.meridiem == "pm")
+
 
 def _number(word: str, table: dict[str, int]) -> int:
     return int(word) if word.isdigit() else table[" ".join(re.split(r"[\s-]+", word.lower()))]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from calendar_ner.holidays import holiday_day, is_american
-from calendar_ner.words import with_day_numbers
+from calendar_ner.words import HOURS, with_day_numbers
 
 WEEKDAYS: dict[str, int] = {
     name: i
@@ -35,12 +35,7 @@ MONTHS: dict[str, int] = {
     for i in range(1, 13)
     for name in (calendar.month_name[i], calendar.month_abbr[i])
 } | {"sept": 9}
-NUMBERS: dict[str, int] = {"a": 1, "an": 1} | {
-    word: i + 1
-    for i, word in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve".split()
-    )
-}
+NUMBERS: dict[str, int] = {"a": 1, "an": 1} | {word: i + 1 for i, word in enumerate(HOURS)}
 WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 COUNT = r"\d+|" + "|".join(NUMBERS)

@@ -29,8 +29,11 @@ from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
 from calendar_ner.schema import (
     CANONICAL_TIME,
     CLOCK_SUFFIX,
+    ClockTime,
     duration_minutes,
+    infer_hour,
     meridiem_hint,
+    range_hours,
     respelled,
 )
 from calendar_ner.words import military_clock, spoken_clock
@@ -134,14 +137,6 @@ class _Impossible(ValueError):
     """A clock time that cannot exist ("25:00", "13pm")."""
 
 
-@dataclass(frozen=True)
-class _Clock:
-    hour: int  # 0-23 when ``fixed``, else 1-12 as written without am/pm
-    minute: int
-    meridiem: str | None = None  # "am"/"pm" when written
-    fixed: bool = True  # the hour needs no am/pm inference
-
-
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?\s?m\.?)?$")
 _NAMED = {"noon": 12, "midday": 12, "midnight": 0}
 _LEAD = re.compile(r"^(?:from|at|around|about|approx\.?|starting at|starting|by|@) ")
@@ -153,18 +148,17 @@ _TEXT_RANGE = re.compile(
 )
 
 
-def _clock(part: str) -> _Clock | None:
+def _clock(part: str) -> ClockTime | None:
     """A clock time written in ``part``, or None; raises _Impossible for one that cannot be."""
     p = CLOCK_SUFFIX.sub("", _LEAD.sub("", clean(part)))  # "7ish", "9 o'clock"
     if p in _NAMED:
-        return _Clock(_NAMED[p], 0, "pm" if p != "midnight" else "am")
+        return ClockTime(_NAMED[p], 0, "pm" if p != "midnight" else "am")
     if military := military_clock(p):  # "1430", "0900 hrs"
-        return _Clock(*military)
+        return ClockTime(*military)
     if spoken := spoken_clock(p):  # "half past 3", "six thirty", "seven pm"
         if spoken.meridiem:
-            hour = spoken.hour % 12 + 12 * (spoken.meridiem == "pm")
-            return _Clock(hour, spoken.minute, spoken.meridiem)
-        return _Clock(spoken.hour, spoken.minute, fixed=False)
+            return ClockTime(spoken.hour24, spoken.minute, spoken.meridiem)
+        return ClockTime(spoken.hour, spoken.minute, fixed=False)
     m = _CLOCK.match(p)
     if not m:
         return None
@@ -172,42 +166,13 @@ def _clock(part: str) -> _Clock | None:
     if minute > 59 or hour > 23 or (m[3] and not 1 <= hour <= 12):
         raise _Impossible(f"impossible time {part!r}")
     if m[3]:
-        return _Clock(hour % 12 + 12 * (m[3] == "p"), minute, m[3] + "m")
-    return _Clock(hour, minute, fixed=hour == 0 or hour >= 13 or m[1].startswith("0"))
+        return ClockTime(hour % 12 + 12 * (m[3] == "p"), minute, m[3] + "m")
+    return ClockTime(hour, minute, fixed=hour == 0 or hour >= 13 or m[1].startswith("0"))
 
 
-def _with(clock: _Clock, meridiem: str) -> int:
-    return clock.hour % 12 + 12 * (meridiem == "pm")
-
-
-def _infer(clock: _Clock, hint: str | None) -> int:
-    """The hour of a clock written without am/pm: 1-7 PM, 8-11 AM, 12 noon; ``hint`` ("pm"
-    for tonight/afternoon/evening, "am" for morning) wins."""
-    if clock.fixed:
-        return clock.hour
-    if hint:
-        return _with(clock, hint) if clock.hour != 12 else 12
-    return clock.hour + 12 if clock.hour <= 7 else clock.hour
-
-
-def _span(a: _Clock, b: _Clock, hint: str | None) -> tuple[time, time]:
-    """A range's two ends: a part without am/pm takes the other part's when that keeps the start
-    before the end, else the opposite one."""
-    other = {"am": "pm", "pm": "am"}
-    if not a.fixed and b.meridiem:
-        start, end = _with(a, b.meridiem), b.hour
-        if (start, a.minute) >= (end, b.minute):
-            start = _with(a, other[b.meridiem])
-    elif not b.fixed and a.meridiem:
-        start, end = a.hour, _with(b, a.meridiem)
-        if (end, b.minute) <= (start, a.minute):
-            end = _with(b, other[a.meridiem])
-    elif not b.fixed and a.fixed:
-        start, end = a.hour, b.hour  # "09:00-12:30": both 24-hour
-    else:
-        start, end = _infer(a, hint), _infer(b, hint)
-        if not b.fixed and (end, b.minute) <= (start, a.minute):  # "from 7 to 9": 7-9 PM
-            end = _with(b, "pm" if start >= 12 else "am")
+def _span(a: ClockTime, b: ClockTime, hint: str | None) -> tuple[time, time]:
+    """A range's two ends (:func:`calendar_ner.schema.range_hours`)."""
+    start, end = range_hours(a, b, hint)
     return time(start, a.minute), time(end, b.minute)
 
 
@@ -220,7 +185,7 @@ class _TimeReading:
     impossible: bool = False
 
 
-def _written_bare(clock: _Clock, text: str) -> bool:
+def _written_bare(clock: ClockTime, text: str) -> bool:
     """Whether the request writes a canonical "H:MM AM" as a bare "H:MM" (no am/pm), the form
     schema.normalize_time reads as 24-hour."""
     pattern = rf"(?<![\d:.]){clock.hour}[:.]{clock.minute:02d}(?!\d)(?!\s*[ap]\.?\s?m\b)"
@@ -247,8 +212,8 @@ def _read_time(value: str, text: str, hint: str | None, today: date) -> _TimeRea
         return _TimeReading(reason=f"time {value!r} names no clock time")
     if CANONICAL_TIME.fullmatch(value.strip()) and clock.meridiem == "am" and clock.hour:
         if _written_bare(clock, text):
-            clock = _Clock(clock.hour, clock.minute, fixed=False)
-    start = time(_infer(clock, hint), clock.minute)
+            clock = ClockTime(clock.hour, clock.minute, fixed=False)
+    start = time(infer_hour(clock, hint), clock.minute)
     return _TimeReading(start=start, end=_end_in_text(start, text, hint))
 
 
