@@ -12,8 +12,8 @@ and how many copied actions start and end where the decoder lets an action start
 many labelled durations are a span of the request or a spelling of an amount it states, and are
 left as they are by :func:`calendar_ner.schema.ground_duration`.
 
-Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges`` and
-``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
+Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges``,
+``date_ranges`` and ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
 labels it allows, and each exception by line number, field and a short category, and how many
 requests :func:`calendar_ner.languages.detect` reads as English (``languages``: the French,
 Spanish and German candidates and copy words apply to no other request). And per request
@@ -224,7 +224,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             "name_bounds",
         )
     }
-    report |= {rule: {"applies": 0, "agrees": 0} for rule in ("time_ranges", "bare_hours")}
+    rules = ("time_ranges", "date_ranges", "bare_hours")
+    report |= {rule: {"applies": 0, "agrees": 0} for rule in rules}
     # stated_not_null: a date (time) is never null where the request writes one, a duration
     # where it states one (booked or ending its phrase: Candidates.duration_stated).
     # joined_attendees: attendee labels that lack a name the request joins to one of theirs.
@@ -280,6 +281,15 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
             ok = fold(target["date"]) in map(fold, found.date)
             why = "no date expression" if not found.date else "not a date expression"
             check("typed_dates", ok, line, "date", why)
+            plain = DecodeConfig(date_ranges=False)  # rows where the rule reads a candidate
+            changed = set()
+            for value in found.date:
+                raw = json.dumps({"date": value})
+                read = postprocess(raw, text, plain.replace(date_ranges=True))["date"]
+                if read != postprocess(raw, text, plain)["date"]:
+                    changed.add(read)
+            report["date_ranges"]["applies"] += bool(changed)
+            report["date_ranges"]["agrees"] += gold["date"] in changed
         if gold["time"] is not None:
             ok = any(_time_of(text, c) == gold["time"] for c in found.time)
             why = "no time expression" if not found.time else "not a time expression"

@@ -567,7 +567,7 @@ _TIME_RANGE = re.compile(
 # One dev request moves an event ("Session rescheduled to …", no "from").
 MOVES = re.compile(
     r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)(?:\s+(?:back|up))?(?=\s+from\b)"
-    r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|(?:can|could|would|will)\s+you)\b[\s,!.]*)*"
+    r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|pls|kindly|(?:can|could|would|will)\s+you)\b[\s,!.]*)*"
     r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
     r"(?:my|the|our|your|this|that|it|today['’]?s|tomorrow['’]?s)\b",
     re.IGNORECASE,

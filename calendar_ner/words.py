@@ -18,10 +18,18 @@ Clock(hour=8, minute=45, meridiem='pm')]
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+# Month names and their abbreviations, lower case, and their numbers ("may": 5, "sept": 9).
+MONTHS: dict[str, int] = {
+    name.lower(): i
+    for i in range(1, 13)
+    for name in (calendar.month_name[i], calendar.month_abbr[i])
+} | {"sept": 9}
+MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))  # longest first: "march" before "mar"
 HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
 _UNITS = HOURS[:9]
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()

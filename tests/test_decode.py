@@ -118,6 +118,14 @@ def test_copied(value, copies):
         ("Move my 3pm with Dana to Friday", "Move", False),  # a new slot after "to"
         ("Change the oil in my car Saturday at 10", "Change", True),  # moves no event
         ("Move my daughter into her dorm Saturday", "Move", True),
+        ("Good morning, can you find 45 minutes for a pricing sync?", "Good", False),  # greeting
+        ("Dear assistant, please note the physical on Dec 3", "assistant", False),
+        ("Would you mind adding my son's orthodontist visit on Monday", "adding", False),
+        ("Would you mind adding my son's orthodontist visit on Monday", "son's", True),
+        ("Could you note that Secret Santa is on Christmas Eve", "note", False),
+        ("Could you note that Secret Santa is on Christmas Eve", "Secret", True),
+        ("Kindly reschedule the supplier call from Tuesday to Wednesday", "supplier", True),
+        ("Kindly reschedule the supplier call from Tuesday to Wednesday", "reschedule", False),
     ],
 )
 def test_action_starts(text, start, allowed):
@@ -172,6 +180,9 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("dentist thu 2pm", "dentist thu", False),  # an abbreviated weekday
         ("Join the daily at 9am", "Join the daily", True),  # a frequency word as a noun
         ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
+        ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner is", False),
+        ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner", True),
+        ("The board meeting moved to 24 September", "The board meeting moved", False),
     ],
 )
 def test_action_ends(text, end, allowed):
@@ -494,6 +505,16 @@ def test_an_attendee_is_not_the_location(people_attendees):
     assert alone["location"] == "Harbor Books"
 
 
+@pytest.mark.parametrize("people_attendees", [True, False])
+def test_an_attendee_is_not_a_day(people_attendees):
+    config = DecodeConfig(people_attendees=people_attendees)
+    raw = json.dumps({"attendees": ["HR", "Tues"]})
+    event = postprocess(raw, "Payroll sync w/ HR, Tues 2pm", config)
+    assert event["attendees"] == (["HR"] if people_attendees else ["HR", "Tues"])
+    alone = postprocess(json.dumps({"attendees": ["tomorrow"]}), "Call tomorrow", config)
+    assert alone["attendees"] == (None if people_attendees else ["tomorrow"])
+
+
 @pytest.mark.parametrize("lower_frequency", [True, False])
 def test_a_frequency_word_is_written_in_lower_case(lower_frequency):
     config = DecodeConfig(lower_frequency=lower_frequency)
@@ -558,6 +579,8 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Coffee at Blue Bottle on 5th Street at 8", "Blue Bottle on 5th Street", True),
         ("Lunch at the cafe on Friday", "cafe", True),  # a day, no street
         ("Pub crawl at Temple Bar on Saturday St Patrick's Day", "Temple Bar", True),
+        ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo on 3rd ave", True),
+        ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo", False),  # lower-case street
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

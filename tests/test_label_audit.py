@@ -101,6 +101,7 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
         {"line": 2, "field": "location", "category": "overlaps a duration"}
     ]
     assert report["time_ranges"] == {"applies": 1, "agrees": 1}
+    assert report["date_ranges"] == {"applies": 0, "agrees": 0}  # no row writes a range of days
     assert report["typed_times"]["allowed"] == 4
     # Every row writes a date and a time, and every label has them: the rule never contradicts.
     assert report["stated_not_null"]["date"] == {

@@ -184,6 +184,9 @@ def test_lengths_in_days_only_where_nothing_repeats(text, durations):
         ("quarter to nine call with the Mumbai team", "quarter to nine", None),
         ("Check the oven in 2 hours", "in 2 hours", None),
         ("Call back in an hour", "in an hour", None),
+        ("Tax review on April 2 at 11.", "11", None),  # a full stop after the hour
+        ("Meet at 7.30 tonight", "7.30", "7"),
+        ("Retro on Wednesday afternoon in Room 12A", "afternoon", "12A"),  # a room's label
     ],
 )
 def test_time_candidates_are_whole_expressions(text, time, not_time):
@@ -204,6 +207,9 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
         ("Walk the dog for about 20 min after work", ("20 min",)),
         ("Block 2 hours before the demo to prepare", ("2 hours",)),  # booked: how long
         ("Lunch 1h after the standup for 45 min", ("45 min",)),
+        ("Can you push my call with Ingrid back an hour, to 3pm tomorrow?", ()),  # a shift
+        ("Need to delay the 1:1 with Oscar by 30 minutes, make it 2:30", ()),
+        ("Move the sync forward by 15 min", ()),
     ],
 )
 def test_a_lead_before_or_after_another_moment_is_no_length(text, durations):
@@ -285,7 +291,7 @@ def test_recurrence_candidates_are_whole_expressions(text, recurrences):
         ("Walk every day except Sunday, starting next Monday", ("next Monday",)),
         ("Everyone is out except Friday, so book the demo then", ("Friday",)),  # no repeat
         ("Soccer tues & thurs 5:30-7 at the park through end of June", ("thurs", "tues")),
-        ("Vacation June 3 until June 10", ("June 3",)),  # the end of another date
+        ("Vacation June 3 until June 10", ("June 3", "June 3 until June 10")),  # a range of days
         ("Yoga every Monday until 18 December at 7pm", ("Monday",)),  # the end of a repeat
         ("Wait until Friday to send the report", ("Friday",)),
     ],
@@ -406,7 +412,8 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         ("Move the design review from Thursday to Friday at 3pm", ("Friday",), ("3pm",)),
         ("Push my call with Bo from 2pm to 4pm tomorrow", ("tomorrow",), ("4pm",)),  # no range
         ("reschedule my dentist appt from tuesday to thursday at 2", ("thursday",), ("2",)),
-        ("Team offsite from June 10 to June 12", ("June 10", "June 12"), ()),  # nothing moves
+        ("Team offsite from June 10 to June 12", ("June 10", "June 10 to June 12"), ()),  # a span
+        ("Move the offsite from June 10 to June 12", ("June 12",), ()),  # it moves
         ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
         ("Night shift from 10pm to 6am on Friday", ("Friday",), ("10pm", "10pm to 6am")),
         ("Standup moved from 9am to 10am", (), ("10am",)),  # a participle moves too

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from calendar_ner.holidays import holiday_day, is_american
-from calendar_ner.words import HOURS, with_day_numbers
+from calendar_ner.words import HOURS, MONTH, MONTHS, with_day_numbers
 
 WEEKDAYS: dict[str, int] = {
     name: i
@@ -30,14 +30,8 @@ WEEKDAYS: dict[str, int] = {
     )
     for name in names.split()
 }
-MONTHS: dict[str, int] = {
-    name.lower(): i
-    for i in range(1, 13)
-    for name in (calendar.month_name[i], calendar.month_abbr[i])
-} | {"sept": 9}
 NUMBERS: dict[str, int] = {"a": 1, "an": 1} | {word: i + 1 for i, word in enumerate(HOURS)}
 WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
-MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 COUNT = r"\d+|" + "|".join(NUMBERS)
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # Which weekday of a month ("the last Friday of March", "first Monday of every month").

@@ -26,6 +26,7 @@ from calendar_ner.calendar.phrases import (
     read_day,
 )
 from calendar_ner.calendar.rrule import WEEKDAY_CODES, occurrences, to_rrule
+from calendar_ner.date_ranges import days_spelling, whole_range
 from calendar_ner.schema import (
     CANONICAL_TIME,
     CLOCK_SUFFIX,
@@ -331,6 +332,10 @@ def _resolve_into(result: Resolved, values: dict, text: str, ref: datetime) -> N
     date_v, time_v, duration_v, recurrence_v = (
         values[k] for k in ("date", "time", "duration", "recurrence")
     )
+    if date_v and (days := whole_range(date_v)):  # "May 14-16": May 14, all three days
+        date_v = days.date
+        if not (duration_v or time_v or recurrence_v):
+            duration_v = days_spelling(days.days)
     delta, whole_days = _duration(duration_v) if duration_v else (None, False)
     if duration_v and delta is None:
         notes.append(f"duration {duration_v!r} states no amount")

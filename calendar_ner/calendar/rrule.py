@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 
 from dateutil.relativedelta import relativedelta
@@ -18,8 +18,6 @@ from dateutil.rrule import rrulestr
 
 from calendar_ner.calendar.phrases import (
     COUNT,
-    MONTH,
-    MONTHS,
     ORDINALS,
     WEEKDAY,
     WEEKDAYS,
@@ -28,7 +26,8 @@ from calendar_ner.calendar.phrases import (
     read_day,
     read_month,
 )
-from calendar_ner.words import with_day_numbers
+from calendar_ner.date_ranges import date_ranges
+from calendar_ner.words import MONTH, MONTHS, with_day_numbers
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _N = rf"(?P<n>{COUNT}|other)"
@@ -185,10 +184,13 @@ def _render(parts: dict[str, str]) -> str:
 
 
 def _until(text: str, today: date) -> date | None:
-    """The last day an "until …" phrase allows: that day, or the day before a named month."""
+    """The last day an "until …" phrase allows: that day, or the day before a named month; or
+    the last day of a range of days ("daily May 14-16")."""
     m = _UNTIL.search(text)
     if not m:
-        return None
+        days = date_ranges(text)
+        first = read_day(days[0].date, today).day if days else None
+        return first + timedelta(days=days[0].days - 1) if first else None
     words = re.split(r"[\s,;.!?]+", m["rest"].strip())
     for size in range(min(len(words), 4), 0, -1):
         phrase = " ".join(words[:size])

@@ -91,7 +91,8 @@ class DecodeConfig:
     "Zoom", "online"; :func:`calendar_ner.decode.types.platform_spans`): an attendee is a person
     or a group. The dev labels put such a word in the location 187 times, in the attendees once.
     Nor is an attendee the event's location (post-processing drops it: "… at Harbor Books"):
-    none of the 887 dev attendee labels is its row's location."""
+    none of the 887 dev attendee labels is its row's location; nor a day ("w/ HR, Tues 2pm":
+    no "Tues"; none of the 887 is a weekday, "today" or "tomorrow")."""
     platform_location: bool = True
     """A request that names a meeting platform or "online"/"virtual" outside the span of its
     action gets a location, never null (the model's scores pick which span of the request): 186
@@ -129,6 +130,11 @@ class DecodeConfig:
     """Read a time that is a range of the request, or its first part ("3-5pm", "10:00-10:30",
     "from 2 to 4"), as its start ("3:00 PM", am/pm carried across the range), and give a null
     duration the range's length ("2 hours") (:func:`calendar_ner.schema.time_ranges`)."""
+    date_ranges: bool = True
+    """Read a date that is a range of days of the request, or its first day ("May 14-16", "Dec
+    28 - Jan 3", "14-16 May 2027"), as its first day ("May 14", "14/05/2027"), and give a null
+    duration of an event with no time and no recurrence the days it covers ("3 days")
+    (:mod:`calendar_ner.date_ranges`)."""
     bare_hours: bool = True
     """Read a bare hour ("at 7", and in English "at 7:30") as the calendar resolver does: 1-7
     PM, 8-11 AM, 12 noon, unless the request says "morning" or "tonight"/"afternoon"/"evening"

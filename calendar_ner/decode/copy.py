@@ -55,11 +55,14 @@ _LEAD_INS = frozenset(
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
 # A request's words to the assistant before the event ("Hey, can you please", "Could you",
-# "Remind me to", "I need to", "Set a reminder for"): no dev action label starts with one.
+# "Good morning,", "Dear assistant,", "Would you mind adding", "Could you note that", "Remind me
+# to", "I need to", "Set a reminder for"): no dev action label starts with one.
 _ASKING = re.compile(
-    r"(?:(?:hey|hi|hello|ok|okay)\b(?:\s+there)?"
+    r"(?:(?:hey|hi|hello|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+)\b(?:\s+there)?"
     r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b)))?"
     r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
+    r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
+    r"|note\s+that\s+)?"
     r"(?:(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i['’]?d\s+like"
     r"|help\s+me)\s+to\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
     r"\s+(?:to|for|about)\s+)?",
@@ -68,7 +71,13 @@ _ASKING = re.compile(
 # Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …"),
 # nor with "me" ("Remind me | 30 minutes before the webinar").
 _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
-_NEVER_LAST = _LEAD_INS | _DETERMINERS | {"me"}
+# A linking verb or the participle of a move ("Dinner is | on Friday", "Board meeting moved | to
+# …"): no dev action label ends with one; an action may end before one.
+_LINKS = frozenset(
+    """is are was were be been has have had will moved postponed pushed delayed shifted
+    cancelled canceled""".split()
+)
+_NEVER_LAST = _LEAD_INS | _DETERMINERS | _LINKS | {"me"}
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
 _PLANNED_TIME = re.compile(
@@ -257,7 +266,7 @@ def action_ends(
     month").
     """
     lower = not any(c.isupper() for c in text)
-    end_words = _END_WORDS | _local_words(languages.END_WORDS, text)
+    end_words = _END_WORDS | _LINKS | _local_words(languages.END_WORDS, text)
     platform = platform_in_action(text) if platform_style else None
     ends = set()
     words = list(re.finditer(r"\S+", text))
@@ -303,11 +312,11 @@ _NAMED = frozenset(
     """de del della der di da das dos du van von le la al el bin ibn ten ter
     dr mr mrs ms prof""".split()
 )
-# " on Birch Lane", " at 42 Maple Ave": the street a place is on, part of the place (the one dev
-# location that a street follows keeps it).
+# " on Birch Lane", " at 42 Maple Ave", " on 3rd ave": the street a place is on, part of the
+# place (the one dev location that a street follows keeps it).
 _ON_STREET = re.compile(
     r"\s+(?:on|at)\s+(?:(?:\d+(?:st|nd|rd|th)?|[A-Z][\w'’-]*)\s+){1,3}"
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
+    r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
 )
 
 

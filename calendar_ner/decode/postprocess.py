@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from calendar_ner import languages
+from calendar_ner.date_ranges import date_ranges, days_spelling
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
 from calendar_ner.decode.types import (
@@ -31,16 +32,19 @@ from calendar_ner.decode.types import (
     written_lengths,
 )
 from calendar_ner.schema import (
+    CALENDAR_WORDS,
     Event,
     bare_hour,
     canonicalize,
     duration_spelling,
     ground_duration,
+    normalize_date,
     stated_durations,
     time_ranges,
 )
 from calendar_ner.spans import copied, fold
 from calendar_ner.styles import spell_out_glued, spells_out_glued_units
+from calendar_ner.words import MONTHS
 
 
 def _object(text: str) -> dict[str, Any] | None:
@@ -99,6 +103,22 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
         event["time"] = read if read != written else bare_hour(event["time"], request)
 
 
+def read_date(written: str, event: Event, request: str) -> None:
+    """Set ``event``'s date (and the missing duration of an all-day, one-off event) from a date
+    ``written`` as a range of days of the request or its first day (``date_ranges``).
+
+    >>> event = postprocess('{"date": "May 14-16, 2027"}', "Expo May 14-16, 2027", DecodeConfig())
+    >>> event["date"], event["duration"]
+    ('14/05/2027', '3 days')
+    """
+    for found in date_ranges(" ".join(request.split())):
+        if fold(written.strip()) in (fold(found.text), fold(found.first or found.text)):
+            event["date"] = normalize_date(found.date)
+            if event["duration"] is None and event["time"] is None and not event["recurrence"]:
+                event["duration"] = days_spelling(found.days)
+            return
+
+
 def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
     """Drop a copied location or attendee that is not a whole-word span of the request (a
     string the decoder had to close mid-word when nothing could go on: "Te" of "Teams") or is
@@ -113,6 +133,13 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
             event["location"] = None
     if "attendees" in config.copy_fields and event["attendees"]:
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
+
+
+# Days, which no attendee is ("w/ HR, Tues 2pm"): weekdays and their abbreviations, and the
+# days named relative to today.
+_DAYS = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS) | frozenset(
+    "today tonight tomorrow tmrw tmr tues thur thurs".split()
+)
 
 
 def _without_article(name: str) -> str:
@@ -208,7 +235,8 @@ def purpose_note(location: str | None, request: str) -> str | None:
 def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     """The event in ``raw`` (None when it holds none; dates and times read the way the request's
     language writes them: :mod:`calendar_ner.languages`), its values tidied as ``config`` says:
-    a time that is a range or a bare hour is read as one (:func:`read_time`), with
+    a time that is a range or a bare hour is read as one (:func:`read_time`), so is a date
+    that is a range of days (:func:`read_date`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states, with ``style_conventions`` a glued duration is
     spelled out where the labels of the request's style do, with ``location_article`` a
@@ -224,6 +252,8 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     event = canonicalize(obj, strict=False, local=languages.detect(request) != "en")
     if event["time"] is not None and isinstance(obj.get("time"), str):
         read_time(obj["time"], event, request, config)
+    if config.date_ranges and event["date"] is not None and isinstance(obj.get("date"), str):
+        read_date(obj["date"], event, request)
     if config.ground_durations:
         event["duration"] = ground_duration(event["duration"], request)
     if config.style_conventions and event["duration"] and spells_out_glued_units(request):
@@ -231,10 +261,11 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     _drop_broken_copies(event, request, config)
     if config.location_article and event["location"] and event["location"].startswith("the "):
         event["location"] = event["location"][4:]
-    if config.people_attendees and event["attendees"] and event["location"]:
-        place = _without_article(event["location"])
-        event["attendees"] = [n for n in event["attendees"] if _without_article(n) != place]
-        event["attendees"] = event["attendees"] or None
+    if config.people_attendees and event["attendees"]:
+        place = _without_article(event["location"] or "")
+        event["attendees"] = [
+            n for n in event["attendees"] if _without_article(n) != place and fold(n) not in _DAYS
+        ] or None
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
     if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):

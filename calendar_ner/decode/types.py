@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from calendar_ner import languages, words
+from calendar_ner.date_ranges import date_ranges, days_spelling
 from calendar_ner.holidays import HOLIDAY
 from calendar_ner.schema import (
     CANONICAL_TIME,
@@ -194,9 +195,10 @@ _NO_CLOCK = re.compile(
 # What ends a repeat ("until Friday", "through 18 December"), as calendar_ner.calendar.rrule
 # reads it; searched up to a date's start.
 _UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(?:the\s+)?$", re.IGNORECASE)
-# A bare hour: a number 1-12 after "at"/"@"/"around"/"by" that no unit, ordinal or clock follows.
+# A bare hour: a number 1-12 after "at"/"@"/"around"/"by" that no unit, ordinal or clock follows
+# (a full stop may: "on April 2 at 11.").
 _BARE_HOUR = re.compile(
-    r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:./-]|\s*(?:%|o'clock|[ap]\.?m\b)"
+    r"(?:\bat|@|\baround|\bby)\s+(?P<h>1[0-2]|[1-9])(?![\w:/-]|\.\d|\s*(?:%|o'clock|[ap]\.?m\b)"
     r"|\s+(?:(?:min|hour|hr|h\b|day|week|month|year)(?!ly\b)|people|ppl|person|guests|st\b|nd\b"
     r"|rd\b|th\b))",
     re.IGNORECASE,
@@ -287,6 +289,20 @@ _LEAD = re.compile(
     r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
     re.IGNORECASE,
 )
+# How far a request moves an event ("push it back an hour", "move it forward 30 minutes",
+# "delay the 1:1 with Oscar by 30 minutes"): not how long it lasts. No dev request moves one so.
+_SHIFT = re.compile(
+    rf"\b(?:back|forward)\s+(?:by\s+)?(?P<back>{_AMOUNT})"
+    rf"|\b(?:push|move|shift|bump|delay|postpone|slide)\w*\b[^,.;!?]*?\bby\s+(?P<by>{_AMOUNT})",
+    re.IGNORECASE,
+)
+
+
+def _shifts(text: str) -> list[Span]:
+    """Where ``text`` says how far it moves an event: the amounts of :data:`_SHIFT`."""
+    return [m.span("back") if m["back"] else m.span("by") for m in _SHIFT.finditer(text)]
+
+
 # More than one of a unit written in the singular, as an adjective is ("15 minute", "2 hour").
 _SINGULAR_UNIT = re.compile(r"(?!1\s)(?:\d+(?:\.\d+)?)\s*(?:minute|hour)", re.IGNORECASE)
 _BOOKED_BEFORE = re.compile(rf"\b{_BOOKS}$", re.IGNORECASE)  # a length after it is booked
@@ -452,7 +468,14 @@ def date_expressions(text: str) -> list[Span]:
     ends = [s for s in absolute + plain if _ends_span(text, s, repeats + absolute + others)]
     if set(absolute + plain) - set(ends):  # "every Monday until 18 December": still Monday
         others = plain
-    return sorted(set(absolute + others))
+    # A range of days ("May 14-16", "Dec 28 - Jan 3"): it and its first day, not the days in it;
+    # in a series its first day, and its last where the series ends ("every Monday from 3 March
+    # until 30 June": the rule's UNTIL, calendar_ner.calendar.rrule).
+    ranges = date_ranges(text)
+    spans = [(r.start, r.end) for r in ranges if not (repeats and r.first)]
+    firsts = [(r.start, r.start + len(r.first)) for r in ranges if r.first]
+    found = [s for s in absolute + others if not _overlaps(s, spans)]
+    return sorted(set(found + spans + firsts))
 
 
 def time_expressions(text: str) -> list[Span]:
@@ -474,6 +497,8 @@ def time_expressions(text: str) -> list[Span]:
             end = tokens[j][1]
             value = text[start:end]
             if (english and languages.local_clock(value)) or words.military_clock(value):
+                continue
+            if re.fullmatch(r"\d{1,2}[AP]", value):  # "Room 12A", "Gate 4P": a label, no "9a"
                 continue
             if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
                 spans.append((start, end))
@@ -632,7 +657,7 @@ def length_spans(text: str) -> list[Span]:
     """Where ``text`` writes a length: an amount ("45min", "an hour"), a length without a number
     ("a few hours"), one in days or weeks ("for 3 days"), and a time from now ("in 2 hours"),
     which is a time, but one a copied string may not overlap either."""
-    offsets = [m.span() for m in _OFFSET.finditer(text)]
+    offsets = [m.span() for m in _OFFSET.finditer(text)] + _shifts(text)
     lengths = duration_spans(_masked(text, offsets + _military(text))) + [
         m.span() for m in _VAGUE.finditer(text)
     ]
@@ -658,6 +683,10 @@ def _durations(text: str) -> tuple[tuple[str, ...], bool]:
     or that ends its phrase ("…, 45 mins.", "1hr w/ Tom"); not a length inside another phrase
     ("a 5 min walk from the office", "24 Hour Fitness", "runs 10 minutes over")."""
     days = [value for _, value in _day_lengths(text)]
+    # "May 14-16": "3 days", an all-day span; not the days a series runs on, nor the days an
+    # event at a clock time is held on ("May 14-16 at 9am").
+    if (spans := date_ranges(text)) and not _repeats(text) and not time_expressions(text):
+        days += [days_spelling(r.days) for r in spans]
     ranges = time_ranges(text)
     masked, spans = _lengths(text)
     written = _nouns(masked, spans) + days
@@ -716,6 +745,7 @@ def _lengths(text: str) -> tuple[str, list[Span]]:
     out, and the spans of the lengths left in it (amounts, then lengths without a number: "a few
     hours")."""
     offsets = [m.span() for m in _OFFSET.finditer(text)] + _leads(text) + _military(text)
+    offsets += _shifts(text)
     text = _masked(text, offsets + recurrence_expressions(text))
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
 
