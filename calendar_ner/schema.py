@@ -235,7 +235,7 @@ CALENDAR_WORDS = frozenset(
 CANONICAL_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
 CANONICAL_TIME = re.compile(r"\d{1,2}:\d{2} [AP]M")
 _DATE_WORDS = CALENDAR_WORDS | frozenset(
-    "tues thur thurs today tomorrow tmrw tonight yesterday day days week weeks weekend "
+    "tues thur thurs today tomorrow tmrw tmr tonight yesterday day days week weeks weekend "
     "fortnight fortnights month months year years".split()
 )
 _TIME_WORDS = frozenset(
@@ -279,12 +279,17 @@ def _words(text: str, local: bool = False) -> set[str]:
     return set(re.findall(r"[a-z]+", fold_accents(text) if local else respelled(text).lower()))
 
 
+_HOLIDAY_NAMED = re.compile(rf"(?<![\w'’-])(?:{HOLIDAY})(?![\w'’-])", re.IGNORECASE)
+
+
 def is_date_like(value: str, *, local: bool = False) -> bool:
     """Whether a (normalized) date value names a date: a number that is not a clock time, a
-    month or weekday, or a relative day ("tomorrow", "next week"; with ``local`` "demain",
-    "lunes" too)."""
+    month or weekday, a relative day ("tomorrow", "next week"; with ``local`` "demain",
+    "lunes" too) or a holiday ("Thanksgiving", "Christmas Eve")."""
     if CANONICAL_TIME.fullmatch(normalize_time(value, local=local)):
         return False
+    if _HOLIDAY_NAMED.search(value):
+        return True
     if local:
         words = _DATE_WORDS | local_date_words()
         return bool(re.search(r"\d", value)) or bool(_words(value, local) & words)
@@ -567,7 +572,8 @@ _TIME_RANGE = re.compile(
 # One dev request moves an event ("Session rescheduled to …", no "from").
 MOVES = re.compile(
     r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)(?:\s+(?:back|up))?(?=\s+from\b)"
-    r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|pls|kindly|(?:can|could|would|will)\s+you)\b[\s,!.]*)*"
+    r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|pls|kindly|(?:can|could|would|will)\s+you"
+    r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to)\b[\s,!.]*)*"
     r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
     r"(?:my|the|our|your|this|that|it|today['’]?s|tomorrow['’]?s)\b",
     re.IGNORECASE,

@@ -124,6 +124,12 @@ def test_copied(value, copies):
         ("Would you mind adding my son's orthodontist visit on Monday", "son's", True),
         ("Could you note that Secret Santa is on Christmas Eve", "note", False),
         ("Could you note that Secret Santa is on Christmas Eve", "Secret", True),
+        ("Would it be possible to push the architecture review to the 19th?", "architecture", True),
+        ("Would it be possible to push the architecture review to the 19th?", "push", False),
+        ("Hi! Could you remind me about Ella's recital on Saturday", "Ella's", True),
+        ("Hi! Could you remind me about Ella's recital on Saturday", "remind", False),
+        ("There's soccer practice every Wednesday at 5:30 pm", "There's", False),
+        ("There's soccer practice every Wednesday at 5:30 pm", "soccer", True),
         ("Kindly reschedule the supplier call from Tuesday to Wednesday", "supplier", True),
         ("Kindly reschedule the supplier call from Tuesday to Wednesday", "reschedule", False),
     ],
@@ -180,6 +186,8 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("dentist thu 2pm", "dentist thu", False),  # an abbreviated weekday
         ("Join the daily at 9am", "Join the daily", True),  # a frequency word as a noun
         ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
+        ("Release freeze EOD Fri", "Release freeze", True),  # before a time word
+        ("Release freeze EOD Fri", "Release freeze EOD", False),  # never with one
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner is", False),
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner", True),
         ("The board meeting moved to 24 September", "The board meeting moved", False),

@@ -137,6 +137,12 @@ def test_date_candidates_said_in_words_and_holidays(text, dates):
     assert candidates(text).date == dates
 
 
+@pytest.mark.parametrize("written", ["Thanksgiving", "Christmas Eve", "next Christmas", "tmr"])
+def test_a_decoded_holiday_or_short_day_stays_the_date(written):
+    event = postprocess(json.dumps({"date": written}), f"Dinner {written} at 3", DecodeConfig())
+    assert event["date"] == written
+
+
 def test_a_holiday_may_name_the_event():
     text = "Christmas Eve dinner at grandma's at 5pm"
     assert candidates(text).date == ("Christmas Eve",)

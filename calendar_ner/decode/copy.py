@@ -33,7 +33,7 @@ _END_WORDS = frozenset(
     rescheduled booked starting lasting around until till between before after during every
     daily weekly biweekly bi-weekly monthly quarterly annually yearly today tonight tomorrow
     tmrw next this monday tuesday wednesday thursday friday saturday sunday mon tue tues wed
-    thu thur thurs fri sat sun""".split()
+    thu thur thurs fri sat sun eod cob eow""".split()
 )
 # Words that say when: no dev action label ends with a weekday (abbreviated or not; "sat", "sun"
 # and "wed" are words too), a frequency word or a relative day ("Haircut saturday | 11am",
@@ -42,7 +42,8 @@ _END_WORDS = frozenset(
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _WHEN_WORDS = frozenset(_WEEKDAYS + [f"{day}s" for day in _WEEKDAYS]) | frozenset(
     """daily weekly biweekly bi-weekly fortnightly monthly quarterly annually yearly nightly
-    hourly weekdays weekends today tonight tomorrow tmrw mon tue tues thu thur thurs fri""".split()
+    hourly weekdays weekends today tonight tomorrow tmrw mon tue tues thu thur thurs fri
+    eod cob eow""".split()
 )
 # The prepositions and participles among them, verb particles aside ("Check in"): no dev label's
 # action, location or attendee ends with one ("Meeting arranged", "Call set for", "cap it at").
@@ -55,16 +56,18 @@ _LEAD_INS = frozenset(
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
 # A request's words to the assistant before the event ("Hey, can you please", "Could you",
-# "Good morning,", "Dear assistant,", "Would you mind adding", "Could you note that", "Remind me
-# to", "I need to", "Set a reminder for"): no dev action label starts with one.
+# "Good morning,", "Dear assistant,", "Would you mind adding", "Could you note that", "Would it
+# be possible to", "Remind me to", "Remind me about", "I need to", "Set a reminder for"): no dev
+# action label starts with one.
 _ASKING = re.compile(
     r"(?:(?:hey|hi|hello|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+)\b(?:\s+there)?"
     r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b)))?"
-    r"(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
+    r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+)?"
+    r"(?:please\s+|kindly\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
     r"|note\s+that\s+)?"
     r"(?:(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i['’]?d\s+like"
-    r"|help\s+me)\s+to\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
+    r"|help\s+me)\s+to\s+|remind\s+me\s+(?:about|of)\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
     r"\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
@@ -78,6 +81,9 @@ _LINKS = frozenset(
     cancelled canceled""".split()
 )
 _NEVER_LAST = _LEAD_INS | _DETERMINERS | _LINKS | {"me"}
+# A pronoun and a linking verb ("There's | soccer practice", "It's at the Oak Street office"):
+# an action may start after one, never at one (no dev label starts so).
+_PRONOUN_LINKS = frozenset(f"{w}{a}s" for w in ("it", "there", "that") for a in "'’")
 # "Book time to …", "Put in time for …", "Add a time to …": a request that opens by planning time
 # for something; its action is that something (4 of the 5 dev labels; line 422 keeps it whole).
 _PLANNED_TIME = re.compile(
@@ -89,7 +95,7 @@ _PLANNED_TIME = re.compile(
 # date or time follows "to"/"from" ("Move my 3pm with Dana to Friday"; not "Move my daughter
 # into her dorm Saturday", "Change the oil Saturday at 10").
 _RESCHEDULE = re.compile(r"reschedul|postpon", re.IGNORECASE)
-_NEW_SLOT = re.compile(r"\b(?:to|from)\s+(\S+)", re.IGNORECASE)
+_NEW_SLOT = re.compile(r"\b(?:to|from)\s+(?:the\s+)?(\S+)", re.IGNORECASE)  # "to the 19th"
 
 
 def _is_when(word: str) -> bool:
@@ -142,7 +148,7 @@ def action_starts(
     """
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
     span_ends |= {end for _, end in blocked}
-    lead = _LEAD_WORDS | _local_words(languages.LEAD_WORDS, text)
+    lead = _LEAD_WORDS | _PRONOUN_LINKS | _local_words(languages.LEAD_WORDS, text)
     asking = _ASKING.match(text).end()
     opening = asking > 0  # in the planning words right after the words to the assistant
     starts = set()
@@ -159,8 +165,8 @@ def action_starts(
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
             opening = match.group(0).lower() in lead
             (starts.discard if opening else starts.add)(start)
-        if match.group(0).lower() in _LEAD_INS - _VERBS:
-            starts.discard(start)  # "with Dana", "at 3pm"
+        if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS:
+            starts.discard(start)  # "with Dana", "at 3pm", "It's at the office"
         previous = match
     starts = {s for s in starts if s >= asking}
     if planned and (opening := _PLANNED_TIME.match(text, asking)):
