@@ -33,25 +33,40 @@ from typing import NamedTuple
 
 from dateutil import parser as dateutil_parser
 
-from calendar_ner.schema import MOVES, moved_from
 from calendar_ner.words import MONTH, MONTHS
 
 _M = rf"(?:{MONTH})\b\.?"
 _D = r"\d{1,2}(?:st|nd|rd|th)?(?![\w:])"
 _Y = r"(?:19|20)\d\d\b(?![:\d])"
 _TO = r"(?:\s*[-–—]\s*|\s+(?:to|through|thru|till|until)\s+(?:the\s+)?)"
-# Not a clock after the last day ("June 3 to 5pm", "May 14 - 16:00", "3-5 hours").
-_NOT_A_CLOCK = r"(?!\s*(?:[ap]\.?m\b|o['’]?clock|h\b|hrs?\b|hours?\b|min|:|\.\d|,\d|\d))"
+_WEEKDAY = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tues?|wed|thur?s?|fri|sat|sun)\.?,?\s+"
+)
+# Not a clock or a count after the last day ("June 3 to 5pm", "May 14 - 16:00", "3-5 hours",
+# "June 3 to 5 people"); a year may follow ("May 14-16 2027").
+_NOT_A_CLOCK = (
+    r"(?!\d|\s*(?:[ap]\.?m\b|o['’]?clock|h\b|hrs?\b|hours?\b|min|:|\.\d|,\d)"
+    r"|\s+(?:people|ppl|persons?|guests|attendees|participants|pax|seats|of\s+us)\b)"
+)
 _RANGE = re.compile(
     r"(?<![\w/.:-])(?:"
-    # May 14-16, May 30 to June 2, Dec 28, 2026 - Jan 3, 2027
-    rf"(?P<m1>{_M})\s+(?P<d1>{_D})(?:,?\s+(?P<y1>{_Y}))?{_TO}"
-    rf"(?:(?P<m2>{_M})\s+)?(?P<d2>{_D}){_NOT_A_CLOCK}(?:,?\s+(?P<y2>{_Y}))?"
+    # May 14-16, May 30 to June 2, Dec 28, 2026 - Jan 3, 2027, Wed May 14 - Fri May 16
+    rf"(?:{_WEEKDAY})?(?P<m1>{_M})\s+(?P<d1>{_D})(?:,?\s+(?P<y1>{_Y}))?{_TO}"
+    rf"(?:(?:{_WEEKDAY})?(?P<m2>{_M})\s+)?(?P<d2>{_D}){_NOT_A_CLOCK}(?:,?\s+(?P<y2>{_Y}))?"
     # 14-16 May, 3rd-5th of August, 28 Dec - 3 Jan 2027 (not "9-11 May 3": a time, then a date)
     rf"|(?P<d3>{_D})(?:\s+(?:of\s+)?(?P<m3>{_M})(?:,?\s+(?P<y3>{_Y}))?)?{_TO}"
-    rf"(?P<d4>{_D})\s+(?:of\s+)?(?P<m4>{_M})(?!\s*\d{{1,2}}(?:st|nd|rd|th)?\b(?!:))"
+    rf"(?P<d4>{_D})\s+(?:of\s+)?(?P<m4>{_M})(?!\s*\d{{1,2}}(?:st|nd|rd|th)?\b(?![:\d]))"
     rf"(?:,?\s+(?P<y4>{_Y}))?"
     r")",
+    re.IGNORECASE,
+)
+# "Can we move the offsite from June 10 to June 12", "Move the retreat from the 14th to the
+# 16th of May": a request that moves an event writes where it leaves after "from" (a "shift"
+# moves only something it names: "Night shift from June 10 to 12" is a span).
+_MOVED = re.compile(
+    r"(?:\b(?:mov|reschedul|push|postpon|bump|delay|chang)\w*"
+    r"|\bshift(?:ed|ing)?(?=\s+(?:it|my|the|our|this|that|his|her|their)\b)"
+    r")\b[^.?!]*\bfrom\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _NUMERIC = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})"
@@ -100,7 +115,6 @@ def date_ranges(text: str) -> list[DateRange]:
     """Every range of days in ``text`` (see the module's docstring), but not "from X to Y" in a
     request that moves an event (``Move the offsite from June 10 to June 12``: where it leaves,
     where it goes; :data:`calendar_ner.schema.MOVES`)."""
-    moves = list(MOVES.finditer(text))
     found = []
     for m in _RANGE.finditer(text):
         if m["m1"]:
@@ -118,7 +132,7 @@ def date_ranges(text: str) -> list[DateRange]:
         a, b = (_numeric(m[g]) for g in ("a", "b"))
         if a and b and a < b and (b - a).days <= 366:
             found.append(DateRange(m.start(), m.end(), m[0], m["a"], m["a"], (b - a).days + 1))
-    return sorted(r for r in found if not moved_from(text, r.start, moves))
+    return sorted(r for r in found if not _MOVED.search(text, 0, r.start))
 
 
 def _numeric(written: str) -> date | None:

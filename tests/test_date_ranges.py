@@ -43,6 +43,10 @@ REF = datetime(2026, 11, 25, 9, 0)  # a Wednesday
         ("Visit Feb 28-29", ("Feb 28-29", "Feb 28", "Feb 28", 2)),  # a year with 29 Feb
         ("Hack 2027-05-14 to 2027-05-16", ("2027-05-14 to 2027-05-16", "2027-05-14", None, 3)),
         ("Retreat 14/05/2027 - 16/05/2027", ("14/05/2027 - 16/05/2027", "14/05/2027", None, 3)),
+        ("Trip May 14-16 2027", ("May 14-16 2027", "May 14", "May 14, 2027", 3)),  # a bare year
+        ("Camp Aug 3-7 8:30am-3pm", ("Aug 3-7", "Aug 3", "Aug 3", 5)),  # then a time range
+        ("Offsite Wed May 14 - Fri May 16", ("Wed May 14 - Fri May 16", "Wed May 14", "May 14", 3)),
+        ("Night shift from June 10 to 12", ("June 10 to 12", "June 10", "June 10", 3)),
     ],
 )
 def test_a_range_of_days_is_read_with_its_first_day_and_length(text, found):
@@ -64,6 +68,11 @@ def test_a_range_of_days_is_read_with_its_first_day_and_length(text, found):
         "Out of office 12/20-12/24",  # day and month unsure without a year
         "Team week Monday to Friday",  # the days a series repeats on as often as a span
         "Room 3-5 on May 10",
+        "Standup June 3 to 5 people",  # a count after it
+        "Workshop June 3 - 5 attendees max",
+        "Move the retreat from the 14th to the 16th of May",  # where a moved event leaves
+        "Please reschedule the offsite from June 10 to June 12",
+        "Postponed from May 3 to 5",
     ],
 )
 def test_not_a_range_of_days(text):
@@ -155,3 +164,24 @@ def test_whole_range_and_spelling():
     assert whole_range(" May 14-16 ").days == 3
     assert whole_range("Expo May 14-16") is None
     assert (days_spelling(1), days_spelling(3)) == ("1 day", "3 days")
+
+
+def test_a_first_day_written_elsewhere_too_is_no_range():
+    text = "Dentist May 14, offsite May 14-16"
+    assert _post({"date": "May 14"}, text)["duration"] is None  # the dentist's day
+    assert _post({"date": "May 14-16"}, text)["duration"] == "3 days"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Yoga every day May 14-16 at 7am", "FREQ=DAILY;UNTIL=20270516T215959Z"),  # in UTC
+        ("Daily standup at 9am, skip Dec 24-26", "FREQ=DAILY"),  # days left out
+        ("Standup daily at 9am from Dec 1, offsite Feb 10-12", "FREQ=DAILY"),  # another span
+    ],
+)
+def test_a_series_ends_on_the_last_day_of_the_range_it_starts_on(text, rule):
+    found = candidates(text)
+    values = {"date": found.date[0], "time": found.time[0], "recurrence": found.recurrence[0]}
+    resolved = resolve(dict.fromkeys(FIELDS) | values, text, REF, "Europe/Berlin")
+    assert resolved.rrule == rule

@@ -186,6 +186,7 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("dentist thu 2pm", "dentist thu", False),  # an abbreviated weekday
         ("Join the daily at 9am", "Join the daily", True),  # a frequency word as a noun
         ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
+        ("Update my will on Friday", "Update my will", True),  # a noun too
         ("Release freeze EOD Fri", "Release freeze", True),  # before a time word
         ("Release freeze EOD Fri", "Release freeze EOD", False),  # never with one
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner is", False),
@@ -521,6 +522,10 @@ def test_an_attendee_is_not_a_day(people_attendees):
     assert event["attendees"] == (["HR"] if people_attendees else ["HR", "Tues"])
     alone = postprocess(json.dumps({"attendees": ["tomorrow"]}), "Call tomorrow", config)
     assert alone["attendees"] == (None if people_attendees else ["tomorrow"])
+    names = postprocess(
+        json.dumps({"attendees": ["Sun", "Wed"]}), "Dinner with Sun and Wed", config
+    )
+    assert names["attendees"] == ["Sun", "Wed"]  # names too
 
 
 @pytest.mark.parametrize("lower_frequency", [True, False])

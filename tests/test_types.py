@@ -210,6 +210,9 @@ def test_time_candidates_are_whole_expressions(text, time, not_time):
         ("Can you push my call with Ingrid back an hour, to 3pm tomorrow?", ()),  # a shift
         ("Need to delay the 1:1 with Oscar by 30 minutes, make it 2:30", ()),
         ("Move the sync forward by 15 min", ()),
+        ("Book back to back 30 minute interviews Thursday", ("30 minutes",)),  # no move
+        ("Early shift briefing followed by 30 minutes of Q&A on Monday", ("30 minutes",)),
+        ("Push the review to Friday for 30 minutes", ("30 minutes",)),  # how long, after "for"
     ],
 )
 def test_a_lead_before_or_after_another_moment_is_no_length(text, durations):

@@ -183,14 +183,20 @@ def _render(parts: dict[str, str]) -> str:
     )
 
 
-def _until(text: str, today: date) -> date | None:
+# Days a series leaves out, right before a range of days ("except Dec 24-26", "skip", "off").
+_SKIPPED = re.compile(r"\b(?:except|excluding|skip(?:ping)?|but\s+not|not\s+on|off|out)\s+$")
+
+
+def _until(text: str, today: date, start: date) -> date | None:
     """The last day an "until …" phrase allows: that day, or the day before a named month; or
-    the last day of a range of days ("daily May 14-16")."""
+    the last day of the range of days the series starts on ("daily May 14-16"; not "daily,
+    skip Dec 24-26")."""
     m = _UNTIL.search(text)
     if not m:
-        days = date_ranges(text)
-        first = read_day(days[0].date, today).day if days else None
-        return first + timedelta(days=days[0].days - 1) if first else None
+        for days in date_ranges(text):
+            if read_day(days.date, today).day == start and not _SKIPPED.search(text, 0, days.start):
+                return start + timedelta(days=days.days - 1)
+        return None
     words = re.split(r"[\s,;.!?]+", m["rest"].strip())
     for size in range(min(len(words), 4), 0, -1):
         phrase = " ".join(words[:size])
@@ -213,7 +219,7 @@ def _limit(text: str, parts: dict[str, str], first: datetime, all_day: bool, tod
         base = rrulestr(_render(parts), dtstart=first)
         parts["COUNT"] = str(sum(1 for o in base.between(first, end, inc=True) if o < end))
         return f"{m[0]!r}: {parts['COUNT']} occurrences"
-    last = _until(text, today)
+    last = _until(text, today, first.date())
     if last is None:
         return None
     if all_day:

@@ -77,7 +77,7 @@ _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Ca
 # A linking verb or the participle of a move ("Dinner is | on Friday", "Board meeting moved | to
 # …"): no dev action label ends with one; an action may end before one.
 _LINKS = frozenset(
-    """is are was were be been has have had will moved postponed pushed delayed shifted
+    """is are was were be been has have had moved postponed pushed delayed shifted
     cancelled canceled""".split()
 )
 _NEVER_LAST = _LEAD_INS | _DETERMINERS | _LINKS | {"me"}

@@ -111,8 +111,13 @@ def read_date(written: str, event: Event, request: str) -> None:
     >>> event["date"], event["duration"]
     ('14/05/2027', '3 days')
     """
-    for found in date_ranges(" ".join(request.split())):
-        if fold(written.strip()) in (fold(found.text), fold(found.first or found.text)):
+    text = " ".join(request.split())
+    value = fold(written.strip())
+    for found in date_ranges(text):
+        # Its first day alone, only where the request writes that day nowhere else ("Dentist
+        # May 14, offsite May 14-16": the dentist's "May 14" is no range).
+        alone = fold(text[: found.start] + " " + text[found.end :]).count(value) == 0
+        if value == fold(found.text) or (value == fold(found.first or found.text) and alone):
             event["date"] = normalize_date(found.date)
             if event["duration"] is None and event["time"] is None and not event["recurrence"]:
                 event["duration"] = days_spelling(found.days)
@@ -137,9 +142,9 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
 
 # Days, which no attendee is ("w/ HR, Tues 2pm"): weekdays and their abbreviations, and the
 # days named relative to today.
-_DAYS = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS) | frozenset(
-    "today tonight tomorrow tmrw tmr tues thur thurs".split()
-)
+_DAYS = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3) | frozenset(
+    "today tonight tomorrow tmrw tmr tue tues thu thur thurs fri".split()
+)  # not "Sun", "Wed", "Sat", "Mon": names too
 
 
 def _without_article(name: str) -> str:

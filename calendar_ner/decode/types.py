@@ -289,18 +289,21 @@ _LEAD = re.compile(
     r"|later|ahead|prior|beforehand|in\s+advance)(?![\w-])",
     re.IGNORECASE,
 )
-# How far a request moves an event ("push it back an hour", "move it forward 30 minutes",
-# "delay the 1:1 with Oscar by 30 minutes"): not how long it lasts. No dev request moves one so.
+# How far a request moves an event it names ("push it back an hour", "move it forward 30
+# minutes", "delay the 1:1 with Oscar by 30 minutes"; not "back to back 30 minute interviews",
+# "shift briefing followed by 30 minutes of Q&A"): not how long it lasts. No dev request moves one
+# so.
 _SHIFT = re.compile(
-    rf"\b(?:back|forward)\s+(?:by\s+)?(?P<back>{_AMOUNT})"
-    rf"|\b(?:push|move|shift|bump|delay|postpone|slide)\w*\b[^,.;!?]*?\bby\s+(?P<by>{_AMOUNT})",
+    r"\b(?:push|move|shift|bump|delay|postpone|slide)(?:ed|ing|s)?\s+"
+    r"(?:it|my|the|our|this|that|his|her|their|your|today['’]s|tomorrow['’]s)\b[^,.;!?]*?"
+    rf"\b(?:(?:back|forward)\s+(?:by\s+)?|by\s+)(?P<amount>{_AMOUNT})",
     re.IGNORECASE,
 )
 
 
 def _shifts(text: str) -> list[Span]:
     """Where ``text`` says how far it moves an event: the amounts of :data:`_SHIFT`."""
-    return [m.span("back") if m["back"] else m.span("by") for m in _SHIFT.finditer(text)]
+    return [m.span("amount") for m in _SHIFT.finditer(text)]
 
 
 # More than one of a unit written in the singular, as an adjective is ("15 minute", "2 hour").
