@@ -435,10 +435,13 @@ def date_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole date expressions: the shortest span that reads as a full
     date (``DD/MM/YYYY``, as the training targets copy them: :func:`calendar_ner.spans.date_spans`)
     and it with a weekday before it (not with the "39" of "Pier 39 Feb 3, 2025"), and the
-    partial and relative dates outside them. A weekday or day of a recurrence phrase
-    ("every Monday", "every Monday and Wednesday", "the 1st of every month") counts only when
-    the request has no other date. A date after "until" that follows a repeat or another date is
-    among them (it is written there), but :func:`candidates` never offers it as the event's.
+    partial and relative dates outside them, a weekday with its day as one ("Saturday the 21st",
+    "Friday, May 10": never the day alone, so the resolver can say when they disagree), and
+    ranges of days with their first day (:mod:`calendar_ner.date_ranges`). A weekday or day of
+    a recurrence phrase ("every Monday", "every Monday and Wednesday", "the 1st of every month")
+    counts only when the request has no other date. A date after "until" that follows a repeat
+    or another date is among them (it is written there), but :func:`candidates` never offers it
+    as the event's.
     """
     absolute = []
     for start, end in date_spans(text, None, date_words_only=True):  # shortest first per end
@@ -458,10 +461,6 @@ def date_expressions(text: str) -> list[Span]:
         lead = _HOLIDAY_LEAD.search(text, max(start - 12, 0), start)
         if not _overlaps((start, end), rest) and (lead or not rest):
             others = [s for s in others if s not in held] + [(start, end)]
-    for start, end in list(others):  # "Friday, May 10": "May 10" too; "Thursday the 5th": "the 5th"
-        inner = re.match(rf"{_WEEKDAY},?\s+(?:the\s+(?!{_NTH}$))?", text[start:end], re.IGNORECASE)
-        if inner and inner.end() < end - start:
-            others.append((start + inner.end(), end))
     repeats = _repeats(text)
     # The days a repeat skips ("every day except Sunday") are never the date.
     skipped = [m.span() for a, b in repeats if (m := _SKIPPED.search(text, a, b))]
