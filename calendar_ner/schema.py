@@ -602,10 +602,11 @@ _PART_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?$", re
 # PM; "breakfast at 9": AM; not "last night's outage at 9", "Night Owl Cafe"). No dev request
 # writes a bare hour; the two dev meals with a clock without am/pm are at 12, which stays noon.
 _PM_HINT = re.compile(
-    r"\b(?:tonight|evening|afternoon|dinner|supper)\b|(?<!last )(?<!Last )\b(?-i:night)\b(?!['’]s)",
+    r"(?<!good\s)\b(?:tonight|evening|afternoon|dinner|supper)\b"
+    r"|(?<!last )(?<!Last )\b(?-i:night)\b(?!['’]s)",
     re.IGNORECASE,
 )
-_AM_HINT = re.compile(r"\b(?:morning|breakfast)\b", re.IGNORECASE)
+_AM_HINT = re.compile(r"(?<!good\s)\b(?:morning|breakfast)\b", re.IGNORECASE)  # no greeting
 
 
 class ClockTime(NamedTuple):

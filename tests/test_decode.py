@@ -128,6 +128,11 @@ def test_copied(value, copies):
         ("Would it be possible to push the architecture review to the 19th?", "push", False),
         ("Hi! Could you remind me about Ella's recital on Saturday", "Ella's", True),
         ("Hi! Could you remind me about Ella's recital on Saturday", "remind", False),
+        ("Thanks so much! Also, can you note that Leo's party is on Sunday", "Leo's", True),
+        ("Thanks so much! Also, can you note that Leo's party is on Sunday", "Thanks", False),
+        ("My flight to Denver leaves at 06:40", "My", False),  # never at a determiner
+        ("My flight to Denver leaves at 06:40", "flight", True),
+        ("The client dinner has been postponed to March 28", "client", True),
         ("There's soccer practice every Wednesday at 5:30 pm", "There's", False),
         ("There's soccer practice every Wednesday at 5:30 pm", "soccer", True),
         ("Kindly reschedule the supplier call from Tuesday to Wednesday", "supplier", True),
@@ -187,6 +192,8 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Join the daily at 9am", "Join the daily", True),  # a frequency word as a noun
         ("Remind me 30 minutes before the webinar at 1pm", "Remind me", False),
         ("Update my will on Friday", "Update my will", True),  # a noun too
+        ("Physio session got confirmed for Monday", "Physio session got confirmed", False),
+        ("Physio session got confirmed for Monday", "Physio session", True),
         ("Release freeze EOD Fri", "Release freeze", True),  # before a time word
         ("Release freeze EOD Fri", "Release freeze EOD", False),  # never with one
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner is", False),
@@ -522,6 +529,8 @@ def test_an_attendee_is_not_a_day(people_attendees):
     assert event["attendees"] == (["HR"] if people_attendees else ["HR", "Tues"])
     alone = postprocess(json.dumps({"attendees": ["tomorrow"]}), "Call tomorrow", config)
     assert alone["attendees"] == (None if people_attendees else ["tomorrow"])
+    said = postprocess(json.dumps({"attendees": ["they"]}), "Car service, they said 3h", config)
+    assert said["attendees"] == (None if people_attendees else ["they"])  # a pronoun
     names = postprocess(
         json.dumps({"attendees": ["Sun", "Wed"]}), "Dinner with Sun and Wed", config
     )
@@ -594,6 +603,7 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Pub crawl at Temple Bar on Saturday St Patrick's Day", "Temple Bar", True),
         ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo on 3rd ave", True),
         ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo", False),  # lower-case street
+        ("coffee w/ sam 10am tmrw", "w/ sam", False),  # never at a word that leads in
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -187,6 +187,7 @@ def test_lengths_in_days_only_where_nothing_repeats(text, durations):
         ("Tax review on April 2 at 11.", "11", None),  # a full stop after the hour
         ("Meet at 7.30 tonight", "7.30", "7"),
         ("Retro on Wednesday afternoon in Room 12A", "afternoon", "12A"),  # a room's label
+        ("Good morning! Plumber Thursday between 1 and 3", "between 1 and 3", "morning"),
     ],
 )
 def test_time_candidates_are_whole_expressions(text, time, not_time):
@@ -845,3 +846,15 @@ def test_review_findings_hold():
     # "remote" before a noun describes people, it is no place.
     assert candidates("Weekly sync with the remote team at 3pm").platforms == ()
     assert candidates("Webinar 06 - Jan - 2025 6:00 pm online").platforms == ((32, 38),)
+
+
+def test_a_greeting_says_no_half_of_the_day():
+    text = "Good morning! The plumber visit is Thursday between 1 and 3"
+    event = postprocess(json.dumps({"time": "between 1 and 3"}), text, DecodeConfig())
+    assert (event["time"], event["duration"]) == ("1:00 PM", "2 hours")
+
+
+def test_a_range_in_words_is_read_though_no_clock_alone():
+    text = "Yoga at Studio 9 on Sunday from ten to eleven thirty"
+    event = postprocess(json.dumps({"time": "ten to eleven thirty"}), text, DecodeConfig())
+    assert (event["time"], event["duration"]) == ("10:00 AM", "1 hour 30 minutes")

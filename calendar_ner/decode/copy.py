@@ -56,12 +56,13 @@ _LEAD_INS = frozenset(
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
 # A request's words to the assistant before the event ("Hey, can you please", "Could you",
-# "Good morning,", "Dear assistant,", "Would you mind adding", "Could you note that", "Would it
-# be possible to", "Remind me to", "Remind me about", "I need to", "Set a reminder for"): no dev
-# action label starts with one.
+# "Good morning,", "Dear assistant,", "Thanks so much! Also,", "Would you mind adding", "Could
+# you note that", "Would it be possible to", "Remind me to", "Remind me about", "I need to", "Set
+# a reminder for"): no dev action label starts with one.
 _ASKING = re.compile(
-    r"(?:(?:hey|hi|hello|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+)\b(?:\s+there)?"
-    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b)))?"
+    r"(?:(?:hey|hi|hiya|hello|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+"
+    r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
+    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b))(?:also\b[\s,]*)?)?"
     r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+)?"
     r"(?:please\s+|kindly\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
@@ -71,14 +72,14 @@ _ASKING = re.compile(
     r"\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
-# Words that open a noun phrase: no dev action label ends with one ("Could you put a | 15 …"),
-# nor with "me" ("Remind me | 30 minutes before the webinar").
+# Words that open a noun phrase: no dev action label starts or ends with one ("My | flight to
+# Denver", "Could you put a | 15 …"), nor ends with "me" ("Remind me | 30 minutes before …").
 _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
 # A linking verb or the participle of a move ("Dinner is | on Friday", "Board meeting moved | to
 # …"): no dev action label ends with one; an action may end before one.
 _LINKS = frozenset(
-    """is are was were be been has have had moved postponed pushed delayed shifted
-    cancelled canceled""".split()
+    """is are was were be been has have had got gets moved postponed pushed delayed shifted
+    cancelled canceled confirmed""".split()
 )
 _NEVER_LAST = _LEAD_INS | _DETERMINERS | _LINKS | {"me"}
 # A pronoun and a linking verb ("There's | soccer practice", "It's at the Oak Street office"):
@@ -165,8 +166,8 @@ def action_starts(
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
             opening = match.group(0).lower() in lead
             (starts.discard if opening else starts.add)(start)
-        if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS:
-            starts.discard(start)  # "with Dana", "at 3pm", "It's at the office"
+        if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS | _DETERMINERS:
+            starts.discard(start)  # "with Dana", "at 3pm", "It's at the office", "My | flight"
         previous = match
     starts = {s for s in starts if s >= asking}
     if planned and (opening := _PLANNED_TIME.match(text, asking)):
@@ -373,7 +374,8 @@ def place_bounds(
             or previous.end() in after_date
             or start in platforms
         ) and not (joined and previous.end() - 1 in after_room):
-            starts.add(start)
+            if match.group(0).lower() not in _LEAD_INS:  # "w/ sam" is no place
+                starts.add(start)
         after = words[i + 1] if i + 1 < len(words) else None
         if (
             not (

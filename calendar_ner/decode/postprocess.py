@@ -95,7 +95,7 @@ def read_time(written: str, event: Event, request: str, config: DecodeConfig) ->
                         else languages.duration_spelling(found.minutes, lang)
                     )
                 return
-    if config.bare_hours:
+    if config.bare_hours and event["time"] is not None:
         # An English "7:30" as written, before it became "7:30 AM"; other languages write a
         # 24-hour clock.
         written = written.strip()
@@ -140,10 +140,11 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
 
 
-# Days, which no attendee is ("w/ HR, Tues 2pm"): weekdays and their abbreviations, and the
-# days named relative to today.
-_DAYS = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3) | frozenset(
+# Days and pronouns, which no attendee is ("w/ HR, Tues 2pm", "they said it takes 3 hours"):
+# weekdays and their abbreviations, the days named relative to today, personal pronouns.
+_NO_ONE = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3) | frozenset(
     "today tonight tomorrow tmrw tmr tue tues thu thur thurs fri".split()
+    + "i me you he him she her it we us they them".split()
 )  # not "Sun", "Wed", "Sat", "Mon": names too
 
 
@@ -255,7 +256,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if obj is None:
         return None
     event = canonicalize(obj, strict=False, local=languages.detect(request) != "en")
-    if event["time"] is not None and isinstance(obj.get("time"), str):
+    if isinstance(obj.get("time"), str):  # "ten to eleven thirty": a range, no clock alone
         read_time(obj["time"], event, request, config)
     if config.date_ranges and event["date"] is not None and isinstance(obj.get("date"), str):
         read_date(obj["date"], event, request)
@@ -269,7 +270,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if config.people_attendees and event["attendees"]:
         place = _without_article(event["location"] or "")
         event["attendees"] = [
-            n for n in event["attendees"] if _without_article(n) != place and fold(n) not in _DAYS
+            n for n in event["attendees"] if _without_article(n) != place and fold(n) not in _NO_ONE
         ] or None
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])

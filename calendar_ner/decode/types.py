@@ -325,8 +325,8 @@ _NIGHT_AFTER = (
     "tomorrow",
     "tmrw",
 )
-_DAY_PART = re.compile(
-    r"(?<![\w-])(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day"
+_DAY_PART = re.compile(  # not a greeting: "Good morning!", "good evening"
+    r"(?<![\w-])(?<!good\s)(?:morning|afternoon|evening|tonight|noon|midday|midnight|eod|end of day"
     r"|(?:" + "|".join(rf"(?<=\b{d}\s)" for d in _NIGHT_AFTER) + r")night"
     r")(?![\w-])",  # "Friday night", "tomorrow night"; not "Game night", "Birthday night"
     re.IGNORECASE,
