@@ -132,6 +132,7 @@ def test_copied(value, copies):
         ("Thanks so much! Also, can you note that Leo's party is on Sunday", "Thanks", False),
         ("My flight to Denver leaves at 06:40", "My", False),  # never at a determiner
         ("My flight to Denver leaves at 06:40", "flight", True),
+        ("My nephew's graduation is on June 12", "My", True),  # a possessive follows
         ("The client dinner has been postponed to March 28", "client", True),
         ("There's soccer practice every Wednesday at 5:30 pm", "There's", False),
         ("There's soccer practice every Wednesday at 5:30 pm", "soccer", True),

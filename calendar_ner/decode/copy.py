@@ -75,6 +75,7 @@ _ASKING = re.compile(
 # Words that open a noun phrase: no dev action label starts or ends with one ("My | flight to
 # Denver", "Could you put a | 15 …"), nor ends with "me" ("Remind me | 30 minutes before …").
 _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
+_POSSESSIVE = re.compile(r"\w['’]s\W*$")  # "nephew's"
 # A linking verb or the participle of a move ("Dinner is | on Friday", "Board meeting moved | to
 # …"): no dev action label ends with one; an action may end before one.
 _LINKS = frozenset(
@@ -154,8 +155,10 @@ def action_starts(
     opening = asking > 0  # in the planning words right after the words to the assistant
     starts = set()
     previous = None
-    for match in re.finditer(r"\S+", text):
+    words = list(re.finditer(r"\S+", text))
+    for i, match in enumerate(words):
         start, _ = _edges(match)
+        following = words[i + 1].group(0) if i + 1 < len(words) else ""
         if (
             previous is None
             or previous.end() in span_ends
@@ -166,8 +169,10 @@ def action_starts(
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
             opening = match.group(0).lower() in lead
             (starts.discard if opening else starts.add)(start)
-        if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS | _DETERMINERS:
-            starts.discard(start)  # "with Dana", "at 3pm", "It's at the office", "My | flight"
+        if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS:
+            starts.discard(start)  # "with Dana", "at 3pm", "It's at the office"
+        if match.group(0).lower() in _DETERMINERS and not _POSSESSIVE.search(following):
+            starts.discard(start)  # "My | flight"; "My nephew's graduation" may keep it
         previous = match
     starts = {s for s in starts if s >= asking}
     if planned and (opening := _PLANNED_TIME.match(text, asking)):
