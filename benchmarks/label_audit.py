@@ -13,10 +13,11 @@ many labelled durations are a span of the request or a spelling of an amount it 
 left as they are by :func:`calendar_ner.schema.ground_duration`.
 
 Typed values (:mod:`calendar_ner.decode.types`, the ``typed_*``, ``time_ranges``,
-``date_ranges`` and ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`): per rule, how many
-labels it allows, and each exception by line number, field and a short category, and how many
-requests :func:`calendar_ner.languages.detect` reads as English (``languages``: the French,
-Spanish and German candidates and copy words apply to no other request). And per request
+``date_ranges`` and ``bare_hours`` options of :class:`calendar_ner.decode.config.DecodeConfig`):
+per rule, how many labels it allows, and each exception by line number, field and a short
+category, and how many requests :func:`calendar_ner.languages.detect` reads as English
+(``languages``: the French, Spanish and German candidates and copy words apply to no other
+request). And per request
 style (compact ``w/ A + B`` notes, ISO or dashed dates, sentences) which way the labels go for
 each convention, and with ``--predictions`` (a crossval folder) how many of those labels the
 held-out predictions reproduce. Prints counts, line numbers and field names only, never row
