@@ -33,15 +33,13 @@ from typing import NamedTuple
 
 from dateutil import parser as dateutil_parser
 
-from calendar_ner.words import MONTH, MONTHS
+from calendar_ner.words import MONTH, MONTHS, WEEKDAY
 
 _M = rf"(?:{MONTH})\b\.?"
 _D = r"\d{1,2}(?:st|nd|rd|th)?(?![\w:])"
 _Y = r"(?:19|20)\d\d\b(?![:\d])"
 _TO = r"(?:\s*[-–—]\s*|\s+(?:to|through|thru|till|until)\s+(?:the\s+)?)"
-_WEEKDAY = (
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tues?|wed|thur?s?|fri|sat|sun)\.?,?\s+"
-)
+_WEEKDAY = rf"(?:{WEEKDAY})\b\.?,?\s+"
 # Not a clock or a count after the last day ("June 3 to 5pm", "May 14 - 16:00", "3-5 hours",
 # "June 3 to 5 people"); a year may follow ("May 14-16 2027").
 _NOT_A_CLOCK = (

@@ -30,6 +30,23 @@ MONTHS: dict[str, int] = {
     for name in (calendar.month_name[i], calendar.month_abbr[i])
 } | {"sept": 9}
 MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))  # longest first: "march" before "mar"
+# Weekday names and their abbreviations, lower case, and their numbers ("tues": 1).
+WEEKDAYS: dict[str, int] = {
+    name: i
+    for i, names in enumerate(
+        (
+            "monday mon",
+            "tuesday tue tues",
+            "wednesday wed weds",
+            "thursday thu thur thurs",
+            "friday fri",
+            "saturday sat",
+            "sunday sun",
+        )
+    )
+    for name in names.split()
+}
+WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
 _UNITS = HOURS[:9]
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()

@@ -13,25 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from calendar_ner.holidays import holiday_day, is_american
-from calendar_ner.words import HOURS, MONTH, MONTHS, with_day_numbers
+from calendar_ner.words import HOURS, MONTH, MONTHS, WEEKDAY, WEEKDAYS, with_day_numbers
 
-WEEKDAYS: dict[str, int] = {
-    name: i
-    for i, names in enumerate(
-        (
-            "monday mon",
-            "tuesday tue tues",
-            "wednesday wed weds",
-            "thursday thu thur thurs",
-            "friday fri",
-            "saturday sat",
-            "sunday sun",
-        )
-    )
-    for name in names.split()
-}
 NUMBERS: dict[str, int] = {"a": 1, "an": 1} | {word: i + 1 for i, word in enumerate(HOURS)}
-WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 COUNT = r"\d+|" + "|".join(NUMBERS)
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # Which weekday of a month ("the last Friday of March", "first Monday of every month").
