@@ -565,7 +565,8 @@ _TIME_RANGE = re.compile(
     re.IGNORECASE,
 )
 # A request that moves an event ("Move the review from Thursday to Friday", "Can you push my
-# call from 2pm to 4pm", "Standup moved from 9 to 10am"): after "from" it writes the date or time
+# call from 2pm to 4pm", "Can we move the offsite from June 10 to June 12", "Standup moved from
+# 9 to 10am"): after "from" it writes the date or time
 # the event leaves, after "to" the one it gets; "from 2pm to 4pm" there is no range. The verb
 # opens the request with what it moves, or is a participle right before "from": "Night shift
 # from 10pm to 6am", "Oil change from 2 to 4pm" and "who moved to Berlin, from 6pm" move nothing.
@@ -573,6 +574,8 @@ _TIME_RANGE = re.compile(
 MOVES = re.compile(
     r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)(?:\s+(?:back|up))?(?=\s+from\b)"
     r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|pls|kindly|(?:can|could|would|will)\s+you"
+    r"|(?:can|could|shall|should)\s+we|let['’]?s|(?:i|we)\s+(?:need|want|have)\s+to"
+    r"|(?:i|we)(?:['’]d|\s+would)\s+like\s+to"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to)\b[\s,!.]*)*"
     r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
     r"(?:my|the|our|your|this|that|it|today['’]?s|tomorrow['’]?s)\b",

@@ -115,6 +115,9 @@ def test_copied(value, copies):
         ("Can you move the design review from Thursday to Friday", "design", True),
         ("Can you move the design review from Thursday to Friday", "move", False),
         ("Session rescheduled to Monday 3pm", "Session", True),
+        ("Can we move the budget review to Friday", "budget", True),
+        ("Can we move the budget review to Friday", "move", False),
+        ("Let's reschedule my 1:1 with Kai to Monday", "reschedule", False),
         ("Move my 3pm with Dana to Friday", "Move", False),  # a new slot after "to"
         ("Change the oil in my car Saturday at 10", "Change", True),  # moves no event
         ("Move my daughter into her dorm Saturday", "Move", True),

@@ -418,6 +418,11 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         ("reschedule my dentist appt from tuesday to thursday at 2", ("thursday",), ("2",)),
         ("Team offsite from June 10 to June 12", ("June 10", "June 10 to June 12"), ()),  # a span
         ("Move the offsite from June 10 to June 12", ("June 12",), ()),  # it moves
+        ("Can we move the offsite from June 10 to June 12", ("June 12",), ()),
+        ("Let's push the sync from 2pm to 4pm tomorrow", ("tomorrow",), ("4pm",)),
+        ("I need to reschedule my dentist from Tuesday to Thursday", ("Thursday",), ()),
+        ("We'd like to move the retreat from the 14th to the 16th of May", ("16th of May",), ()),
+        ("Can we meet from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # no move
         ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
         ("Night shift from 10pm to 6am on Friday", ("Friday",), ("10pm", "10pm to 6am")),
         ("Standup moved from 9am to 10am", (), ("10am",)),  # a participle moves too

@@ -752,7 +752,7 @@ def _lengths(text: str) -> tuple[str, list[Span]]:
     return text, duration_spans(text) + [m.span() for m in _VAGUE.finditer(text)]
 
 
-_WENT = re.compile(r"\s+(?:to|till|until)\s+", re.IGNORECASE)
+_WENT = re.compile(r"\s+(?:to|till|until)\s+(?P<the>the\s+)?", re.IGNORECASE)
 
 
 def _left_behind(text: str, spans: list[Span]) -> list[Span]:
@@ -764,7 +764,7 @@ def _left_behind(text: str, spans: list[Span]) -> list[Span]:
         (start, end)
         for start, end in spans
         if (went := _WENT.match(text, end))
-        and went.end() in starts
+        and (went.end() in starts or went.start("the") in starts)  # "to the 16th of May"
         and moved_from(text, start, moves)
     ]
 
