@@ -187,6 +187,9 @@ def test_lengths_in_days_only_where_nothing_repeats(text, durations):
         ("Tax review on April 2 at 11.", "11", None),  # a full stop after the hour
         ("Meet at 7.30 tonight", "7.30", "7"),
         ("Retro on Wednesday afternoon in Room 12A", "afternoon", "12A"),  # a room's label
+        ("standup in room 12a at 9:30", "9:30", "12a"),  # in lower case too
+        ("meet at gate 4a at 3p", "3p", "4a"),
+        ("call bo at 9a", "9a", None),  # no room before it: a clock
         ("Good morning! Plumber Thursday between 1 and 3", "between 1 and 3", "morning"),
     ],
 )

@@ -480,6 +480,15 @@ def date_expressions(text: str) -> list[Span]:
     return sorted(set(found + spans + firsts))
 
 
+# Words a number with a letter labels ("room 12a", "gate 4b", "apt 3a", "suite #5a").
+_NUMBERED = re.compile(
+    r"\b(?:room|rm|gate|suite|ste|apt|apartment|unit|floor|level|building|bldg|bay|table|seat"
+    r"|desk|studio|hall|platform|terminal|court|lab|ward|dock|pier|door|locker|lot|stage)"
+    r"\.?\s*(?:no\.?\s*|#\s*)?$",
+    re.IGNORECASE,
+)
+
+
 def time_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole time expressions: clock times of one or two words
     ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
@@ -500,8 +509,10 @@ def time_expressions(text: str) -> list[Span]:
             value = text[start:end]
             if (english and languages.local_clock(value)) or words.military_clock(value):
                 continue
-            if re.fullmatch(r"\d{1,2}[AP]", value):  # "Room 12A", "Gate 4P": a label, no "9a"
-                continue
+            if re.fullmatch(r"\d{1,2}[AP]", value) or (
+                re.fullmatch(r"\d{1,2}[ap]", value) and _NUMBERED.search(text, 0, start)
+            ):
+                continue  # "Room 12A", "Gate 4P", "room 12a": a label, no "9a"
             if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
                 spans.append((start, end))
                 break
