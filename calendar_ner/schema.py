@@ -445,9 +445,22 @@ def stated_durations(text: str) -> dict[float, list[str]]:
     return _stated(found, _two_part(found, text))
 
 
+_IN_MINUTES = re.compile(r"[\d.]+ min", re.IGNORECASE)
+
+
 def _stated(found: list[_Amount], pairs: list[tuple[_Amount, _Amount]]) -> dict[float, list[str]]:
-    amounts = [a.minutes for a in found] + [first.minutes + rest.minutes for first, rest in pairs]
-    return {minutes: _spellings(minutes) for minutes in amounts}
+    """Each amount's spellings. An amount written in hours is never spelled in minutes alone
+    ("2 hrs" is no "120 mins"): no dev label changes a stated amount's unit that way."""
+    stated: dict[float, list[str]] = {}
+    amounts = [(a.minutes, a.in_hours) for a in found]
+    amounts += [(first.minutes + rest.minutes, True) for first, rest in pairs]
+    for minutes, in_hours in amounts:
+        forms = _spellings(minutes)
+        if in_hours:
+            forms = [form for form in forms if not _IN_MINUTES.match(form)]
+        known = stated.setdefault(minutes, [])
+        known += [form for form in forms if form not in known]
+    return stated
 
 
 def is_stated_duration(value: str, text: str) -> bool:

@@ -128,6 +128,13 @@ def test_stated_durations_spell_each_amount_as_labels_do():
     assert stated_durations("Standup at 9:45 in room 12, 3 m east") == {}
 
 
+def test_an_amount_written_in_hours_is_never_spelled_in_minutes():
+    assert stated_durations("Server Room 1, 2 hrs") == {120: ["2 hours", "2 hrs", "2 hr"]}
+    assert "90 minutes" not in stated_durations("Pairing 1hr 30min")[90]
+    assert "90 minutes" in stated_durations("Pairing for 90 min")[90]  # written in minutes
+    assert "60 minutes" in stated_durations("60 minutes, that is an hour")[60]  # both ways
+
+
 @pytest.mark.parametrize(
     "value, text, expected",
     [
