@@ -61,7 +61,7 @@ from calendar_ner.decode.types import (
 )
 from calendar_ner.schema import FIELDS, duration_spans, ground_duration, is_stated_duration
 from calendar_ner.spans import copied, fold
-from calendar_ner.styles import GLUED, styles
+from calendar_ner.styles import GLUED, spell_out_glued, styles
 
 try:  # `python benchmarks/label_audit.py` puts benchmarks/ on the path; tests import benchmarks.*
     from stamp import write_result
@@ -257,8 +257,15 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
         f: {"stated": 0, "stated_and_labelled": 0, "unstated_and_labelled": 0}
         for f in ("date", "time", "duration")
     }
-    # Glued durations ("45min") copied as written, then read with style_conventions on and off.
-    report["style_conventions"] = {"glued": 0, "applies": 0, "agrees": 0, "agrees_without": 0}
+    # Glued durations ("45min") copied as written, then read with style_conventions on and off;
+    # "spelled_agrees": the amount decoded spelled out in words ("45 minutes"), read with it on.
+    report["style_conventions"] = {
+        "glued": 0,
+        "applies": 0,
+        "agrees": 0,
+        "agrees_without": 0,
+        "spelled_agrees": 0,
+    }
     # Requests read as English: only those take none of the French, Spanish and German paths.
     report["languages"] = dict(Counter(languages.detect(text) for text in texts))
 
@@ -326,6 +333,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["applies"] += read[True] != read[False]
                 counts["agrees"] += read[True] == gold["duration"]
                 counts["agrees_without"] += read[False] == gold["duration"]
+                words = json.dumps({"duration": spell_out_glued(glued.group(0))})
+                spelled = postprocess(words, text, DecodeConfig())["duration"]
+                counts["spelled_agrees"] += spelled == gold["duration"]
         if found.recurrence_stated:
             counts = report["stated_recurrence"]
             counts["applies"] += 1

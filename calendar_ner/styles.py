@@ -10,6 +10,8 @@ follow the convention of the request's style.
     ['compact (w/, +)', 'compact with am/pm time']
     >>> spell_out_glued("45min"), spell_out_glued("1hr"), spell_out_glued("1.5hrs")
     ('45 minutes', '1 hour', '1.5 hours')
+    >>> glued_as_written("20 minutes", "Check-in 2025-04-10 2pm w/ Yusuf 20min")
+    '20min'
 """
 
 from __future__ import annotations
@@ -42,6 +44,27 @@ def spells_out_glued_units(text: str) -> bool:
     ``benchmarks/label_audit.py``, ``conventions_by_style``)."""
     found = styles(text)
     return "compact with am/pm time" in found and "ISO date" not in found
+
+
+_SPELLED = re.compile(r"(\d+(?:\.\d+)?) (minutes?|hours?)", re.IGNORECASE)
+
+
+def glued_as_written(value: str, text: str) -> str:
+    """A glued amount of ``text`` that ``value`` spells out in words ("20 minutes" for "20min"),
+    as written, where the labels of the request's style copy glued amounts: outside the style of
+    :func:`spells_out_glued_units`, the dev labels copy 95 of 95 glued `h`, `hr`, `hrs`, `m` and
+    `min` amounts and spell none out in words; they space 14 of 15 `mins` ("45mins" →
+    "45 mins"). Other values, and requests in that style, as given."""
+    spelled = _SPELLED.fullmatch(value.strip())
+    if not spelled or spells_out_glued_units(text):
+        return value
+    number, unit = spelled[1], spelled[2][0].lower()
+    written = {
+        f"{m[1]} mins" if m[2].lower() == "mins" else m[0]
+        for m in re.finditer(rf"\b{GLUED.pattern}\b", text)
+        if m[1] == number and m[2][0].lower() == unit
+    }
+    return written.pop() if len(written) == 1 else value
 
 
 def spell_out_glued(value: str) -> str:

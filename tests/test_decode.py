@@ -456,6 +456,26 @@ def test_style_conventions_spell_out_glued_durations_where_the_style_does(
 
 
 @pytest.mark.parametrize(
+    ("request_text", "decoded", "expected"),
+    [
+        ("Sync 2025-02-03 3pm w/ Ana 20min", "20 minutes", "20min"),  # ISO date: labels copy
+        ("Sync 2025-02-03 3pm w/ Ana 2hrs", "2 hours", "2hrs"),
+        ("Sync 2025-02-03 3pm Ana, Bo 45mins", "45 minutes", "45 mins"),  # spaced, as labels do
+        ("Sync 2025-02-03 3pm w/ Ana 20min", "20 min", "20 min"),  # not in words: kept
+        ("Sync 2025-02-03 3pm w/ Ana 20min, then 20m break", "20 minutes", "20 minutes"),  # two
+        ("Sync 3rd, Feb 2025 3pm w/ Ana + Jo 20min", "20 minutes", "20 minutes"),  # spelled style
+    ],
+)
+def test_style_conventions_keep_glued_durations_as_written_where_the_style_copies(
+    request_text, decoded, expected
+):
+    raw = json.dumps({"duration": decoded})
+    assert postprocess(raw, request_text, DecodeConfig())["duration"] == expected
+    off = DecodeConfig(style_conventions=False)
+    assert postprocess(raw, request_text, off)["duration"] == decoded
+
+
+@pytest.mark.parametrize(
     ("action", "attendees", "cut"),
     [
         ("Meet Omar", ["Omar"], "Meet"),

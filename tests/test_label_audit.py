@@ -119,6 +119,8 @@ def test_typed_rules_list_exceptions_by_line(tmp_path: Path) -> None:
     # Glued "1hr" in rows 1-2 (neither compact): the rule leaves it, as the labels there do.
     assert report["style_conventions"]["glued"] == 1
     assert report["style_conventions"]["applies"] == 0
+    # Decoded as "1 hour" instead, it is written as the request glues it again.
+    assert report["style_conventions"]["spelled_agrees"] == report["style_conventions"]["agrees"]
 
 
 def test_learned_counts_predictions_that_follow_the_labels_way(tmp_path: Path) -> None:

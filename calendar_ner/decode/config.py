@@ -157,7 +157,9 @@ class DecodeConfig:
     """Spell a duration the way the labels of the request's style do: a glued amount ("45min",
     "1hr") copied from a compact request with an am/pm time is spelled out ("45 minutes",
     "1 hour"), as those labels mostly do (:func:`calendar_ner.styles.spells_out_glued_units`;
-    cross-validated in docs/results.md)."""
+    cross-validated in docs/results.md); in other styles a glued amount spelled out in words is
+    written as the request glues it ("20min"), as all 95 such labels do
+    (:func:`calendar_ner.styles.glued_as_written`)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.copy_fields) - set(FIELDS))

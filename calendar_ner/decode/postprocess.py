@@ -43,7 +43,7 @@ from calendar_ner.schema import (
     time_ranges,
 )
 from calendar_ner.spans import copied, fold
-from calendar_ner.styles import spell_out_glued, spells_out_glued_units
+from calendar_ner.styles import glued_as_written, spell_out_glued, spells_out_glued_units
 from calendar_ner.words import MONTHS
 
 
@@ -245,7 +245,8 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     that is a range of days (:func:`read_date`), with
     ``ground_durations`` a duration the ``request`` never writes is respelled the way the
     labels spell the amount it states, with ``style_conventions`` a glued duration is
-    spelled out where the labels of the request's style do, with ``location_article`` a
+    spelled out where the labels of the request's style do and kept as written where they
+    copy it, with ``location_article`` a
     location loses a leading lower-case "the", with ``people_attendees`` an attendee that is
     the location is dropped, with ``typed_copies`` a note that states the event's length is
     dropped, with ``action_without_attendees`` the action
@@ -262,8 +263,11 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         read_date(obj["date"], event, request)
     if config.ground_durations:
         event["duration"] = ground_duration(event["duration"], request)
-    if config.style_conventions and event["duration"] and spells_out_glued_units(request):
-        event["duration"] = spell_out_glued(event["duration"])
+    if config.style_conventions and event["duration"]:
+        if spells_out_glued_units(request):
+            event["duration"] = spell_out_glued(event["duration"])
+        else:
+            event["duration"] = glued_as_written(event["duration"], request)
     _drop_broken_copies(event, request, config)
     if config.location_article and event["location"] and event["location"].startswith("the "):
         event["location"] = event["location"][4:]
