@@ -163,9 +163,12 @@ def action_starts(
             previous is None
             or previous.end() in span_ends
             or previous.group(0)[-1] in _SEPARATORS
+            or not re.search(r"\w", previous.group(0))  # "🎉 | Housewarming party", "• | Gym"
             or previous.group(0).lower() in lead
         ):
             starts.add(start)
+        if not re.search(r"\w", match.group(0)):
+            starts.discard(start)  # an emoji or a mark starts nothing
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
             opening = match.group(0).lower() in lead
             (starts.discard if opening else starts.add)(start)
