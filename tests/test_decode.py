@@ -107,6 +107,8 @@ def test_copied(value, copies):
         ("Set a reminder to water the plants each Monday", "Set", False),
         ("Move my 3pm with Dana to Friday", "with", False),  # a word leading into a field
         ("Set up a meeting with Bo at noon", "Set", True),  # the verb among those words
+        ("🎉 Housewarming party at Nico's place Saturday 8pm", "Housewarming", True),
+        ("🎉 Housewarming party at Nico's place Saturday 8pm", "🎉", False),  # no emoji
         ("Could you set up a call with Dana", "up", False),  # the whole planning phrase
         ("Hello Kitty party on Saturday", "Hello", True),  # no greeting there
         ("Don’t let me forget to call Sam", "Don’t", False),  # a curly apostrophe
@@ -543,6 +545,22 @@ def test_an_attendee_is_not_the_location(people_attendees):
                         text, config)  # fmt: skip
     assert alone["attendees"] == (None if people_attendees else ["harbor books"])
     assert alone["location"] == "Harbor Books"
+
+
+@pytest.mark.parametrize(
+    ("text", "decoded", "kept"),
+    [
+        ("I need to attend Mia's piano recital at 5pm", ["Mia"], None),  # whose recital
+        ("Dinner with Priya at Luigi’s Trattoria at 7pm", ["Emily", "Luigi"], ["Emily"]),
+        ("Lunch with Mia at Mia's place at noon", ["Mia"], ["Mia"]),  # written as a guest too
+        ("Tea with Jess at 4", ["Jess"], ["Jess"]),  # "Jess" is no "Jess's"
+    ],
+)
+def test_an_attendee_is_not_a_name_written_only_as_an_owner(text, decoded, kept):
+    raw = json.dumps({"attendees": decoded})
+    assert postprocess(raw, text, DecodeConfig())["attendees"] == kept
+    off = DecodeConfig(people_attendees=False)
+    assert postprocess(raw, text, off)["attendees"] == decoded
 
 
 @pytest.mark.parametrize("people_attendees", [True, False])

@@ -148,6 +148,14 @@ _NO_ONE = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3)
 )  # not "Sun", "Wed", "Sat", "Mon": names too
 
 
+def _only_possessive(name: str, request: str) -> bool:
+    """Whether ``request`` writes ``name`` only as an owner ("Mia's piano recital", "Mario's
+    Grill"): someone an event is about or a place is named after, no attendee. The 6 dev
+    requests with such a word label none of them an attendee."""
+    found = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", request, re.IGNORECASE))
+    return bool(found) and all(re.match(r"['’]s\b", request[m.end() :]) for m in found)
+
+
 def _without_article(name: str) -> str:
     """``name`` folded, without a leading "the" ("the Johnsons" and "Johnsons" are one)."""
     return re.sub(r"^the\s+", "", fold(name))
@@ -274,7 +282,11 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if config.people_attendees and event["attendees"]:
         place = _without_article(event["location"] or "")
         event["attendees"] = [
-            n for n in event["attendees"] if _without_article(n) != place and fold(n) not in _NO_ONE
+            n
+            for n in event["attendees"]
+            if _without_article(n) != place
+            and fold(n) not in _NO_ONE
+            and not _only_possessive(n, request)
         ] or None
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
