@@ -177,7 +177,7 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Standup, 9am", "Standup", True),  # before punctuation
         ("Dentist tomorrow at 3pm", "Dentist", True),  # before a relative date
         ("coffee chat w sarah", "coffee chat", True),  # no capitals: any word end
-        ("Fast sync on Google Meet", "Fast sync on Google Meet", True),  # the end of the text
+        ("Fast sync on the rooftop", "Fast sync on the rooftop", True),  # the end of the text
         ("Book time to polish the slides on May 2", "Book time", False),  # a planning filler
         ("Add a time slot for roadmap triage at 4pm", "Add a time slot", False),
         ("Add a time slot for roadmap triage at 4pm", "Add a time slot for roadmap triage", True),
@@ -205,6 +205,13 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner is", False),
         ("Grandma's birthday dinner is Saturday at 6 pm", "Grandma's birthday dinner", True),
         ("The board meeting moved to 24 September", "The board meeting moved", False),
+        ("2025-09-15 08:45 standup Google Meet 15 mins", "2025-09-15 08:45 standup", True),
+        ("2025-09-15 08:45 standup Google Meet 15 mins", "2025-09-15 08:45 standup Google", False),
+        ("Budget sync Teams 9 - Jan - 2025 10am", "Budget sync Teams", False),  # no platform
+        ("Sync on Teams April 17, 2025 at 3:00 pm, 1 hr.", "Sync on Teams", True),  # its style
+        ("Interviews Conference Room C 2025-05-21 1pm", "Interviews Conference Room", False),
+        ("Interviews Conference Room C 2025-05-21 1pm", "Interviews Conference Room C", False),
+        ("Interviews Conference Room C 2025-05-21 1pm", "Interviews", True),
     ],
 )
 def test_action_ends(text, end, allowed):
@@ -646,6 +653,9 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo on 3rd ave", True),
         ("karate every tuesday 5pm at the dojo on 3rd ave", "dojo", False),  # lower-case street
         ("coffee w/ sam 10am tmrw", "w/ sam", False),  # never at a word that leads in
+        ("Standup every weekday @ 9:15am -- Huddle Room 3!!!", "Huddle Room", False),
+        ("Standup every weekday @ 9:15am -- Huddle Room 3!!!", "Huddle Room 3", True),
+        ("standup 9:15am in huddle room 12a", "huddle room", False),  # a code in lower case
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -275,14 +275,23 @@ def action_ends(
     or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
     particle aside ("Check in"), nor with an article or possessive ("Put a | 15 minute …").
     With ``platform_style``, a request whose labels keep a platform in the action
-    (:func:`platform_in_action`) does not end it before that platform. It may end before a
+    (:func:`platform_in_action`) does not end it before that platform; in a request of any other
+    style it never ends with or inside a platform ("standup | Google Meet": none of the 171 dev
+    actions of such requests that name one holds it), nor with or inside a room named by its
+    code ("Interviews | Conference Room C": no dev action holds one). It may end before a
     ``blocked`` span (a date, time, length or repeat it may not run into: "Team standup |
     weekdays") or the article that opens one ("Budget review | the first Friday of every
     month").
     """
     lower = not any(c.isupper() for c in text)
     end_words = _END_WORDS | _LINKS | _local_words(languages.END_WORDS, text)
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import platform_spans
+
     platform = platform_in_action(text) if platform_style else None
+    closed = [m.span() for m in _ROOM.finditer(text)]
+    if not _LENGTH_LAST.search(text):
+        closed += platform_spans(text)
     ends = set()
     words = list(re.finditer(r"\S+", text))
     opens = {s for s, _ in blocked}
@@ -297,6 +306,8 @@ def action_ends(
         if word.lower().rstrip(_TRAILING) in _WHEN_WORDS and not noun:
             continue
         if platform is not None and end <= platform[0]:
+            continue
+        if any(a < end <= b for a, b in closed):
             continue
         nexts = [w.start() for w in words[i + 1 : i + 3]]
         if nexts and (
@@ -319,7 +330,7 @@ def action_ends(
 
 
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
-_ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]?")
+_ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Za-z]?)[,;.!?)]*")  # "3!!!", "12a"
 # "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
 _ROOM = re.compile(r"(?i:room|rm|floor|suite|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])")
 # Lower-case words that begin a name ("de Vries", "van Dijk", "dr Patel"): a name may start there.
