@@ -118,6 +118,8 @@ def test_copied(value, copies):
         ("Can you move the design review from Thursday to Friday", "move", False),
         ("Session rescheduled to Monday 3pm", "Session", True),
         ("Can we move the budget review to Friday", "budget", True),
+        ("Let's grab coffee with Ottilie on Friday at 8:15 am", "grab", True),
+        ("Let's grab coffee with Ottilie on Friday at 8:15 am", "Let's", False),
         ("Can we move the budget review to Friday", "move", False),
         ("Let's reschedule my 1:1 with Kai to Monday", "reschedule", False),
         ("Move my 3pm with Dana to Friday", "Move", False),  # a new slot after "to"
