@@ -214,6 +214,8 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Interviews Conference Room C 2025-05-21 1pm", "Interviews Conference Room", False),
         ("Interviews Conference Room C 2025-05-21 1pm", "Interviews Conference Room C", False),
         ("Interviews Conference Room C 2025-05-21 1pm", "Interviews", True),
+        ("Interviews Conference Room C 2025-05-21 1pm", "Interviews Conference", False),
+        ("Standup Huddle Room 3 at 9", "Standup", True),  # a room's first word opens no request
     ],
 )
 def test_action_ends(text, end, allowed):

@@ -260,6 +260,13 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     return frozenset(starts), frozenset(ends)
 
 
+def _named_room(text: str, at: int) -> int:
+    """Where the room whose room word starts at ``at`` begins: at the capitalized word before
+    that word ("Interviews | Conference Room C"), unless it opens the request."""
+    before = re.search(r"(?<=\s)[A-Z][\w'’-]*\s+$", text[:at])
+    return before.start() if before and text[: before.start()].strip() else at
+
+
 def action_ends(
     text: str, platform_style: bool = False, blocked: Collection[Span] = ()
 ) -> frozenset[int]:
@@ -290,7 +297,7 @@ def action_ends(
     from calendar_ner.decode.types import platform_spans
 
     platform = platform_in_action(text) if platform_style else None
-    closed = [m.span() for m in _ROOM.finditer(text)]
+    closed = [(_named_room(text, m.start()), m.end()) for m in _ROOM.finditer(text)]
     if not _LENGTH_LAST.search(text):
         closed += platform_spans(text)
     ends = set()
