@@ -449,14 +449,15 @@ _IN_MINUTES = re.compile(r"[\d.]+ min", re.IGNORECASE)
 
 
 def _stated(found: list[_Amount], pairs: list[tuple[_Amount, _Amount]]) -> dict[float, list[str]]:
-    """Each amount's spellings. An amount written in hours is never spelled in minutes alone
-    ("2 hrs" is no "120 mins"): no dev label changes a stated amount's unit that way."""
+    """Each amount's spellings. An amount of an hour or more written in hours is never spelled
+    in minutes alone ("2 hrs" is no "120 mins"): no dev label changes a stated amount's unit
+    that way."""
     stated: dict[float, list[str]] = {}
     amounts = [(a.minutes, a.in_hours) for a in found]
     amounts += [(first.minutes + rest.minutes, True) for first, rest in pairs]
     for minutes, in_hours in amounts:
         forms = _spellings(minutes)
-        if in_hours:
+        if in_hours and minutes >= 60:  # "0.5 hours" keeps "30 minutes"
             forms = [form for form in forms if not _IN_MINUTES.match(form)]
         known = stated.setdefault(minutes, [])
         known += [form for form in forms if form not in known]
@@ -578,8 +579,9 @@ _TIME_RANGE = re.compile(
     re.IGNORECASE,
 )
 # A request that moves an event ("Move the review from Thursday to Friday", "Can you push my
-# call from 2pm to 4pm", "Can we move the offsite from June 10 to June 12", "Standup moved from
-# 9 to 10am"): after "from" it writes the date or time
+# call from 2pm to 4pm", "Can we move the offsite from June 10 to June 12", "I need to
+# reschedule my dentist from …", "Standup moved from 9 to 10am"; not "I need to move my stuff
+# from 2 to 5pm", a chore): after "from" it writes the date or time
 # the event leaves, after "to" the one it gets; "from 2pm to 4pm" there is no range. The verb
 # opens the request with what it moves, or is a participle right before "from": "Night shift
 # from 10pm to 6am", "Oil change from 2 to 4pm" and "who moved to Berlin, from 6pm" move nothing.
@@ -587,10 +589,10 @@ _TIME_RANGE = re.compile(
 MOVES = re.compile(
     r"\b(?:moved|rescheduled|postponed|pushed|shifted|bumped|delayed)(?:\s+(?:back|up))?(?=\s+from\b)"
     r"|^\W*(?:(?:hey|hi|hello|ok|okay|please|pls|kindly|(?:can|could|would|will)\s+you"
-    r"|(?:can|could|shall|should)\s+we|let['’]?s|(?:i|we)\s+(?:need|want|have)\s+to"
-    r"|(?:i|we)(?:['’]d|\s+would)\s+like\s+to"
+    r"|(?:can|could|shall|should)\s+we|let['’]?s|(?:i|we)(?:['’]d|\s+would)\s+like\s+to"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to)\b[\s,!.]*)*"
-    r"(?:move|reschedule|push|postpone|shift|bump|change|delay)\s+"
+    r"(?:(?:move|push|shift|change)\s+|(?:(?:i|we)\s+(?:need|want|have)\s+to\s+)?"
+    r"(?:reschedule|postpone|bump|delay)\s+)"
     r"(?:my|the|our|your|this|that|it|today['’]?s|tomorrow['’]?s)\b",
     re.IGNORECASE,
 )

@@ -133,6 +133,8 @@ def test_an_amount_written_in_hours_is_never_spelled_in_minutes():
     assert "90 minutes" not in stated_durations("Pairing 1hr 30min")[90]
     assert "90 minutes" in stated_durations("Pairing for 90 min")[90]  # written in minutes
     assert "60 minutes" in stated_durations("60 minutes, that is an hour")[60]  # both ways
+    assert "30 minutes" in stated_durations("Sync 0.5 hours")[30]  # under an hour: minutes
+    assert ground_duration("30 minutes", "Sync 0.5 hours tomorrow 3pm") == "30 minutes"
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,7 @@ def test_lengths_in_days_only_where_nothing_repeats(text, durations):
         ("standup in room 12a at 9:30", "9:30", "12a"),  # in lower case too
         ("meet at gate 4a at 3p", "3p", "4a"),
         ("call bo at 9a", "9a", None),  # no room before it: a clock
+        ("Yoga studio 7p Thursday", "7p", None),  # an everyday place: a clock
         ("Good morning! Plumber Thursday between 1 and 3", "between 1 and 3", "morning"),
     ],
 )
@@ -426,6 +427,8 @@ def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused
         ("I need to reschedule my dentist from Tuesday to Thursday", ("Thursday",), ()),
         ("We'd like to move the retreat from the 14th to the 16th of May", ("16th of May",), ()),
         ("Can we meet from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # no move
+        ("I need to move my stuff from 2 to 5pm Saturday", ("Saturday",), ("2", "2 to 5pm")),
+        ("We need to change the oil from 9 to 11 tomorrow", ("tomorrow",), ("9", "9 to 11")),
         ("Coffee from 2 to 4 tomorrow", ("tomorrow",), ("2", "2 to 4")),  # a range
         ("Night shift from 10pm to 6am on Friday", ("Friday",), ("10pm", "10pm to 6am")),
         ("Standup moved from 9am to 10am", (), ("10am",)),  # a participle moves too

@@ -480,10 +480,10 @@ def date_expressions(text: str) -> list[Span]:
     return sorted(set(found + spans + firsts))
 
 
-# Words a number with a letter labels ("room 12a", "gate 4b", "apt 3a", "suite #5a").
+# Words a number with a letter labels ("room 12a", "gate 4a", "apt 3a", "suite #5a"); not
+# everyday places, where "studio 7p" or "court 6p" may well be a clock.
 _NUMBERED = re.compile(
-    r"\b(?:room|rm|gate|suite|ste|apt|apartment|unit|floor|level|building|bldg|bay|table|seat"
-    r"|desk|studio|hall|platform|terminal|court|lab|ward|dock|pier|door|locker|lot|stage)"
+    r"\b(?:room|rm|gate|suite|ste|apt|apartment|unit|seat|locker|terminal)"
     r"\.?\s*(?:no\.?\s*|#\s*)?$",
     re.IGNORECASE,
 )
@@ -509,8 +509,9 @@ def time_expressions(text: str) -> list[Span]:
             value = text[start:end]
             if (english and languages.local_clock(value)) or words.military_clock(value):
                 continue
+            labelled = _NUMBERED.search(text, max(start - 16, 0), start)
             if re.fullmatch(r"\d{1,2}[AP]", value) or (
-                re.fullmatch(r"\d{1,2}[ap]", value) and _NUMBERED.search(text, 0, start)
+                labelled and re.fullmatch(r"\d{1,2}[ap]", value)
             ):
                 continue  # "Room 12A", "Gate 4P", "room 12a": a label, no "9a"
             if not value.isdigit() and CANONICAL_TIME.fullmatch(normalize_time(value)):
