@@ -60,8 +60,8 @@ def glued_as_written(value: str, text: str) -> str:
         return value
     number, unit = spelled[1], spelled[2][0].lower()
     written = {
-        f"{m[1]} mins" if m[2].lower() == "mins" else m[0]
-        for m in re.finditer(rf"\b{GLUED.pattern}\b", text)
+        f"{m[1]} {m[2]}" if m[2].lower() == "mins" else m[0]
+        for m in re.finditer(rf"\b{GLUED.pattern}\b", text, re.IGNORECASE)
         if m[1] == number and m[2][0].lower() == unit
     }
     return written.pop() if len(written) == 1 else value

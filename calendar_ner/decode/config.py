@@ -92,8 +92,8 @@ class DecodeConfig:
     or a group. The dev labels put such a word in the location 187 times, in the attendees once.
     Nor is an attendee the event's location (post-processing drops it: "… at Harbor Books"):
     none of the 887 dev attendee labels is its row's location; nor a day or a pronoun ("w/ HR,
-    Tues 2pm": no "Tues"; "they said": no "they"; none of the 887 is one), nor a name written
-    only as an owner ("Mia's piano recital"; none of the 6 dev requests with one)."""
+    Tues 2pm": no "Tues"; "they said": no "they"; none of the 887 is one), nor whom the location
+    is named after ("Luigi" of "Luigi’s Trattoria"; none of the 6 dev requests with one)."""
     platform_location: bool = True
     """A request that names a meeting platform or "online"/"virtual" outside the span of its
     action gets a location, never null (the model's scores pick which span of the request): 186

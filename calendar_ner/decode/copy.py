@@ -6,6 +6,7 @@ The span matching itself (:func:`calendar_ner.spans.copied`) lives with the othe
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 
 from calendar_ner import languages
@@ -64,7 +65,7 @@ _ASKING = re.compile(
     r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
     r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b))(?:also\b[\s,]*)?)?"
     r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
-    r"|let['’]?s\s+)?"
+    r"|let['’]?s\s+(?=(?-i:[a-z])))?"
     r"(?:please\s+|kindly\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
     r"|note\s+that\s+)?"
@@ -116,6 +117,10 @@ def _is_when(word: str) -> bool:
 _LENGTH_LAST = re.compile(r",\s*\d+(?:\.\d+)?\s*(?:mins?|minutes|hrs?|hours?)\.?\s*$", re.I)
 
 
+# Symbols outside ASCII (emoji, bullets): no word, and no "@", "&" or "+" that joins fields.
+_SYMBOL = re.compile(r"[^\w\s\x00-\x7f‘’“”–—]+")
+
+
 def _edges(match: re.Match) -> tuple[int, int]:
     """Where a word (a ``\\S+`` match) starts and ends without the quotes, brackets and
     punctuation around it."""
@@ -152,7 +157,7 @@ def action_starts(
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
     span_ends |= {end for _, end in blocked}
     lead = _LEAD_WORDS | _PRONOUN_LINKS | _local_words(languages.LEAD_WORDS, text)
-    asking = _ASKING.match(text).end()
+    asking = _ASKING.match(_SYMBOL.sub(" ", text)).end()  # "Hey! 👋 can you add | …"
     opening = asking > 0  # in the planning words right after the words to the assistant
     starts = set()
     previous = None
@@ -164,15 +169,15 @@ def action_starts(
             previous is None
             or previous.end() in span_ends
             or previous.group(0)[-1] in _SEPARATORS
-            or not re.search(r"\w", previous.group(0))  # "🎉 | Housewarming party", "• | Gym"
+            or _SYMBOL.fullmatch(previous.group(0))  # "🎉 | Housewarming party", "• | Gym"
             or previous.group(0).lower() in lead
         ):
             starts.add(start)
-        if not re.search(r"\w", match.group(0)):
-            starts.discard(start)  # an emoji or a mark starts nothing
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
             opening = match.group(0).lower() in lead
             (starts.discard if opening else starts.add)(start)
+        if not re.search(r"\w", match.group(0)):
+            starts.discard(start)  # an emoji or a mark starts nothing
         if match.group(0).lower() in _LEAD_INS - _VERBS | _PRONOUN_LINKS:
             starts.discard(start)  # "with Dana", "at 3pm", "It's at the office"
         if match.group(0).lower() in _DETERMINERS and not _POSSESSIVE.search(following):
@@ -260,11 +265,40 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     return frozenset(starts), frozenset(ends)
 
 
-def _named_room(text: str, at: int) -> int:
-    """Where the room whose room word starts at ``at`` begins: at the capitalized word before
-    that word ("Interviews | Conference Room C"), unless it opens the request."""
-    before = re.search(r"(?<=\s)[A-Z][\w'’-]*\s+$", text[:at])
-    return before.start() if before and text[: before.start()].strip() else at
+# Words that say what kind of room a room is ("Conference Room C", "Huddle Room 3").
+_ROOM_KIND = re.compile(
+    r"(?<=\s)(?i:conference|meeting|huddle|training|board|breakout|break|class|lecture|seminar"
+    r"|focus|quiet|war|function|community|study|exam)\s+$"
+)
+
+
+def _named_room(text: str, at: int, first: int) -> int:
+    """Where the room whose room word starts at ``at`` begins: at the word before it that says
+    what kind of room it is ("Interviews | Conference Room C"), unless that word opens the
+    request (at ``first``)."""
+    kind = _ROOM_KIND.search(text, max(at - 16, 0), at)
+    return kind.start() if kind and kind.start() > first else at
+
+
+# Verbs a platform may be the object of ("Install Microsoft Teams", "Set up Zoom").
+_USES = frozenset("install uninstall setup up learn try use update download configure test".split())
+_WORD_BEFORE = re.compile(r"(\S+)\s+$")
+_FIELD_AFTER = re.compile(r"[\s,;.!?)]*(?:$|w/|with\b|\+|\d)", re.IGNORECASE)
+
+
+def _platform_field(text: str, span: Span, opens: Collection[int]) -> bool:
+    """Whether the platform at ``span`` is a field of its own, the event's location: a named one
+    ("Zoom", "Google Meet"; not "online") that a date, time, length (a number or a span in
+    ``opens``), an attendee or the end of the request follows, and no verb such as "install"
+    takes it as its object."""
+    start, end = span
+    if not text[start].isupper():
+        return False
+    before = _WORD_BEFORE.search(text, max(start - 20, 0), start)
+    if before and before[1].lower().strip(",.") in _USES:
+        return False
+    rest = len(text) - len(text[end:].lstrip())
+    return rest in opens or _FIELD_AFTER.match(text, end) is not None
 
 
 def action_ends(
@@ -297,12 +331,17 @@ def action_ends(
     from calendar_ner.decode.types import platform_spans
 
     platform = platform_in_action(text) if platform_style else None
-    closed = [(_named_room(text, m.start()), m.end()) for m in _ROOM.finditer(text)]
-    if not _LENGTH_LAST.search(text):
-        closed += platform_spans(text)
-    ends = set()
     words = list(re.finditer(r"\S+", text))
     opens = {s for s, _ in blocked}
+    first = len(text) - len(text.lstrip())
+    closed = [(_named_room(text, m.start(), first), m.end()) for m in _ROOM.finditer(text)]
+    if not _LENGTH_LAST.search(text):
+        closed += [span for span in platform_spans(text) if _platform_field(text, span, opens)]
+    ends_at = [_edges(w)[1] for w in words]
+    shut = {  # word ends inside a closed span
+        e for a, b in closed for e in ends_at[bisect_right(ends_at, a) : bisect_right(ends_at, b)]
+    }
+    ends = set()
     for i, match in enumerate(words):
         word, (_, end) = match.group(0), _edges(match)
         after = words[i + 1].group(0) if i + 1 < len(words) else ""
@@ -315,7 +354,7 @@ def action_ends(
             continue
         if platform is not None and end <= platform[0]:
             continue
-        if any(a < end <= b for a, b in closed):
+        if end in shut:
             continue
         nexts = [w.start() for w in words[i + 1 : i + 3]]
         if nexts and (
@@ -338,9 +377,11 @@ def action_ends(
 
 
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
-_ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Za-z]?)[,;.!?)]*")  # "3!!!", "12a"
+_ROOM_CODE = re.compile(r"(?:[A-Z]|\d{1,3}[A-Z]?)[,;.!?)]*")  # "3!!!"
+_LOWER_CODE = re.compile(r"\d{1,4}[a-z][,;.!?)]*")  # "room 12a", after a room word only
 # "Room 7", "Floor 3", "Suite 200B": a room (or floor) of a building, named by its number.
-_ROOM = re.compile(r"(?i:room|rm|floor|suite|building|bldg)\.?\s+(?:[A-Z]|\d{1,4}[A-Z]?)(?![\w-])")
+_ROOM_WORD = r"(?i:room|rm|floor|suite|building|bldg)"
+_ROOM = re.compile(rf"{_ROOM_WORD}\.?\s+(?:[A-Z]|\d{{1,4}}[A-Za-z]?)(?![\w-])")
 # Lower-case words that begin a name ("de Vries", "van Dijk", "dr Patel"): a name may start there.
 _NAMED = frozenset(
     """de del della der di da das dos du van von le la al el bin ibn ten ter
@@ -408,7 +449,13 @@ def place_bounds(
             not (
                 end == match.end()
                 and after is not None
-                and _ROOM_CODE.fullmatch(after.group(0))
+                and (
+                    _ROOM_CODE.fullmatch(after.group(0))
+                    or (
+                        _LOWER_CODE.fullmatch(after.group(0))
+                        and re.fullmatch(rf"{_ROOM_WORD}\.?", match.group(0))
+                    )
+                )
                 and after.start() not in blocked_starts
             )
             and not (

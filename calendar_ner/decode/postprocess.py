@@ -148,12 +148,16 @@ _NO_ONE = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3)
 )  # not "Sun", "Wed", "Sat", "Mon": names too
 
 
-def _only_possessive(name: str, request: str) -> bool:
-    """Whether ``request`` writes ``name`` only as an owner ("Mia's piano recital", "Mario's
-    Grill"): someone an event is about or a place is named after, no attendee. The 6 dev
-    requests with such a word label none of them an attendee."""
+def _named_after(name: str, location: str | None, request: str) -> bool:
+    """Whether ``location`` is a place named after ``name`` ("Luigi’s Trattoria", "Manager's
+    Office") and ``request`` writes the name nowhere else: whom a place is named after is no
+    attendee (none of the 6 dev requests with such a name labels it one). "Dinner at Sarah's"
+    or "Mia's joining" keep theirs."""
+    owner = rf"(?<!\w){re.escape(name)}(?=['’]s\s+\w)"
+    if not location or not re.search(owner, location, re.IGNORECASE):
+        return False
     found = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", request, re.IGNORECASE))
-    return bool(found) and all(re.match(r"['’]s\b", request[m.end() :]) for m in found)
+    return all(re.match(r"['’]s\s+\w", request[m.end() :]) for m in found)
 
 
 def _without_article(name: str) -> str:
@@ -286,7 +290,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
             for n in event["attendees"]
             if _without_article(n) != place
             and fold(n) not in _NO_ONE
-            and not _only_possessive(n, request)
+            and not _named_after(n, event["location"], request)
         ] or None
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
