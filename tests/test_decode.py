@@ -572,7 +572,8 @@ def test_an_attendee_is_not_the_location(people_attendees):
 @pytest.mark.parametrize(
     ("text", "decoded", "location", "kept"),
     [
-        ("Dinner w/ Priya at Luigi’s Trattoria 7pm", ["Priya", "Luigi"], "Luigi’s Trattoria", ["Priya"]),
+        ("Dinner w/ Priya at Luigi’s Trattoria 7pm", ["Priya", "Luigi"], "Luigi’s Trattoria",
+         ["Priya"]),
         ("Lunch with Mia at Mia's Cafe at noon", ["Mia"], "Mia's Cafe", ["Mia"]),  # a guest too
         ("Dinner at Sarah's Saturday 7pm", ["Sarah"], "Sarah's", ["Sarah"]),  # the host's home
         ("Lunch at noon, Mia's joining", ["Mia"], None, ["Mia"]),  # "Mia is joining"

@@ -176,8 +176,8 @@ def test_local_time_expressions(text, times):
     ("text", "durations"),
     [
         ("Réunion demain à 14 heures pendant 2 heures", {"2 heures"}),
-        ("Réunion demain à 10h pendant 2h", {"2h", "2 hours", "2 hrs", "2 hr", "120 minutes",
-                                             "120 mins", "120 min"}),
+        # Written in hours, never spelled in minutes alone.
+        ("Réunion demain à 10h pendant 2h", {"2h", "2 hours", "2 hrs", "2 hr"}),
         ("Taller con Ana hoy a las 10:00 durante una hora y media", {"una hora y media"}),
         ("Treffen mit Paul morgen um 14 Uhr für 1,5 Stunden", {"1,5 Stunden"}),
         ("Dîner avec Paul demain à 20h pendant une heure et demie", {"une heure et demie"}),
