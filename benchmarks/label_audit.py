@@ -44,6 +44,7 @@ from calendar_ner.decode.copy import (
     is_fragment,
     joined_names_missing,
     name_bounds,
+    name_breaks,
     place_bounds,
     platform_in_action,
 )
@@ -412,7 +413,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 why = _copy_exception(text, value)
                 check("typed_copies", why is None, line, field, why or "")
                 if field == "attendees" and copied(f' "{value}"', fold(text)):
-                    ok = copied(f' "{value}"', fold(text), *names)
+                    ok = copied(f' "{value}"', fold(text), *names, name_breaks(text))
                     check("name_bounds", ok, line, field, "starts or ends inside a name")
                 if field == "attendees":
                     person = copied(f' "{value}"', fold(text), blocked=found.platforms)

@@ -14,6 +14,7 @@ from calendar_ner.decode.copy import (
     action_starts,
     is_fragment,
     name_bounds,
+    name_breaks,
     place_bounds,
     platform_in_action,
 )
@@ -150,6 +151,14 @@ def test_copied(value, copies):
         ("There's soccer practice every Wednesday at 5:30 pm", "soccer", True),
         ("Kindly reschedule the supplier call from Tuesday to Wednesday", "supplier", True),
         ("Kindly reschedule the supplier call from Tuesday to Wednesday", "reschedule", False),
+        ("Yo, tennis with Marcus at Riverside Courts on Saturday", "Yo", False),  # a greeting
+        ("Yo, tennis with Marcus at Riverside Courts on Saturday", "tennis", True),
+        ("Reminder: car service at Midtown Auto on 5 November", "Reminder", False),  # a heading
+        ("Reminder: car service at Midtown Auto on 5 November", "car", True),
+        ("Hi! FYI - dentist on Friday at 3pm", "dentist", True),  # after a greeting too
+        ("Note to self: renew the parking permit on May 1", "renew", True),
+        ("Note-taking session on Monday at 3pm", "Note-taking", True),  # no heading there
+        ("To-do list review on Monday at 9am", "To-do", True),
     ],
 )
 def test_action_starts(text, start, allowed):
@@ -262,13 +271,18 @@ def test_an_action_may_start_after_a_length_it_may_not_hold():
         ("Visit dr. Patel", "dr. Patel", True),  # an abbreviation
         ("Meeting with de Vries at 3", "de Vries", True),  # a name particle
         ("Meeting with dr Patel", "dr Patel", True),
+        ("Demo 11am w/ Acme team + Lior, Conf Rm B, 1hr", "Lior, Conf Rm B", False),  # a list
+        ("Demo 11am w/ Acme team + Lior, Conf Rm B, 1hr", "Lior", True),
+        ("Demo 11am w/ Acme team+Lior", "Acme team+Lior", False),
+        ("Sync with Kim & Lee at 3pm", "Kim & Lee", False),
+        ("Sync with the R&D team at 3pm", "R&D team", True),  # "&" inside a word
     ],
 )
 def test_a_name_starts_and_ends_where_a_name_can(text, name, allowed):
     from calendar_ner.decode.types import candidates
 
     bounds = name_bounds(text, candidates(text).blocked)
-    assert copied(f' "{name}"', fold(text), *bounds) is allowed
+    assert copied(f' "{name}"', fold(text), *bounds, name_breaks(text)) is allowed
 
 
 def test_a_length_last_request_with_someone_keeps_no_platform_in_its_action():

@@ -50,8 +50,10 @@ class DecodeConfig:
     name_bounds: bool = True
     """With the attendees copied, start and end a name only where a name can: never at a
     lower-case word that a capitalized one goes on from ("client | Greg"), never before a
-    capitalized word that goes on with it ("Jordan | Lee"); all 887 dev attendee labels that are
-    a span of their request fit (:func:`calendar_ner.decode.copy.name_bounds`)."""
+    capitalized word that goes on with it ("Jordan | Lee"), never over a mark that joins a list
+    of people ("Lior, Conf Rm B"; ``,``, ``;``, ``+``, a spaced ``&``); all 887 dev attendee
+    labels that are a span of their request fit (:func:`calendar_ner.decode.copy.name_bounds`,
+    :func:`calendar_ner.decode.copy.name_breaks`)."""
     exact_copy: bool = True
     """Spell a copied string with the tokens (and case) a training target spells that span of
     the request with, so a model cannot wander from one span into another."""

@@ -56,15 +56,18 @@ _LEAD_INS = frozenset(
 # with any other of those words.
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
-# A request's words to the assistant before the event ("Hey, can you please", "Could you",
+# A request's words to the assistant before the event ("Hey, can you please", "Yo,", "Could you",
 # "Good morning,", "Dear assistant,", "Thanks so much! Also,", "Would you mind adding", "Could
 # you note that", "Would it be possible to", "Remind me to", "Remind me about", "I need to", "Set
-# a reminder for"): no dev action label starts with one.
+# a reminder for"), and a label that heads a note ("Reminder:", "FYI -", "Note to self:", "Todo:",
+# before or after a greeting): no dev action label starts with one.
+_HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*:|\s+[-–—])\s*)?"
 _ASKING = re.compile(
-    r"(?:(?:hey|hi|hiya|hello|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+"
+    _HEADING + r"(?:(?:hey|hi|hiya|hello|yo|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+"
     r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
     r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b))(?:also\b[\s,]*)?)?"
-    r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
+    + _HEADING
+    + r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
     r"(?:please\s+|kindly\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
@@ -263,6 +266,18 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
         if not (goes_on and text[start].islower() and text[end - 1] != "." and word not in _NAMED):
             starts.add(start)
     return frozenset(starts), frozenset(ends)
+
+
+# The marks that join a list of people ("w/ Acme team + Lior, Conf Rm B", "Ana; Ben", "Kim & Lee";
+# not the "&" inside a word: "R&D team"): no dev attendee label holds one.
+_LIST_MARK = re.compile(r"[,;+]|(?<=\s)&(?=\s)")
+
+
+def name_breaks(text: str) -> tuple[Span, ...]:
+    """The marks in ``text`` that separate one attendee from the next, which no attendee's name
+    runs over ("Lior, Conf Rm B" is Lior and a room); blocked like a date when names are copied
+    with :attr:`~calendar_ner.decode.config.DecodeConfig.name_bounds`."""
+    return tuple(m.span() for m in _LIST_MARK.finditer(text))
 
 
 # Words that say what kind of room a room is ("Conference Room C", "Huddle Room 3").

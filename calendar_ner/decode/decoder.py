@@ -58,6 +58,7 @@ from calendar_ner.decode.copy import (
     action_starts,
     joined_names_missing,
     name_bounds,
+    name_breaks,
     place_bounds,
 )
 from calendar_ner.decode.drafts import guess_event, value_end
@@ -65,7 +66,7 @@ from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
 from calendar_ner.decode.types import Candidates, allows, candidates, continuations
 from calendar_ner.prompt import PROMPT_HEAD, encode_prompt, encode_segment, fixed_text, value_text
 from calendar_ner.schema import FIELDS, LIST_FIELDS, Event
-from calendar_ner.spans import copied, fold
+from calendar_ner.spans import Span, copied, fold
 
 T = TypeVar("T")
 Steps = Generator[None, None, T]  # work done one step (a forward) per next(), then its result
@@ -107,6 +108,7 @@ class _Row:
     place_ends: frozenset[int] | None = None  # where it may end (None: at any word end)
     name_starts: frozenset[int] | None = None  # where an attendee may start (None: anywhere)
     name_ends: frozenset[int] | None = None  # where an attendee may end (None: any word end)
+    name_breaks: tuple[Span, ...] = ()  # the list marks no attendee runs over
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
@@ -345,6 +347,8 @@ class ConstrainedDecoder:
             blocked = (*blocked, row.action_span)
         if field_name == "attendees" and self.config.people_attendees:
             blocked = (*blocked, *row.typed.platforms)
+        if field_name == "attendees":
+            blocked = (*blocked, *row.name_breaks)
         if not copied(text, row.folded_text, *row.bounds, blocked):
             return False
         if not self.exact_copy:
@@ -600,6 +604,7 @@ class ConstrainedDecoder:
                 row.place_starts, row.place_ends = place_bounds(head, row.typed.blocked)
             if cfg.name_bounds and "attendees" in self.copy_fields:
                 row.name_starts, row.name_ends = name_bounds(head, row.typed.blocked)
+                row.name_breaks = name_breaks(head)
             row.budget = self.draft_tokens
             rows.append(row)
         device = next(self.model.parameters()).device
