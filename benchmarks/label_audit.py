@@ -50,6 +50,7 @@ from calendar_ner.decode.copy import (
 )
 from calendar_ner.decode.postprocess import (
     action_without_attendees,
+    note_apart,
     postprocess,
     purpose_note,
     typed_note,
@@ -400,7 +401,9 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["exceptions"].append({"line": line, "field": "notes"})
         if gold["notes"]:
             ok = typed_note(gold["notes"], gold["duration"], text) == gold["notes"]
-            check("typed_copies", ok, line, "notes", "states the event's length or cuts a lead")
+            ok = ok and note_apart(gold["notes"], gold) == gold["notes"]
+            why = "states the event's length, cuts a lead or repeats another field"
+            check("typed_copies", ok, line, "notes", why)
         names = name_bounds(text, found.blocked)
         for field in ("action", "location", "attendees"):
             values = gold[field] if isinstance(gold[field], list) else [gold[field]]

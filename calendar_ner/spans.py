@@ -34,6 +34,7 @@ _YEAR = re.compile(r"\d{4}")
 _MAX_DATE_TOKENS = 6
 _MAX_TIME_TOKENS = 2
 _DATE_TOKEN = re.compile(r"\d{1,2}(st|nd|rd|th)|[\d/.-]+|[A-Za-z]+", re.IGNORECASE)
+_JOINED_DATE = re.compile(r"\w+(?:[-/.]\w+)+")
 _STARTS_DATE = re.compile(r"^(\d|[A-Z][a-z]{2})")  # "3rd", "2024-", "May", "Friday"
 
 
@@ -61,6 +62,8 @@ def _date_like(token: str, local: bool = False) -> bool:
         return True
     if token.lower() in ("of", *DAY_ORDINALS):  # "3rd of March 2027", "the twenty-first of June"
         return True
+    if _JOINED_DATE.fullmatch(token):  # "23-Feb-2027", "2027/Mar/05": numbers and a month
+        return all(p.isdigit() or is_calendar_word(p) for p in re.split(r"[-/.]", token))
     if not _DATE_TOKEN.fullmatch(token):
         return False
     return not token.isalpha() or is_calendar_word(token) or respell(token) is not None

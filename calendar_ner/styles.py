@@ -46,15 +46,16 @@ def spells_out_glued_units(text: str) -> bool:
     return "compact with am/pm time" in found and "ISO date" not in found
 
 
-_SPELLED = re.compile(r"(\d+(?:\.\d+)?) (minutes?|hours?)", re.IGNORECASE)
+_SPELLED = re.compile(r"(\d+(?:\.\d+)?) (minutes?|hours?|mins?|hrs?)", re.IGNORECASE)
 
 
 def glued_as_written(value: str, text: str) -> str:
-    """A glued amount of ``text`` that ``value`` spells out in words ("20 minutes" for "20min"),
-    as written, where the labels of the request's style copy glued amounts: outside the style of
-    :func:`spells_out_glued_units`, the dev labels copy 95 of 95 glued `h`, `hr`, `hrs`, `m` and
-    `min` amounts and spell none out in words; they space 14 of 15 `mins` ("45mins" →
-    "45 mins"). Other values, and requests in that style, as given."""
+    """A glued amount of ``text`` that ``value`` spells out in words or spaced ("20 minutes" or
+    "20 min" for "20min", "2 hr" for "2hrs"), as written, where the labels of the request's style
+    copy glued amounts: outside the style of :func:`spells_out_glued_units`, the dev labels copy
+    95 of 95 glued `h`, `hr`, `hrs`, `m` and `min` amounts and spell none out in words or
+    spaced; they space 14 of 15 `mins` ("45mins" → "45 mins"). Other values, and requests in
+    that style, as given."""
     spelled = _SPELLED.fullmatch(value.strip())
     if not spelled or spells_out_glued_units(text):
         return value

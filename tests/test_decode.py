@@ -17,6 +17,7 @@ from calendar_ner.decode.copy import (
     name_breaks,
     place_bounds,
     platform_in_action,
+    words_to_assistant,
 )
 from calendar_ner.decode.decoder import _Row
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
@@ -159,10 +160,40 @@ def test_copied(value, copies):
         ("Note to self: renew the parking permit on May 1", "renew", True),
         ("Note-taking session on Monday at 3pm", "Note-taking", True),  # no heading there
         ("To-do list review on Monday at 9am", "To-do", True),
+        ("hey can u set up lunch w/ Marta on Friday at 1pm pls? thx!", "lunch", True),
+        ("hey can u set up lunch w/ Marta on Friday at 1pm pls? thx!", "u", False),
+        ("Pls remind me to water Gran's plants on Sunday, ty", "water", True),
+        ("Can you add book club at Paper Lantern on Friday", "book", True),  # a second verb
+        ("Can you add book club at Paper Lantern on Friday", "add", False),
+        ("Could you set up a call with Dana", "set", False),  # one verb and its particle
+        ("Pls remind me to water Gran's plants on Sunday, ty", "remind", False),
     ],
 )
 def test_action_starts(text, start, allowed):
     assert (text.index(start) in action_starts(text)) is allowed
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (
+            "Dear assistant, kindly book a call at 11am. Many thanks.",
+            ["Dear assistant, kindly ", " Many thanks."],
+        ),
+        (
+            "Can you add book club on Friday at 7pm? Thanks so much 🙏",
+            ["Can you ", " Thanks so much 🙏"],
+        ),
+        ("Hey! 👋 can you add dentist Friday 3pm, ty", ["Hey! 👋 can you ", " ty"]),
+        ("Party at the Cheers bar on Friday", []),  # no courtesy there
+        ("Drinks at 6pm, cheers", [" cheers"]),
+        ("hey can u set up lunch w/ Marta at 1pm pls? thx!", ["hey can u ", "pls? thx!"]),
+        ("Call mom please", ["please"]),
+        ("Lunch with Anna, Ty", []),  # a name
+    ],
+)
+def test_words_to_the_assistant(text, words):
+    assert [text[s:e] for s, e in words_to_assistant(text)] == words
 
 
 @pytest.mark.parametrize(
@@ -498,7 +529,9 @@ def test_style_conventions_spell_out_glued_durations_where_the_style_does(
         ("Sync 2025-02-03 3pm w/ Ana 20min", "20 minutes", "20min"),  # ISO date: labels copy
         ("Sync 2025-02-03 3pm w/ Ana 2hrs", "2 hours", "2hrs"),
         ("Sync 2025-02-03 3pm Ana, Bo 45mins", "45 minutes", "45 mins"),  # spaced, as labels do
-        ("Sync 2025-02-03 3pm w/ Ana 20min", "20 min", "20 min"),  # not in words: kept
+        ("Sync 2025-02-03 3pm w/ Ana 20min", "20 min", "20min"),  # spaced: as written too
+        ("Onboarding 2027-03-10 09:30 Training Rm 1 2hrs", "2 hr", "2hrs"),
+        ("Sync 2025-02-03 3pm w/ Ana 20min", "20 mins", "20min"),
         ("SYNC 2025-02-03 3PM W/ ANA 45MINS", "45 minutes", "45 MINS"),  # any case
         ("Sync 2025-02-03 3pm w/ Ana 20min, then 20m break", "20 minutes", "20 minutes"),  # two
         ("Sync 3rd, Feb 2025 3pm w/ Ana + Jo 20min", "20 minutes", "20 minutes"),  # spelled style
@@ -688,6 +721,9 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("Standup every weekday @ 9:15am -- Huddle Room 3!!!", "Huddle Room 3", True),
         ("standup 9:15am in huddle room 12a", "huddle room", False),  # a code in lower case
         ("Run at Central Park 5k Saturday 8am", "Central Park", True),  # no room word before
+        ("budget mtg 2026-04-22 14:00 conf rm B 45min", "conf", False),  # a room goes on
+        ("budget mtg 2026-04-22 14:00 conf rm B 45min", "conf rm B", True),
+        ("Onboarding 2027-03-10 09:30 Training Rm 1 2hrs", "Training Rm 1", True),
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):

@@ -27,6 +27,7 @@ _DATES = [
     "3rd, Feb 2025",
     "2025-02-03",
     "03 - Feb - 2025",
+    "03-Feb-2025",
     "Feb 3, 2025",
     "22/11/2025",
     "tomorrow",
@@ -82,6 +83,12 @@ def requests(draw) -> tuple[str, dict[str, str | None]]:
         text += f", remind me {' '.join(lead)}"
     values = {"date": date, "time": time, "duration": duration, "recurrence": recurrence}
     return text, values | {"until": until, "lead": lead and lead[0]}
+
+
+def test_a_date_joined_by_dashes_is_one_and_a_code_is_none():
+    assert candidates("Sprint demo 23-Feb-2027 10am Main Hall").date == ("23-Feb-2027",)
+    assert candidates("Call 2027/Mar/05 3pm").date == ("2027/Mar/05",)
+    assert candidates("Fix UI-Bug-2027 on 05/03/2027 3pm").date == ("05/03/2027",)
 
 
 @settings(max_examples=150, deadline=None)
@@ -712,6 +719,16 @@ def test_a_location_does_not_start_inside_a_place_name(tokenizer, place_bounds):
     text = "Kickoff 17/03/2025 9am HQ Office with Nadia 1hr."
     written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(place_bounds=place_bounds))
     assert written["location"] != "Office" if place_bounds else written["location"] == "Office"
+
+
+@pytest.mark.parametrize("typed_copies", [True, False])
+def test_nothing_is_copied_from_the_words_to_the_assistant(tokenizer, typed_copies):
+    pieces = {' "': 50.0, "Thanks": 40.0, "Dear": 35.0, '"': 30.0}  # a model that wants them
+    text = "Dear assistant, please book a tax call on May 2, 2026 at 11am. Thanks so much!"
+    written = _decode_boosted(tokenizer, pieces, text, DecodeConfig(typed_copies=typed_copies))
+    values = [written[f] for f in ("action", "location", "notes")] + (written["attendees"] or [])
+    courtesy = [v for v in values if v and v.startswith(("Thanks", "Dear", "assistant"))]
+    assert courtesy == [] if typed_copies else courtesy
 
 
 @pytest.mark.parametrize("name_bounds", [True, False])

@@ -80,9 +80,12 @@ class DecodeConfig:
     typed_copies: bool = True
     """Keep copied strings (action, location, attendees) off the request's dates, times,
     durations and repeat phrases: "Room 4B 1hr" cannot be a location, nor "Review 3rd Feb 2025",
-    "Gym tomorrow" or "Standup weekdays" an action. A note that states the event's length is
-    dropped after decoding ("keep it an hour"), and one cut from a lead is the whole lead ("10
-    minutes before"; :func:`calendar_ner.decode.postprocess.typed_note`)."""
+    "Gym tomorrow" or "Standup weekdays" an action; and every copied string (notes too) off the
+    words to the assistant ("Dear assistant, kindly", "Many thanks.":
+    :func:`calendar_ner.decode.copy.words_to_assistant`). A note that states the event's
+    length ("keep it an hour") or repeats another field ("w/ Marta" beside the attendee
+    "Marta") is dropped after decoding, and one cut from a lead is the whole lead ("10 minutes
+    before"; :func:`calendar_ner.decode.postprocess.typed_note`, ``note_apart``)."""
     outside_action: list[str] = field(default_factory=lambda: ["location"])
     """Copied fields whose strings may not overlap the span of the request the action was
     copied from, e.g. '[location, attendees]'; '[]' turns it off. No dev label puts a location

@@ -26,6 +26,11 @@ _LEAD_WORDS = frozenset(
     hold have need want do up in down off today tonight tomorrow monday tuesday wednesday
     thursday friday saturday sunday weekend week""".split()
 )
+# The planning verbs among them.
+_PLANNING = frozenset(
+    "schedule book plan arrange organize organise set add put pencil block reserve create make"
+    " hold".split()
+)
 _SEPARATORS = frozenset(",;:.!?)]}-–—|/")
 # Words before which an action may end (action_ends): prepositions and participles that lead
 # into the other fields, and relative dates and recurrences.
@@ -65,18 +70,47 @@ _HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*:|\s+[-�
 _ASKING = re.compile(
     _HEADING + r"(?:(?:hey|hi|hiya|hello|yo|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+"
     r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
-    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+you\b|please\b))(?:also\b[\s,]*)?)?"
-    + _HEADING
-    + r"(?:(?:can|could|would|will)\s+you\s+|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
+    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b))"
+    r"(?:also\b[\s,]*)?)?" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
+    r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
-    r"(?:please\s+|kindly\s+)?"
+    r"(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
     r"|note\s+that\s+)?"
     r"(?:(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i['’]?d\s+like"
-    r"|help\s+me)\s+to\s+|remind\s+me\s+(?:about|of)\s+|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder"
-    r"\s+(?:to|for|about)\s+)?",
+    r"|help\s+me)\s+to\s+|remind\s+me\s+(?:about|of)\s+"
+    r"|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
+# A courtesy that closes a request ("…, ty", "? cheers", ". Many thanks.", "Thanks so much 🙏",
+# "at 1pm pls? thx!"; "Ty", a name, is none): words to the assistant too; no dev request ends with
+# one.
+_THANKS = (
+    r"(?:(?:many|big)\s+)?(?:thanks|thank\s+you|thx|thnx|cheers|please|pls|plz|(?-i:ty|tia))"
+    r"(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+in\s+advance)?"
+)
+_CLOSING = re.compile(
+    r"(?:(?<=[,.!?;:])|(?<=[,.!?;:]\s)|(?<=[^\w\s\x00-\x7f]\s)|(?<=\s)(?=(?:please|pls|plz)\b))"
+    rf"(?:\s*{_THANKS}\b(?:\s*(?:[!.?…,]|[^\w\s\x00-\x7f]))*)+\s*$",
+    re.IGNORECASE,
+)
+
+
+def _asking_end(text: str) -> int:
+    """Where the request's opening words to the assistant end (0: it has none)."""
+    return _ASKING.match(_SYMBOL.sub(lambda m: " " * len(m[0]), text)).end()  # "Hey! 👋 can"
+
+
+def words_to_assistant(text: str) -> tuple[Span, ...]:
+    """The request's words to the assistant, around the event ("Dear assistant, kindly | …",
+    "… | Many thanks."): no copied value overlaps them (1 dev request opens with some, and no
+    label copies from them; none closes with any)."""
+    spans = [(0, end)] if (end := _asking_end(text)) else []
+    if closing := _CLOSING.search(text):
+        spans.append(closing.span())
+    return tuple(spans)
+
+
 # Words that open a noun phrase: no dev action label starts or ends with one ("My | flight to
 # Denver", "Could you put a | 15 …"), nor ends with "me" ("Remind me | 30 minutes before …").
 _DETERMINERS = frozenset("a an the my your our their".split())  # not "her": "Call her"
@@ -160,8 +194,9 @@ def action_starts(
     span_ends = {span[1] for span in (date_span(text), time_span(text)) if span}
     span_ends |= {end for _, end in blocked}
     lead = _LEAD_WORDS | _PRONOUN_LINKS | _local_words(languages.LEAD_WORDS, text)
-    asking = _ASKING.match(_SYMBOL.sub(" ", text)).end()  # "Hey! 👋 can you add | …"
+    asking = _asking_end(text)  # "Hey! 👋 can you add | …"
     opening = asking > 0  # in the planning words right after the words to the assistant
+    planned_once = False
     starts = set()
     previous = None
     words = list(re.finditer(r"\S+", text))
@@ -177,7 +212,10 @@ def action_starts(
         ):
             starts.add(start)
         if opening and start >= asking:  # "Can you | email Bob", "Could you set up a | call"
-            opening = match.group(0).lower() in lead
+            word = match.group(0).lower()
+            # One planning verb opens it: the next is the event's ("Can you add | book club").
+            opening = word in lead and not (word in _PLANNING and planned_once)
+            planned_once |= word in _PLANNING
             (starts.discard if opening else starts.add)(start)
         if not re.search(r"\w", match.group(0)):
             starts.discard(start)  # an emoji or a mark starts nothing
@@ -418,10 +456,11 @@ def place_bounds(
     a word such as "at" in any case, or a platform, may: "w/ Ana | Zoom", "AT | NANDOS"; in a
     text without lower-case letters any word may) and never ends before a room's letter or number
     ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
-    mins", is a length). A room and the building or wing it is in, with a comma between, are
-    one place: it neither ends before a comma that a room follows ("East Annex | , Room 9")
-    nor starts after a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels
-    with a comma are such places. A place goes on through the street it is on ("Starbucks | on
+    mins", is a length), nor before a room that goes on from it ("conf | rm B", "Training |
+    Rm 1"). A room and the building or wing it is in, with a comma between, are one place: it
+    neither ends before a comma that a room follows ("East Annex | , Room 9") nor starts after
+    a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels with a comma are
+    such places. A place goes on through the street it is on ("Starbucks | on
     Main St"). All 396 dev location labels that are a span of their request
     start and end where these rules allow (``python benchmarks/label_audit.py``,
     ``typed_rules.place_bounds``)."""
@@ -473,9 +512,7 @@ def place_bounds(
                 )
                 and after.start() not in blocked_starts
             )
-            and not (
-                match.group(0).endswith(",") and after is not None and after.start() in before_room
-            )
+            and not (after is not None and after.start() in before_room)  # "conf | rm B"
             and not any(a <= end < b for a, b in streets)
         ):
             ends.add(end)

@@ -60,6 +60,7 @@ from calendar_ner.decode.copy import (
     name_bounds,
     name_breaks,
     place_bounds,
+    words_to_assistant,
 )
 from calendar_ner.decode.drafts import guess_event, value_end
 from calendar_ner.decode.grammar import COMPLETE, INVALID, PARTIAL, value_status
@@ -109,6 +110,7 @@ class _Row:
     name_starts: frozenset[int] | None = None  # where an attendee may start (None: anywhere)
     name_ends: frozenset[int] | None = None  # where an attendee may end (None: any word end)
     name_breaks: tuple[Span, ...] = ()  # the list marks no attendee runs over
+    courtesy: tuple[Span, ...] = ()  # the words to the assistant, which nothing copies
     folded_text: str = field(init=False)  # ``fold(text)``, for the copy constraint
     canon: dict[str, list[int]] = field(default_factory=dict)  # span text -> its tokens
     seen: int | None = None  # about how much of ``text`` the prompt keeps (None: all of it)
@@ -342,7 +344,7 @@ class ConstrainedDecoder:
                 return False
         if not copy:
             return True
-        blocked = row.typed.blocked if field_name in _OFF_TYPED else ()
+        blocked = (*row.typed.blocked, *row.courtesy) if field_name in _OFF_TYPED else row.courtesy
         if row.action_span and field_name in self.outside_action:
             blocked = (*blocked, row.action_span)
         if field_name == "attendees" and self.config.people_attendees:
@@ -597,6 +599,8 @@ class ConstrainedDecoder:
                 recurrences=cfg.typed_recurrences,
                 block=cfg.typed_copies,
             )
+            if cfg.typed_copies:
+                row.courtesy = words_to_assistant(head)
             if self.action_bounds:
                 row.action_starts = action_starts(head, cfg.planned_action, row.typed.blocked)
                 row.action_ends = action_ends(head, cfg.platform_in_action, row.typed.blocked)

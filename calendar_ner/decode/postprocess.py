@@ -190,6 +190,32 @@ def typed_note(note: str | None, duration: str | None, request: str = "") -> str
     return whole[0] if whole else note
 
 
+def note_apart(note: str | None, event: Event) -> str | None:
+    """``note``, or None where it is a lone function word ("a") or holds or lies inside the
+    event's action, location or an attendee ("lunch" beside the action "lunch", "w/ Marta"
+    beside the attendee "Marta", "Lantern Café" of the location "Paper Lantern Café"): each
+    word of a request belongs to one field. None of the 9 dev notes does
+    (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
+
+    >>> event = {"action": "lunch", "location": None, "attendees": ["Marta"]}
+    >>> note_apart("w/ Marta", event), note_apart("bring the slides", event)
+    (None, 'bring the slides')
+    """
+    if not note or (len(note.split()) == 1 and is_fragment(note)):
+        return None
+    mine = fold(note)
+    for value in (event["action"], event["location"], *(event["attendees"] or [])):
+        theirs = fold(value or "")
+        if theirs and (_holds(mine, theirs) or _holds(theirs, mine)):
+            return None
+    return note
+
+
+def _holds(text: str, part: str) -> bool:
+    """Whether ``part`` is a run of whole words of ``text``."""
+    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
+
+
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
     """``action`` without the attendees it ends with, and the "with"/"w/"/"and" before them:
     no dev label's action holds one of its attendees (``benchmarks/label_audit.py``,
@@ -260,8 +286,8 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     spelled out where the labels of the request's style do and kept as written where they
     copy it, with ``location_article`` a
     location loses a leading lower-case "the", with ``people_attendees`` an attendee that is
-    the location is dropped, with ``typed_copies`` a note that states the event's length is
-    dropped, with ``action_without_attendees`` the action
+    the location is dropped, with ``typed_copies`` a note that states the event's length or
+    repeats another field is dropped, with ``action_without_attendees`` the action
     loses the attendees it ends with, with ``lower_frequency`` a recurrence that is a
     frequency word is written in lower case, and with ``purpose_notes`` a null note becomes
     the purpose stated after the location."""
@@ -298,6 +324,7 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["recurrence"] = event["recurrence"].lower()
     if config.typed_copies:
         event["notes"] = typed_note(event["notes"], event["duration"], request)
+        event["notes"] = note_apart(event["notes"], event)
     if config.purpose_notes and event["notes"] is None:
         event["notes"] = purpose_note(event["location"], request)
     return event
