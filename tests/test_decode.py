@@ -165,6 +165,13 @@ def test_copied(value, copies):
         ("Pls remind me to water Gran's plants on Sunday, ty", "water", True),
         ("Can you add book club at Paper Lantern on Friday", "book", True),  # a second verb
         ("Can you add book club at Paper Lantern on Friday", "add", False),
+        ("yo add gym sesh w/ Marco Friday 6:30pm", "gym", True),  # a greeting before a verb
+        ("Morning! Can u pencil in a chat with Gustavo at 3pm? thx", "chat", True),
+        ("Morning! Can u pencil in a chat with Gustavo at 3pm? thx", "Morning!", False),
+        ("Morning run at 7am", "Morning", True),  # no greeting there
+        ("Todo!! renew passport at the post office at 10am", "renew", True),
+        ("Remember to water the plants on Friday", "water", True),
+        ("Remember to water the plants on Friday", "Remember", False),
         ("Could you set up a call with Dana", "set", False),  # one verb and its particle
         ("Pls remind me to water Gran's plants on Sunday, ty", "remind", False),
     ],
@@ -190,6 +197,15 @@ def test_action_starts(text, start, allowed):
         ("hey can u set up lunch w/ Marta at 1pm pls? thx!", ["hey can u ", "pls? thx!"]),
         ("Call mom please", ["please"]),
         ("Lunch with Anna, Ty", []),  # a name
+        (
+            "Good morning!! pls schedule drinks on Friday at 6pm, cheers",
+            ["Good morning!! pls ", " cheers"],
+        ),
+        (
+            "Hi there, can you block 2pm on Friday for a call? Cheers, Sam",
+            ["Hi there, can you ", " Cheers, Sam"],
+        ),
+        ("Pick up cake at 4pm? tyvm", [" tyvm"]),
     ],
 )
 def test_words_to_the_assistant(text, words):
@@ -583,6 +599,8 @@ def test_a_copy_closed_mid_word_is_dropped():
     raw = json.dumps({"attendees": ["Te", "team"], "location": "Tea"})
     event = postprocess(raw, text, DecodeConfig())
     assert event["attendees"] == ["team"] and event["location"] is None
+    raw = json.dumps({"notes": "th"})  # a note cut mid-word ("th" of "thx") is dropped too
+    assert postprocess(raw, "Lunch w/ Theo at 1pm pls, thx!", DecodeConfig())["notes"] is None
     raw = json.dumps({"attendees": ["Zoë"], "location": "Café Ünï"})  # whole words stay
     assert postprocess(raw, "Lunch with Zoë at Café Ünï", DecodeConfig())["location"] == "Café Ünï"
 
@@ -592,7 +610,8 @@ def test_a_copy_closed_mid_word_is_dropped():
     [("a", True), ("a couple", True), ("cap it at", True), ("the", True), ("Room 4B", False),
      ("the park", False), ("Check in", False), ("team", False), ("An Lee", False),
      ("Mike W", False), ("my calendar", True), ("the schedule", True),
-     ("Calendar Room", False), ("Riverside Park field 3 through", True)],
+     ("Calendar Room", False), ("Riverside Park field 3 through", True), ("Mr.", True),
+     ("Dr", True), ("Mr. Cole", False)],
 )  # fmt: skip
 def test_a_fragment_is_no_location_or_attendee(value, fragment):
     assert is_fragment(value) is fragment
@@ -683,8 +702,8 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
     raw = json.dumps({"location": location})
     assert postprocess(raw, text, DecodeConfig())["notes"] == note
     assert postprocess(raw, text, DecodeConfig(purpose_notes=False))["notes"] is None
-    kept = json.dumps({"location": location, "notes": "bring slides"})
-    assert postprocess(kept, text, DecodeConfig())["notes"] == "bring slides"
+    kept = json.dumps({"location": location, "notes": "bring slides"})  # a note of the request
+    assert postprocess(kept, f"{text}, bring slides", DecodeConfig())["notes"] == "bring slides"
 
 
 @pytest.mark.parametrize(

@@ -61,37 +61,42 @@ _LEAD_INS = frozenset(
 # with any other of those words.
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
-# A request's words to the assistant before the event ("Hey, can you please", "Yo,", "Could you",
-# "Good morning,", "Dear assistant,", "Thanks so much! Also,", "Would you mind adding", "Could
-# you note that", "Would it be possible to", "Remind me to", "Remind me about", "I need to", "Set
-# a reminder for"), and a label that heads a note ("Reminder:", "FYI -", "Note to self:", "Todo:",
-# before or after a greeting): no dev action label starts with one.
-_HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*:|\s+[-–—])\s*)?"
+# A request's words to the assistant before the event ("Hey, can you please", "Yo,", "yo add",
+# "Good morning!!", "Morning!", "Dear assistant,", "Thanks so much! Also,", "Would you mind
+# adding", "Could you note that", "Would it be possible to", "Remind me to", "Remember to",
+# "Remind me about", "I need to", "Set a reminder for"), and a label that heads a note
+# ("Reminder:", "FYI -", "Note to self:", "Todo!!", before or after a greeting): no dev action
+# label starts with one.
+_HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*[:!]+|\s+[-–—])\s*)?"
 _ASKING = re.compile(
-    _HEADING + r"(?:(?:hey|hi|hiya|hello|yo|ok|okay|good\s+(?:morning|afternoon|evening)|dear\s+\w+"
+    _HEADING + r"(?:(?:hey+|hi|hiya|hello|yo|ok|okay|(?:good\s+)?(?:morning|afternoon|evening)"
+    r"|dear\s+\w+"
     r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
-    r"(?:\s*[,!.]\s*|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b))"
+    r"(?:\s*[,!.]+\s*|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b"
+    r"|(?:add|schedule|book|put|set)\s))"
     r"(?:also\b[\s,]*)?)?" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
     r"(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:mind\s+(?:adding|putting|scheduling|booking|setting\s+up|blocking(?:\s+off)?)\s+"
     r"|note\s+that\s+)?"
-    r"(?:(?:remind\s+me|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)|i['’]?d\s+like"
+    r"(?:(?:remind\s+me|remember|don['’]?t\s+(?:let\s+me\s+)?forget|i\s+(?:need|want|have)"
+    r"|i['’]?d\s+like"
     r"|help\s+me)\s+to\s+|remind\s+me\s+(?:about|of)\s+"
     r"|(?:(?:set|add|create|make|put)\s+(?:up\s+)?(?:a|an)\s+)?reminder\s+(?:to|for|about)\s+)?",
     re.IGNORECASE,
 )
-# A courtesy that closes a request ("…, ty", "? cheers", ". Many thanks.", "Thanks so much 🙏",
-# "at 1pm pls? thx!"; "Ty", a name, is none): words to the assistant too; no dev request ends with
-# one.
+# A courtesy that closes a request, with its sign-off ("…, ty", "? cheers", ". Many thanks.",
+# "Thanks so much 🙏", "at 1pm pls? thx!", "Cheers, Sam"; "Ty", a name, is none): words to the
+# assistant too; no dev request ends with one.
 _THANKS = (
-    r"(?:(?:many|big)\s+)?(?:thanks|thank\s+you|thx|thnx|cheers|please|pls|plz|(?-i:ty|tia))"
+    r"(?:(?:many|big)\s+)?(?:thanks|thank\s+(?:you|u)|thx|thnx|thanx|cheers|please|pls|plz"
+    r"|(?-i:ty|tyvm|tia))"
     r"(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+in\s+advance)?"
 )
 _CLOSING = re.compile(
     r"(?:(?<=[,.!?;:])|(?<=[,.!?;:]\s)|(?<=[^\w\s\x00-\x7f]\s)|(?<=\s)(?=(?:please|pls|plz)\b))"
-    rf"(?:\s*{_THANKS}\b(?:\s*(?:[!.?…,]|[^\w\s\x00-\x7f]))*)+\s*$",
+    rf"(?:\s*{_THANKS}\b(?:\s*(?:[!.?…,]|[^\w\s\x00-\x7f]))*)+(?:\s*(?-i:[A-Z][a-z]+)\W*)?\s*$",
     re.IGNORECASE,
 )
 
@@ -520,6 +525,7 @@ def place_bounds(
 
 
 _FUNCTION_WORDS = frozenset("a an the it its of to at for in on with and or by from".split())
+_TITLES = frozenset("mr mrs ms mx dr prof sir".split())  # no name alone
 # The calendar the event is put in ("put it on my calendar"), which is no place and no one.
 _OWN_CALENDAR = re.compile(r"(?:my|your|our|the)\s+(?:calendar|schedule|agenda|diary)", re.I)
 
@@ -527,14 +533,15 @@ _OWN_CALENDAR = re.compile(r"(?:my|your|our|the)\s+(?:calendar|schedule|agenda|d
 def is_fragment(value: str) -> bool:
     """Whether a copied location or attendee is a piece of a phrase rather than a name or a
     place: it starts with "a"/"an" ("a couple"), ends with a word that leads into another field
-    ("cap it at"), is a lone function word ("a"), or is the calendar the event goes in ("my
-    calendar"). No dev label's location or attendee is one (``python
+    ("cap it at"), is a lone function word ("a") or title ("Mr."), or is the calendar the event
+    goes in ("my calendar"). No dev label's location or attendee is one (``python
     benchmarks/label_audit.py``, ``typed_rules.fragments``)."""
     words = value.split()  # "An" may be a name: the article is lower case
     return bool(words) and (
         words[0] in ("a", "an")
         or words[-1].lower().rstrip(_TRAILING) in _LEAD_INS
         or (len(words) == 1 and words[0] in _FUNCTION_WORDS)
+        or (len(words) == 1 and words[0].lower().rstrip(".") in _TITLES)  # "Mr." of "Mr. Cole"
         or _OWN_CALENDAR.fullmatch(value.strip()) is not None
     )
 

@@ -125,9 +125,10 @@ def read_date(written: str, event: Event, request: str) -> None:
 
 
 def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
-    """Drop a copied location or attendee that is not a whole-word span of the request (a
-    string the decoder had to close mid-word when nothing could go on: "Te" of "Teams") or is
-    a fragment of a phrase ("a", "cap it at": :func:`calendar_ner.decode.copy.is_fragment`)."""
+    """Drop a copied location, attendee or note that is not a whole-word span of the request (a
+    string the decoder had to close mid-word when nothing could go on: "Te" of "Teams") and a
+    location or attendee that is a fragment of a phrase ("a", "cap it at":
+    :func:`calendar_ner.decode.copy.is_fragment`)."""
     folded = fold(" ".join(request.split()))
 
     def whole(value: str) -> bool:
@@ -138,6 +139,9 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
             event["location"] = None
     if "attendees" in config.copy_fields and event["attendees"]:
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
+    if "notes" in config.copy_fields and event["notes"]:  # "th" of "thx"
+        if not copied(f' "{event["notes"]}"', folded):
+            event["notes"] = None
 
 
 # Days and pronouns, which no attendee is ("w/ HR, Tues 2pm", "they said it takes 3 hours"):
