@@ -104,8 +104,7 @@ def canonicalize(obj: Any, *, strict: bool = True, local: bool = False) -> Event
     """Return the canonical form of an event object.
 
     All 8 keys present in schema order; strings trimmed (inner whitespace collapsed); ``""`` and
-    ``[]`` become null; a lone attendee string becomes a one-item list, and a name listed twice
-    is kept once (no dev label repeats one); dates become
+    ``[]`` become null; a lone attendee string becomes a one-item list; dates become
     ``DD/MM/YYYY`` and times ``H:MM AM/PM`` where they can be read unambiguously.
 
     A prediction (not ``strict``) loses a date or time that names none ("you" as a date, "9am"
@@ -153,8 +152,8 @@ def _canonical_value(field: str, value: Any, strict: bool, local: bool = False) 
                     )
                 item = str(item)
             cleaned = _clean_str(item)
-            if cleaned is not None and cleaned.casefold() not in map(str.casefold, items):
-                items.append(cleaned)  # one person once: a repeat ("Mr. Dlamini" x 4) is dropped
+            if cleaned is not None:
+                items.append(cleaned)
         return items or None
     if not isinstance(value, str):
         if strict:

@@ -599,6 +599,9 @@ def test_a_copy_closed_mid_word_is_dropped():
     raw = json.dumps({"attendees": ["Te", "team"], "location": "Tea"})
     event = postprocess(raw, text, DecodeConfig())
     assert event["attendees"] == ["team"] and event["location"] is None
+    raw = json.dumps({"attendees": ["Mr. Dlamini", "Ana", "Mr. Dlamini", "mr. dlamini"]})
+    text = "Site visit with Ana and Mr. Dlamini at 7am"
+    assert postprocess(raw, text, DecodeConfig())["attendees"] == ["Mr. Dlamini", "Ana"]  # once
     raw = json.dumps({"notes": "th"})  # a note cut mid-word ("th" of "thx") is dropped too
     assert postprocess(raw, "Lunch w/ Theo at 1pm pls, thx!", DecodeConfig())["notes"] is None
     raw = json.dumps({"attendees": ["Zoë"], "location": "Café Ünï"})  # whole words stay

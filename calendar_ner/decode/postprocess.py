@@ -126,9 +126,10 @@ def read_date(written: str, event: Event, request: str) -> None:
 
 def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> None:
     """Drop a copied location, attendee or note that is not a whole-word span of the request (a
-    string the decoder had to close mid-word when nothing could go on: "Te" of "Teams") and a
+    string the decoder had to close mid-word when nothing could go on: "Te" of "Teams"), a
     location or attendee that is a fragment of a phrase ("a", "cap it at":
-    :func:`calendar_ner.decode.copy.is_fragment`)."""
+    :func:`calendar_ner.decode.copy.is_fragment`), and an attendee listed again (no dev label
+    repeats one)."""
     folded = fold(" ".join(request.split()))
 
     def whole(value: str) -> bool:
@@ -139,6 +140,12 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
             event["location"] = None
     if "attendees" in config.copy_fields and event["attendees"]:
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
+    if event["attendees"]:  # one person once ("Mr. Dlamini" four times), case aside
+        kept: list[str] = []
+        for name in event["attendees"]:
+            if all(fold(name) != fold(k) for k in kept):
+                kept.append(name)
+        event["attendees"] = kept
     if "notes" in config.copy_fields and event["notes"]:  # "th" of "thx"
         if not copied(f' "{event["notes"]}"', folded):
             event["notes"] = None
