@@ -18,18 +18,17 @@ from calendar_ner.spans import Span, date_span, fold, is_calendar_word, time_spa
 # spell out "mtg" or "sess."), and all 9 notes, case aside (2 capitalize a first word;
 # `python benchmarks/label_audit.py`). A copied note is never a word the request lacks.
 COPY_FIELDS = ("action", "date", "time", "attendees", "location", "notes")
-# Words after which an action may start (action_starts): articles and other determiners,
-# planning verbs and their particles, and relative dates.
-_LEAD_WORDS = frozenset(
-    """a an the my our your his her their some this that these to for please let's lets
-    schedule book plan arrange organize organise set add put pencil block reserve create make
-    hold have need want do up in down off today tonight tomorrow monday tuesday wednesday
-    thursday friday saturday sunday weekend week""".split()
-)
-# The planning verbs among them.
+# Words after which an action may start (action_starts): planning verbs (_PLANNING; after the
+# words to the assistant only one opens the request: "Can you add | book club"), their
+# particles, articles and other determiners, and relative dates.
 _PLANNING = frozenset(
     "schedule book plan arrange organize organise set add put pencil block reserve create make"
     " hold".split()
+)
+_LEAD_WORDS = _PLANNING | frozenset(
+    """a an the my our your his her their some this that these to for please let's lets
+    have need want do up in down off today tonight tomorrow monday tuesday wednesday
+    thursday friday saturday sunday weekend week""".split()
 )
 _SEPARATORS = frozenset(",;:.!?)]}-–—|/")
 # Words before which an action may end (action_ends): prepositions and participles that lead
