@@ -217,14 +217,9 @@ def note_apart(note: str | None, event: Event) -> str | None:
     mine = fold(note)
     for value in (event["action"], event["location"], *(event["attendees"] or [])):
         theirs = fold(value or "")
-        if theirs and (_holds(mine, theirs) or _holds(theirs, mine)):
+        if theirs and (copied(f' "{theirs}"', mine) or copied(f' "{mine}"', theirs)):
             return None
     return note
-
-
-def _holds(text: str, part: str) -> bool:
-    """Whether ``part`` is a run of whole words of ``text``."""
-    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
 
 
 def action_without_attendees(action: str | None, attendees: list[str] | None) -> str | None:
