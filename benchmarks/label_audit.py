@@ -50,6 +50,7 @@ from calendar_ner.decode.copy import (
 )
 from calendar_ner.decode.postprocess import (
     action_without_attendees,
+    is_place,
     note_apart,
     postprocess,
     purpose_note,
@@ -401,7 +402,8 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                 counts["exceptions"].append({"line": line, "field": "notes"})
         if gold["notes"]:
             ok = typed_note(gold["notes"], gold["duration"], text) == gold["notes"]
-            ok = ok and note_apart(gold["notes"], gold) == gold["notes"]
+            when = (target["date"], target["time"])  # as the request writes them
+            ok = ok and note_apart(gold["notes"], gold, when, text) == gold["notes"]
             why = "states the event's length, cuts a lead or repeats another field"
             check("typed_copies", ok, line, "notes", why)
         names = name_bounds(text, found.blocked)
@@ -420,6 +422,7 @@ def typed_rules(texts: list[str], rows: list[Row]) -> dict:
                     check("name_bounds", ok, line, field, "starts or ends inside a name")
                 if field == "attendees":
                     person = copied(f' "{value}"', fold(text), blocked=found.platforms)
+                    person = person and not is_place(value)
                     elsewhere = fold(value) != fold(gold["location"] or "")
                     why = "a platform or no place" if not person else "the location"
                     check("people_attendees", person and elsewhere, line, field, why)

@@ -8,8 +8,8 @@ follow the convention of the request's style.
 
     >>> styles("Budget sync 3rd, Feb 2025 3pm w/ Omar + Li 45min")
     ['compact (w/, +)', 'compact with am/pm time']
-    >>> spell_out_glued("45min"), spell_out_glued("1hr"), spell_out_glued("1.5hrs")
-    ('45 minutes', '1 hour', '1.5 hours')
+    >>> spell_out_glued("45min"), spell_out_glued("1hr"), spell_out_glued("1hr 15min")
+    ('45 minutes', '1 hour', '1 hour 15 minutes')
     >>> glued_as_written("20 minutes", "Check-in 2025-04-10 2pm w/ Yusuf 20min")
     '20min'
 """
@@ -69,10 +69,13 @@ def glued_as_written(value: str, text: str) -> str:
 
 
 def spell_out_glued(value: str) -> str:
-    """A glued amount as those labels spell it ("45min" → "45 minutes"); other values as given."""
-    match = GLUED.fullmatch(value.strip())
-    if not match:
+    """A glued amount as those labels spell it ("45min" → "45 minutes"), each of the amounts of
+    a compound one ("1hr 15min" → "1 hour 15 minutes"); other values as given."""
+    amounts = value.split()
+    if not amounts or not all(GLUED.fullmatch(amount) for amount in amounts):
         return value
-    number, unit = match.groups()
-    unit = "minute" if unit.lower().startswith("m") else "hour"
-    return f"{number} {unit}{'' if number == '1' else 's'}"
+    spelled = []
+    for number, unit in (GLUED.fullmatch(amount).groups() for amount in amounts):
+        unit = "minute" if unit.lower().startswith("m") else "hour"
+        spelled.append(f"{number} {unit}{'' if number == '1' else 's'}")
+    return " ".join(spelled)

@@ -206,6 +206,14 @@ def test_action_starts(text, start, allowed):
             ["Hi there, can you ", " Cheers, Sam"],
         ),
         ("Pick up cake at 4pm? tyvm", [" tyvm"]),
+        ("ugh, remember to water the plants on Friday at 8am", ["ugh, remember to "]),
+        (
+            "Hi there, quick one - can you block 2pm on Friday for a call?",
+            ["Hi there, quick one - can you "],
+        ),
+        ("Sorry - move lunch to 2pm", ["Sorry - "]),  # a filler before a dash
+        ("Ohio trip on Friday", []),  # a word that starts like one
+        ("Umbrella repair at 3pm", []),
     ],
 )
 def test_words_to_the_assistant(text, words):
@@ -282,6 +290,8 @@ def test_a_request_that_plans_time_starts_its_action_after(text, start, allowed)
         ("Install Microsoft Teams Monday 10am", "Install Microsoft Teams", True),  # its object
         ("Skype Sunday 5pm", "Skype", True),  # no field after it
         ("Standup Huddle Room 3 at 9", "Standup", True),  # a room's first word opens no request
+        ("Team lunch & learn at noon", "Team lunch", False),  # "&" joins two words of the name
+        ("Sync Chloe & Max at noon", "Sync Chloe", True),  # or a list of people
     ],
 )
 def test_action_ends(text, end, allowed):
@@ -315,6 +325,10 @@ def test_an_action_may_start_after_a_length_it_may_not_hold():
         ("Lunch with client Greg Whitfield at noon", "Greg Whitfield", True),
         ("Dinner with my Mom", "my Mom", False),
         ("Dinner with my mom", "my mom", True),  # no capitalized word goes on from it
+        ("Call w/ my sis Nora at 7pm", "my sis Nora", False),  # a relation, then the name
+        ("Call w/ my sis Nora at 7pm", "sis Nora", False),
+        ("Call w/ my sis Nora at 7pm", "Nora", True),
+        ("Call w/ my sis at 7pm", "my sis", True),
         ("Visit dr. Patel", "dr. Patel", True),  # an abbreviation
         ("Meeting with de Vries at 3", "de Vries", True),  # a name particle
         ("Meeting with dr Patel", "dr Patel", True),
@@ -539,6 +553,16 @@ def test_style_conventions_spell_out_glued_durations_where_the_style_does(
     assert postprocess(raw, request_text, config)["duration"] == expected
 
 
+def test_style_conventions_spell_out_each_amount_of_a_compound_length():
+    text = "Pitch run-through w/ Omar 19 Aug 2026 4pm 1hr 15min Zoom"
+    raw = json.dumps({"duration": "1hr 15min"})
+    assert postprocess(raw, text, DecodeConfig())["duration"] == "1 hour 15 minutes"
+    raw = json.dumps({"duration": "1hr 15min", "date": "2026-08-19"})
+    assert postprocess(raw, text.replace("19 Aug", "2026-08-19"), DecodeConfig())["duration"] == (
+        "1hr 15min"  # an ISO date: the labels copy glued amounts
+    )
+
+
 @pytest.mark.parametrize(
     ("request_text", "decoded", "expected"),
     [
@@ -621,7 +645,8 @@ def test_a_fragment_is_no_location_or_attendee(value, fragment):
     text = f"Sync with Ana at {value}"
     event = postprocess(json.dumps({"location": value}), text, DecodeConfig())
     assert (event["location"] is None) is fragment
-    event = postprocess(json.dumps({"attendees": [value, "Ana"]}), text, DecodeConfig())
+    config = DecodeConfig(people_attendees=False)  # "the park" is a place, no attendee
+    event = postprocess(json.dumps({"attendees": [value, "Ana"]}), text, config)
     assert event["attendees"] == (["Ana"] if fragment else [value, "Ana"])
 
 
@@ -746,6 +771,13 @@ def test_a_purpose_after_the_location_is_the_note(text, location, note):
         ("budget mtg 2026-04-22 14:00 conf rm B 45min", "conf", False),  # a room goes on
         ("budget mtg 2026-04-22 14:00 conf rm B 45min", "conf rm B", True),
         ("Onboarding 2027-03-10 09:30 Training Rm 1 2hrs", "Training Rm 1", True),
+        ("Jury service at Crown Court Leeds, 9:30am", "Crown Court", False),  # a name goes on
+        ("Jury service at Crown Court Leeds, 9:30am", "Crown Court Leeds", True),
+        ("Sync at Boardroom March 3, 2027 at 9am", "Boardroom", True),  # a date follows
+        ("Site visit at 14 Linden Avenue at 10am", "Linden Avenue", False),  # its house number
+        ("Site visit at 14 Linden Avenue at 10am", "14 Linden Avenue", True),
+        ("Party at 221B Baker St on Friday", "221B Baker St", True),
+        ("Meet at Gate 4 Terminal Road at 9", "Gate 4 Terminal Road", True),
     ],
 )  # fmt: skip
 def test_a_place_starts_and_ends_where_a_place_can(text, place, allowed):
@@ -773,6 +805,49 @@ def test_a_note_never_states_the_events_length(typed_copies):
     assert note("one-hour walk", walk) == "one-hour walk"
     slides = "Retro 3 May 2025 10:15, 1 hour, prepare slides for the 2pm review"
     assert note("prepare slides for the 2pm review", slides) == "prepare slides for the 2pm review"
+
+
+@pytest.mark.parametrize(
+    ("text", "attendees", "location", "expected"),
+    [
+        ("Dentist 22-Oct-2026 8:40am Smile Dental", ["Smile Dental"], None, (None, "Smile Dental")),
+        ("Bake sale 8am school hall w/ Ana", ["school hall", "Ana"], None,
+         (["Ana"], "school hall")),
+        ("Cake from Rosie's Bakery, picnic at Mill Park at 4", ["Rosie's Bakery"], "Mill Park",
+         (None, "Mill Park")),  # a location already: the place is dropped
+        ("Lunch with Jordan Hall at 1", ["Jordan Hall"], None, (["Jordan Hall"], None)),  # a name
+    ],
+)  # fmt: skip
+def test_an_attendee_that_names_a_place_is_the_location(text, attendees, location, expected):
+    raw = json.dumps({"action": "x", "attendees": attendees, "location": location})
+    event = postprocess(raw, text, DecodeConfig())
+    assert (event["attendees"], event["location"]) == expected
+    kept = postprocess(raw, text, DecodeConfig(people_attendees=False))
+    assert (kept["attendees"], kept["location"]) == (attendees, location)
+
+
+@pytest.mark.parametrize("typed_copies", [True, False])
+def test_a_note_never_runs_up_to_an_attendee(typed_copies):
+    config = DecodeConfig(typed_copies=typed_copies, purpose_notes=False)
+    text = "Call w/ my sis Nora on Friday at 7pm, bring the photos"
+    for note, kept in (("my sis", not typed_copies), ("bring the photos", True)):
+        raw = json.dumps({"action": "Call", "attendees": ["Nora"], "notes": note})
+        assert postprocess(raw, text, config)["notes"] == (note if kept else None)
+
+
+@pytest.mark.parametrize("typed_copies", [True, False])
+def test_a_note_never_holds_the_events_own_date_or_time(typed_copies):
+    config = DecodeConfig(typed_copies=typed_copies, purpose_notes=False)
+    text = "Hi, can you block 2:00pm on 1 Oct 2026 for a call with Wen Li? Send the deck by Friday"
+
+    def note(value: str) -> str | None:
+        raw = json.dumps({"date": "1 Oct 2026", "time": "2:00pm", "notes": value})
+        return postprocess(raw, text, config)["notes"]
+
+    held = "block 2:00pm on 1 Oct 2026 for a call"
+    assert note(held) == (None if typed_copies else held)
+    assert note("block 2:00pm") == (None if typed_copies else "block 2:00pm")
+    assert note("Send the deck by Friday") == "Send the deck by Friday"  # another day stays
 
 
 @pytest.mark.parametrize("typed_copies", [True, False])

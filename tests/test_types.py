@@ -413,6 +413,11 @@ def test_copies_stay_off_dates_times_and_durations():
         # A weekday or a frequency word may be part of a name.
         ("Friday drinks at 6pm", "Friday drinks", "Friday drinks at 6"),
         ("Weekly sync every Monday at 10am", "Weekly sync", "Weekly sync every"),
+        # Not one that no word of a name goes on from: it is the date alone.
+        ("Wed 12:30-1:15 lunch & learn", "lunch & learn", "Wed"),
+        ("next Thu quarter to 9 standup", "standup", "next Thu"),
+        ("Friday the twenty-first: cousin Mia's recital", "cousin Mia", "the twenty-first"),
+        ("Dinner on Friday", "Dinner", "Friday"),
     ],
 )
 def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused):
@@ -886,3 +891,18 @@ def test_a_range_in_words_is_read_though_no_clock_alone():
     text = "Yoga at Studio 9 on Sunday from ten to eleven thirty"
     event = postprocess(json.dumps({"time": "ten to eleven thirty"}), text, DecodeConfig())
     assert (event["time"], event["duration"]) == ("10:00 AM", "1 hour 30 minutes")
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("next Friday drinks at the pub", "Friday drinks"),  # a copy starts inside a date
+        ("Board dinner next Christmas at 7", "Board dinner next"),  # or ends inside one
+    ],
+)
+def test_no_copy_cuts_a_date_expression(text, cut):
+    from calendar_ner.decode.copy import action_ends, action_starts, inside_dates
+
+    start, end = text.index(cut), text.index(cut) + len(cut)
+    assert start in inside_dates(text) or end in inside_dates(text)
+    assert start not in action_starts(text) or end not in action_ends(text)

@@ -197,6 +197,8 @@ def test_moving_holidays():
     [
         ("Standup at 0900 hrs every weekday", ("0900 hrs",)),
         ("Gym 0600 hrs daily", ("0600 hrs",)),
+        ("tmrw 1745 hrs ferry to Arran", ("1745 hrs",)),  # with "hrs", any word may follow
+        ("Overtime: 1200 hrs of work by Friday at 3pm", ("3pm",)),  # not "of"
         ("Run at six thirty before work", ("six thirty",)),
         ("Call at 1430 GMT on Friday", ("1430",)),
         ("Dinner at six-thirty", ("six-thirty",)),

@@ -61,7 +61,8 @@ _LEAD_INS = frozenset(
 _VERBS = frozenset("scheduled planned arranged set rescheduled booked starting lasting".split())
 _TRAILING = ",;:.!?)]}\"'"
 # A request's words to the assistant before the event ("Hey, can you please", "Yo,", "yo add",
-# "Good morning!!", "Morning!", "Dear assistant,", "Thanks so much! Also,", "Would you mind
+# "Good morning!!", "Morning!", "Dear assistant,", "Thanks so much! Also,", an interjection or
+# filler before a comma, dash or colon ("ugh,", "Hi there, quick one -", "btw:"), "Would you mind
 # adding", "Could you note that", "Would it be possible to", "Remind me to", "Remember to",
 # "Remind me about", "I need to", "Set a reminder for"), and a label that heads a note
 # ("Reminder:", "FYI -", "Note to self:", "Todo!!", before or after a greeting): no dev action
@@ -69,11 +70,13 @@ _TRAILING = ",;:.!?)]}\"'"
 _HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*[:!]+|\s+[-–—])\s*)?"
 _ASKING = re.compile(
     _HEADING + r"(?:(?:hey+|hi|hiya|hello|yo|ok|okay|(?:good\s+)?(?:morning|afternoon|evening)"
-    r"|dear\s+\w+"
-    r"|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
-    r"(?:\s*[,!.]+\s*|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b"
+    r"|dear\s+\w+|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?"
+    r"|ugh+|argh+|hm+|um+|uh+|oh+|ah+|btw|sorry|oops|quick\s+(?:one|q|question|favou?r)"
+    r"|one\s+more(?:\s+thing)?)\b(?:\s+there)?"
+    r"(?:\s*[,!.:]+\s*|\s+[-–—]+\s*"
+    r"|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b"
     r"|(?:add|schedule|book|put|set)\s))"
-    r"(?:also\b[\s,]*)?)?" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
+    r"(?:also\b[\s,]*)?){0,3}" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
     r"(?:(?:please|pls|plz|kindly)\s+)?"
@@ -176,6 +179,17 @@ def _local_words(words: dict[str, str], text: str) -> frozenset[str]:
     return frozenset(words[lang].split()) if lang in words else frozenset()
 
 
+def inside_dates(text: str) -> frozenset[int]:
+    """The positions strictly inside the date expressions of ``text``, where no copied value
+    starts or ends: a weekday or holiday may stand whole in an action or place ("Friday
+    drinks", "Christmas Eve dinner"), but no copy cuts one ("next | Thu", "Friday | the
+    twenty-first"). No dev label's action, location or attendee does."""
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import date_expressions
+
+    return frozenset(p for s, e in date_expressions(text) for p in range(s + 1, e))
+
+
 def action_starts(
     text: str, planned: bool = False, blocked: Collection[Span] = ()
 ) -> frozenset[int]:
@@ -237,7 +251,7 @@ def action_starts(
         or any(_is_when(m[1]) for m in _NEW_SLOT.finditer(text, moving.end()))
     ):
         starts = {s for s in starts if s >= moving.end()}
-    return frozenset(starts)
+    return frozenset(starts) - inside_dates(text)
 
 
 def platform_in_action(text: str) -> Span | None:
@@ -259,12 +273,39 @@ def platform_in_action(text: str) -> Span | None:
     return named[0]
 
 
+# Possessive determiners, which own a relation or role before a name ("my sis Nora").
+_OWNERS = frozenset("my our your his her their".split())
+
+
+def _name_goes_on(
+    text: str, end: int, word: re.Match[str], after: re.Match[str] | None, opens: set[int]
+) -> bool:
+    """Whether the name that ``word`` ends at ``end`` goes on with the capitalized word
+    ``after`` it ("Jordan | Lee", "Crown Court | Leeds"), which is not a date, time, platform
+    or ``blocked`` span (``opens``), a word that leads into another field, "I", an all-caps
+    word ("Ana | ASAP") or a room ("Sarah | Room 204")."""
+    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
+    from calendar_ner.decode.types import PLACE_LEADS
+
+    if after is None or end < word.end() or not after.group(0)[0].isupper():
+        return False
+    following = after.group(0).rstrip(_TRAILING)
+    return not (
+        after.start() in opens
+        or following.lower() in _END_WORDS | PLACE_LEADS | {"and", "or"}
+        or following == "I"  # "with Sarah | I will bring food"
+        or re.fullmatch(r"[A-Z]{2,}", following)  # "Ana | ASAP"
+        or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
+    )
+
+
 def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[int], frozenset[int]]:
     """Where in ``text`` (whitespace collapsed) an attendee's name may start and end.
 
     It starts at any word but a lower-case one that a capitalized word goes on from ("client |
     Greg Whitfield", "my | Mom": a role or a relation, not the name; "dr. Patel", an
-    abbreviation, may). It ends at any word end
+    abbreviation, may), nor at the possessive before such a word ("my sis | Nora"). It ends at
+    any word end
     but before a capitalized word that goes on with the name ("Jordan | Lee"). It may end before
     a possessive ("my mom | 's birthday"), "I", an all-caps word ("Ana | ASAP"), a room ("Sarah |
     Room 204"), a capitalized word that opens a ``blocked`` span, a platform, a date or a time
@@ -274,7 +315,6 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     benchmarks/label_audit.py``, ``typed_rules.name_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
-        PLACE_LEADS,
         date_expressions,
         platform_spans,
         time_expressions,
@@ -283,7 +323,6 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     shouted = not any(c.islower() for c in text)
     found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
     opens = {s for s, _ in found}
-    leads = _END_WORDS | PLACE_LEADS | {"and", "or"}
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
@@ -291,23 +330,16 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
         if re.search(r"\w['’]s$", text[match.start() : end]):
             ends.add(end - 2)  # "my mom | 's birthday"
         after = words[i + 1] if i + 1 < len(words) else None
-        goes_on = not (
-            shouted
-            or after is None
-            or end < match.end()
-            or not after.group(0)[0].isupper()
-            or after.start() in opens
-            or after.group(0).lower().rstrip(_TRAILING) in leads
-            or after.group(0).rstrip(_TRAILING) == "I"  # "with Sarah | I will bring food"
-            or re.fullmatch(r"[A-Z]{2,}", after.group(0).rstrip(_TRAILING))  # "Ana | ASAP"
-            or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
-        )
+        goes_on = not shouted and _name_goes_on(text, end, match, after, opens)
         if not goes_on:
             ends.add(end)
         word = text[start:end].lower().rstrip(".")
         if not (goes_on and text[start].islower() and text[end - 1] != "." and word not in _NAMED):
             starts.add(start)
-    return frozenset(starts), frozenset(ends)
+        elif i and words[i - 1].group(0).lower() in _OWNERS:
+            starts.discard(words[i - 1].start())  # "my | sis | Nora"
+    inside = inside_dates(text)
+    return frozenset(starts) - inside, frozenset(ends) - inside
 
 
 # The marks that join a list of people ("w/ Acme team + Lior, Conf Rm B", "Ana; Ben", "Kim & Lee";
@@ -358,6 +390,13 @@ def _platform_field(text: str, span: Span, opens: Collection[int]) -> bool:
     return rest in opens or _FIELD_AFTER.match(text, end) is not None
 
 
+def _joins_words(words: list[re.Match[str]], at: int) -> bool:
+    """Whether the spaced "&" at ``words[at]`` joins two words of one name: a lower-case word
+    follows it ("lunch & learn", "dinner & drinks"; not "w/ Henry & Julia")."""
+    following = words[at + 1].group(0) if at + 1 < len(words) else ""
+    return words[at].group(0) == "&" and following[:1].islower()
+
+
 def action_ends(
     text: str, platform_style: bool = False, blocked: Collection[Span] = ()
 ) -> frozenset[int]:
@@ -371,7 +410,9 @@ def action_ends(
     action ends in "time" or "slot"). In a text without capitals a name does not stand out,
     so any word end is allowed there. A French, Spanish or German request adds its language's
     words (:data:`calendar_ner.languages.END_WORDS`). An action never ends with a preposition
-    or participle of those itself ("Meeting arranged | on …", "Call set for | …"), a verb
+    or participle of those itself ("Meeting arranged | on …", "Call set for | …"), nor before
+    an "&" that joins it to a lower-case word ("lunch & learn": no dev action ends before an
+    "&" or any other mark that may end one), a verb
     particle aside ("Check in"), nor with an article or possessive ("Put a | 15 minute …").
     With ``platform_style``, a request whose labels keep a platform in the action
     (:func:`platform_in_action`) does not end it before that platform; in a request of any other
@@ -426,11 +467,12 @@ def action_ends(
             or not after
             or after[0].isupper()
             or after[0].isdigit()
-            or after[0] in "@(+&-–—"
+            or after[0] in "@(+-–—"
+            or (after[0] == "&" and not _joins_words(words, i + 1))
             or after.lower().rstrip(_TRAILING) in end_words
         ):
             ends.add(end)
-    return frozenset(ends)
+    return frozenset(ends) - inside_dates(text)
 
 
 # "Hall | A", "studio | 4", "Room | 12B": the letter or number of a room.
@@ -451,6 +493,12 @@ _ON_STREET = re.compile(
     r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
 )
 
+# A house number before the street it is on ("14 | Linden Avenue"): the number is the address's.
+_HOUSE_NUMBER = re.compile(
+    r"(?<![\w/:.,-])\d{1,5}[A-Za-z]?\s+(?=(?:[A-Z][\w'’-]*\s+){1,3}"
+    r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b)"
+)
+
 
 def place_bounds(
     text: str, blocked: Collection[Span] = ()
@@ -461,13 +509,16 @@ def place_bounds(
     text without lower-case letters any word may) and never ends before a room's letter or number
     ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
     mins", is a length), nor before a room that goes on from it ("conf | rm B", "Training |
-    Rm 1"). A room and the building or wing it is in, with a comma between, are one place: it
-    neither ends before a comma that a room follows ("East Annex | , Room 9") nor starts after
-    a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels with a comma are
-    such places. A place goes on through the street it is on ("Starbucks | on
-    Main St"). All 396 dev location labels that are a span of their request
-    start and end where these rules allow (``python benchmarks/label_audit.py``,
-    ``typed_rules.place_bounds``)."""
+    Rm 1"), nor, as a name, before a capitalized word that goes on with it ("Crown Court |
+    Leeds", "Google | Meet"; a date, time, platform or a word into another field may follow:
+    "Boardroom | March 3", "Café Lune | With Ana"). A room and the building or wing it is in,
+    with a comma between, are one place: it neither ends before a comma that a room follows
+    ("East Annex | , Room 9") nor starts after a room and its comma ("Room 14C, | Lab Wing");
+    all 8 dev location labels with a comma are such places. A place goes on through the street
+    it is on ("Starbucks | on Main St") and starts at the house number of its street ("14
+    Linden Avenue", never "Linden Avenue" alone). All 396 dev location labels that are a span
+    of their request start and end where these rules allow (``python
+    benchmarks/label_audit.py``, ``typed_rules.place_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
         PLACE_LEADS,
@@ -485,6 +536,9 @@ def place_bounds(
     streets = [  # "Starbucks | on Main | St"; not "on Saturday St Patrick's Day"
         m.span() for m in _ON_STREET.finditer(text) if not any(map(is_calendar_word, m[0].split()))
     ]
+    numbered = {m.end() for m in _HOUSE_NUMBER.finditer(text)}  # "14 | Linden Avenue"
+    found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
+    opens = {s for s, _ in found}
     shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
@@ -500,7 +554,7 @@ def place_bounds(
             or previous.end() in after_date
             or start in platforms
         ) and not (joined and previous.end() - 1 in after_room):
-            if match.group(0).lower() not in _LEAD_INS:  # "w/ sam" is no place
+            if match.group(0).lower() not in _LEAD_INS and start not in numbered:  # "w/ sam"
                 starts.add(start)
         after = words[i + 1] if i + 1 < len(words) else None
         if (
@@ -518,9 +572,11 @@ def place_bounds(
             )
             and not (after is not None and after.start() in before_room)  # "conf | rm B"
             and not any(a <= end < b for a, b in streets)
+            and (shouted or not _name_goes_on(text, end, match, after, opens))
         ):
             ends.add(end)
-    return frozenset(starts), frozenset(ends)
+    inside = inside_dates(text)
+    return frozenset(starts) - inside, frozenset(ends) - inside
 
 
 _FUNCTION_WORDS = frozenset("a an the it its of to at for in on with and or by from".split())

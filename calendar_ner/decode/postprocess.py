@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from calendar_ner import languages
@@ -159,6 +160,23 @@ _NO_ONE = frozenset(w for w in CALENDAR_WORDS if w not in MONTHS and len(w) > 3)
 )  # not "Sun", "Wed", "Sat", "Mon": names too
 
 
+# Words for a kind of place or business, which end a place's name and no person's ("Smile
+# Dental", "school hall", "Rosie's Bakery"; "Hall", "Park" and "Court" in capitals are surnames
+# too): no dev attendee label ends in one, 139 dev location labels do.
+_PLACE_KIND = re.compile(
+    r"(?i:bakery|dental|clinic|cafe|café|gym|studio|cent(?:er|re)|library|school|hospital"
+    r"|restaurant|pub|hotel|salon|shop|store|museum|theat(?:er|re)|stadium|arena|station"
+    r"|airport|lounge|auditorium|pharmacy|venue)|(?:hall|park|court)",
+)
+
+
+def is_place(name: str) -> bool:
+    """Whether ``name`` ends in a word for a kind of place (:data:`_PLACE_KIND`), so names a
+    place, not a person ("Smile Dental", "school hall"; not "Jordan Hall")."""
+    last = re.findall(r"[\w'’]+", name)
+    return bool(last) and _PLACE_KIND.fullmatch(last[-1]) is not None
+
+
 def _named_after(name: str, location: str | None, request: str) -> bool:
     """Whether ``location`` is a place named after ``name`` ("Luigi’s Trattoria", "Manager's
     Office") and ``request`` writes the name nowhere else: whom a place is named after is no
@@ -201,20 +219,31 @@ def typed_note(note: str | None, duration: str | None, request: str = "") -> str
     return whole[0] if whole else note
 
 
-def note_apart(note: str | None, event: Event) -> str | None:
+def note_apart(
+    note: str | None, event: Event, when: Sequence[object] = (), request: str = ""
+) -> str | None:
     """``note``, or None where it is a lone function word ("a") or holds or lies inside the
     event's action, location or an attendee ("lunch" beside the action "lunch", "w/ Marta"
-    beside the attendee "Marta", "Lantern Café" of the location "Paper Lantern Café"): each
-    word of a request belongs to one field. None of the 9 dev notes does
+    beside the attendee "Marta", "Lantern Café" of the location "Paper Lantern Café"), runs
+    up to an attendee in the ``request`` ("my sis" of "w/ my sis Nora": it describes her) or
+    holds the event's date or time as the request writes them (``when``: "can you block 2pm
+    on 1 Oct for a call"): each word of a request belongs to one field. Another day or hour
+    may stay ("send the deck by Friday"). None of the 9 dev notes does
     (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
 
     >>> event = {"action": "lunch", "location": None, "attendees": ["Marta"]}
     >>> note_apart("w/ Marta", event), note_apart("bring the slides", event)
     (None, 'bring the slides')
+    >>> note_apart("block 2pm for it", event, ("Friday", "2pm"))
     """
     if not note or (len(note.split()) == 1 and is_fragment(note)):
         return None
     mine = fold(note)
+    if any(isinstance(w, str) and w and copied(f' "{fold(w)}"', mine) for w in when):
+        return None
+    folded = fold(" ".join(request.split()))
+    if any(copied(f' "{mine} {fold(name)}"', folded) for name in event["attendees"] or []):
+        return None
     for value in (event["action"], event["location"], *(event["attendees"] or [])):
         theirs = fold(value or "")
         if theirs and (copied(f' "{theirs}"', mine) or copied(f' "{mine}"', theirs)):
@@ -316,6 +345,11 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
     if config.location_article and event["location"] and event["location"].startswith("the "):
         event["location"] = event["location"][4:]
     if config.people_attendees and event["attendees"]:
+        places = [n for n in event["attendees"] if is_place(n)]
+        if places and event["location"] is None:  # "Dentist 9am Smile Dental": the place
+            event["location"] = places[0]
+        event["attendees"] = [n for n in event["attendees"] if n not in places] or None
+    if config.people_attendees and event["attendees"]:
         place = _without_article(event["location"] or "")
         event["attendees"] = [
             n
@@ -330,7 +364,8 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         event["recurrence"] = event["recurrence"].lower()
     if config.typed_copies:
         event["notes"] = typed_note(event["notes"], event["duration"], request)
-        event["notes"] = note_apart(event["notes"], event)
+        when = (obj.get("date"), obj.get("time"))  # as the request writes them
+        event["notes"] = note_apart(event["notes"], event, when, request)
     if config.purpose_notes and event["notes"] is None:
         event["notes"] = purpose_note(event["location"], request)
     return event

@@ -23,7 +23,9 @@ time or duration expression of the request (:attr:`Candidates.blocked`).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from calendar_ner import languages, words
@@ -257,7 +259,9 @@ _MILITARY = re.compile(
     rf"|(?:\baround|\bfrom)\s+(?P<near>(?!19\d\d|20\d\d){_CLOCK_4}(?:\s*(?:hrs?|hours|h)\b)?)"
     r"|(?<![\w.,:/-])(?<!\bfor\s)(?<!\babout\s)(?<!\bover\s)"
     rf"(?P<suffixed>{_CLOCK_4}\s*(?:hrs?|h)\b)"
-    rf"|(?<![\w.,:/-])(?P<dated>(?!19\d\d|20\d\d){_CLOCK_4}))(?!\s+\d)" + _NOT_A_NOUN,
+    rf"|(?<![\w.,:/-])(?P<dated>(?!19\d\d|20\d\d){_CLOCK_4}))(?!\s+\d)"
+    # "1745 hrs ferry": with its suffix a clock may go on to any word but "of" ("1200 hrs of work")
+    rf"(?:(?:(?<=hrs)|(?<=hr)|(?<=h))(?![\w'’-])(?!\s+of\b)|{_NOT_A_NOUN})",
     re.IGNORECASE,
 )
 # "in 2 hours", "in 30 minutes", "in an hour": a time from now, not a length.
@@ -431,6 +435,19 @@ def _ends_span(text: str, date: Span, starts: list[Span]) -> bool:
     return bool(_UNTIL.search(text, before, date[0])) and any(e <= date[0] for _, e in starts)
 
 
+def _kept(find: Callable[[str], list[Span]]) -> Callable[[str], list[Span]]:
+    """``find`` with its answers for the latest texts kept: the candidates and the copy bounds of
+    one request ask for its dates and times several times. Each call gets a list of its own."""
+    answers = functools.lru_cache(maxsize=256)(lambda text: tuple(find(text)))
+
+    @functools.wraps(find)
+    def spans(text: str) -> list[Span]:
+        return list(answers(text))
+
+    return spans
+
+
+@_kept
 def date_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole date expressions: the shortest span that reads as a full
     date (``DD/MM/YYYY``, as the training targets copy them: :func:`calendar_ner.spans.date_spans`)
@@ -489,6 +506,7 @@ _NUMBERED = re.compile(
 )
 
 
+@_kept
 def time_expressions(text: str) -> list[Span]:
     """Spans of ``text`` that are whole time expressions: clock times of one or two words
     ("3pm", "9:30 am", "15:00", "noon"; "9:30" inside "9:30 am" is not one), ranges ("3-5pm")
@@ -781,6 +799,20 @@ def _left_behind(text: str, spans: list[Span]) -> list[Span]:
     ]
 
 
+# Words that lead from a day into another field ("Friday at 6", "Monday with Jo").
+_INTO_FIELD = frozenset("at @ with w/ on for in from to by until till around and or".split())
+
+
+def _starts_a_name(text: str, end: int, opens: set[int]) -> bool:
+    """Whether a word that can go on with a name follows ``text[:end]`` ("Friday | drinks"):
+    not a mark, another date, time or length (``opens``), nor a word into another field."""
+    following = re.match(r"\s+(\S+)", text[end:])
+    if following is None or end + following.start(1) in opens:
+        return False
+    word = following[1].lower().rstrip(",;:.!?)")
+    return following[1][0].isalnum() and word not in _INTO_FIELD
+
+
 def candidates(
     text: str,
     *,
@@ -821,11 +853,14 @@ def candidates(
         stated = bool(durations_found)  # another language's lengths: any it writes
     # A date with a number, or one that names no weekday or holiday ("tomorrow", "next week",
     # "in two weeks"): never inside an action or place, as "Friday drinks" and "Christmas Eve
-    # dinner" may be.
+    # dinner" may be; nor is a weekday or holiday that no word of a name goes on from ("Wed |
+    # 12:30", "next Thu | quarter to 9", "Friday the twenty-first:", "dinner on Friday").
+    opens = {s for s, _ in date_found + time_found + lengths}
     blocked = [
         s
         for s in date_found
-        if _NAMES_A_DATE.search(day := text[s[0] : s[1]]) and not _HOLIDAY_NAME.fullmatch(day)
+        if (_NAMES_A_DATE.search(day := text[s[0] : s[1]]) and not _HOLIDAY_NAME.fullmatch(day))
+        or not _starts_a_name(text, s[1], opens)
     ]
     # A clock time in digits or words ("at one", "six thirty"; the "Seven" of "Seven Dials" is
     # no candidate), not a part of the day ("Morning run").
