@@ -3,4 +3,4 @@
 from calendar_ner.schema import FIELDS, SCHEMA_VERSION, canonicalize
 
 __all__ = ["FIELDS", "SCHEMA_VERSION", "canonicalize"]
-__version__ = "0.3.9"
+__version__ = "0.3.10"
