@@ -418,6 +418,8 @@ def test_copies_stay_off_dates_times_and_durations():
         ("next Thu quarter to 9 standup", "standup", "next Thu"),
         ("Friday the twenty-first: cousin Mia's recital", "cousin Mia", "the twenty-first"),
         ("Dinner on Friday", "Dinner", "Friday"),
+        ("Monday Night Football at 8pm", "Monday Night Football", "Monday Night Football at 8"),
+        ("Thanksgiving at Grandma's 4pm", "Thanksgiving", "Thanksgiving at Grandma's 4"),
     ],
 )
 def test_copies_stay_off_relative_days_and_repeat_phrases(text, allowed, refused):

@@ -100,7 +100,8 @@ class DecodeConfig:
     Tues 2pm": no "Tues"; "they said": no "they"; none of the 887 is one), nor whom the location
     is named after ("Luigi" of "Luigi’s Trattoria"; none of the 6 dev requests with one), nor a
     place ("Smile Dental", "school hall": a name that ends in a word for a kind of place; none
-    of the 887 is one), which is the location where the event has none."""
+    of the 887 is one), which is the location where the event has none; one the request writes
+    right after "with" or "w/" stays ("Call with Bright Dental")."""
     platform_location: bool = True
     """A request that names a meeting platform or "online"/"virtual" outside the span of its
     action gets a location, never null (the model's scores pick which span of the request): 186

@@ -69,13 +69,15 @@ _TRAILING = ",;:.!?)]}\"'"
 # label starts with one.
 _HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*[:!]+|\s+[-–—])\s*)?"
 _ASKING = re.compile(
-    _HEADING + r"(?:(?:hey+|hi|hiya|hello|yo|ok|okay|(?:good\s+)?(?:morning|afternoon|evening)"
-    r"|dear\s+\w+|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?"
-    r"|ugh+|argh+|hm+|um+|uh+|oh+|ah+|btw|sorry|oops|quick\s+(?:one|q|question|favou?r)"
-    r"|one\s+more(?:\s+thing)?)\b(?:\s+there)?"
+    _HEADING + r"(?:(?:(?:hey+|hi|hiya|hello|yo|ok|okay|(?:good\s+)?(?:morning|afternoon|evening)"
+    r"|dear\s+\w+|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
     r"(?:\s*[,!.:]+\s*|\s+[-–—]+\s*"
     r"|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b"
     r"|(?:add|schedule|book|put|set)\s))"
+    # an interjection or filler only before a mark ("ugh,", "quick one -"; not "One more book
+    # club meeting")
+    r"|(?:ugh+|argh+|hm+|um+|uh+|oh+|ah+|btw|sorry|oops|quick\s+(?:one|q|question|favou?r)"
+    r"|one\s+more(?:\s+thing)?)\b(?:\s*[,!.:]+\s*|\s+[-–—]+\s*))"
     r"(?:also\b[\s,]*)?){0,3}" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
@@ -277,28 +279,6 @@ def platform_in_action(text: str) -> Span | None:
 _OWNERS = frozenset("my our your his her their".split())
 
 
-def _name_goes_on(
-    text: str, end: int, word: re.Match[str], after: re.Match[str] | None, opens: set[int]
-) -> bool:
-    """Whether the name that ``word`` ends at ``end`` goes on with the capitalized word
-    ``after`` it ("Jordan | Lee", "Crown Court | Leeds"), which is not a date, time, platform
-    or ``blocked`` span (``opens``), a word that leads into another field, "I", an all-caps
-    word ("Ana | ASAP") or a room ("Sarah | Room 204")."""
-    # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
-    from calendar_ner.decode.types import PLACE_LEADS
-
-    if after is None or end < word.end() or not after.group(0)[0].isupper():
-        return False
-    following = after.group(0).rstrip(_TRAILING)
-    return not (
-        after.start() in opens
-        or following.lower() in _END_WORDS | PLACE_LEADS | {"and", "or"}
-        or following == "I"  # "with Sarah | I will bring food"
-        or re.fullmatch(r"[A-Z]{2,}", following)  # "Ana | ASAP"
-        or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
-    )
-
-
 def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[int], frozenset[int]]:
     """Where in ``text`` (whitespace collapsed) an attendee's name may start and end.
 
@@ -315,6 +295,7 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     benchmarks/label_audit.py``, ``typed_rules.name_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
+        PLACE_LEADS,
         date_expressions,
         platform_spans,
         time_expressions,
@@ -323,6 +304,7 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
     shouted = not any(c.islower() for c in text)
     found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
     opens = {s for s, _ in found}
+    leads = _END_WORDS | PLACE_LEADS | {"and", "or"}
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
     for i, match in enumerate(words):
@@ -330,14 +312,24 @@ def name_bounds(text: str, blocked: Collection[Span] = ()) -> tuple[frozenset[in
         if re.search(r"\w['’]s$", text[match.start() : end]):
             ends.add(end - 2)  # "my mom | 's birthday"
         after = words[i + 1] if i + 1 < len(words) else None
-        goes_on = not shouted and _name_goes_on(text, end, match, after, opens)
+        goes_on = not (
+            shouted
+            or after is None
+            or end < match.end()
+            or not after.group(0)[0].isupper()
+            or after.start() in opens
+            or after.group(0).lower().rstrip(_TRAILING) in leads
+            or after.group(0).rstrip(_TRAILING) == "I"  # "with Sarah | I will bring food"
+            or re.fullmatch(r"[A-Z]{2,}", after.group(0).rstrip(_TRAILING))  # "Ana | ASAP"
+            or _ROOM.match(text, after.start())  # "with Sarah | Room 204"
+        )
         if not goes_on:
             ends.add(end)
         word = text[start:end].lower().rstrip(".")
         if not (goes_on and text[start].islower() and text[end - 1] != "." and word not in _NAMED):
             starts.add(start)
         elif i and words[i - 1].group(0).lower() in _OWNERS:
-            starts.discard(words[i - 1].start())  # "my | sis | Nora"
+            starts.discard(_edges(words[i - 1])[0])  # "my | sis | Nora"
     inside = inside_dates(text)
     return frozenset(starts) - inside, frozenset(ends) - inside
 
@@ -509,15 +501,13 @@ def place_bounds(
     text without lower-case letters any word may) and never ends before a room's letter or number
     ("Conference Hall | A", "studio | 4"; a number that starts a ``blocked`` span, "Zoom | 45
     mins", is a length), nor before a room that goes on from it ("conf | rm B", "Training |
-    Rm 1"), nor, as a name, before a capitalized word that goes on with it ("Crown Court |
-    Leeds", "Google | Meet"; a date, time, platform or a word into another field may follow:
-    "Boardroom | March 3", "Café Lune | With Ana"). A room and the building or wing it is in,
-    with a comma between, are one place: it neither ends before a comma that a room follows
-    ("East Annex | , Room 9") nor starts after a room and its comma ("Room 14C, | Lab Wing");
-    all 8 dev location labels with a comma are such places. A place goes on through the street
-    it is on ("Starbucks | on Main St") and starts at the house number of its street ("14
-    Linden Avenue", never "Linden Avenue" alone). All 396 dev location labels that are a span
-    of their request start and end where these rules allow (``python
+    Rm 1"). A room and the building or wing it is in, with a comma between, are one place: it
+    neither ends before a comma that a room follows ("East Annex | , Room 9") nor starts after
+    a room and its comma ("Room 14C, | Lab Wing"); all 8 dev location labels with a comma are
+    such places. A place goes on through the street it is on ("Starbucks | on Main St") and
+    starts at the house number of its street ("14 Linden Avenue", never "Linden Avenue" alone;
+    "at 10 | Downing Street", where the number is a time, may). All 396 dev location labels
+    that are a span of their request start and end where these rules allow (``python
     benchmarks/label_audit.py``, ``typed_rules.place_bounds``)."""
     # Imported here: calendar_ner.decode.types builds on the span finders this module shares.
     from calendar_ner.decode.types import (
@@ -536,9 +526,9 @@ def place_bounds(
     streets = [  # "Starbucks | on Main | St"; not "on Saturday St Patrick's Day"
         m.span() for m in _ON_STREET.finditer(text) if not any(map(is_calendar_word, m[0].split()))
     ]
-    numbered = {m.end() for m in _HOUSE_NUMBER.finditer(text)}  # "14 | Linden Avenue"
-    found = (*blocked, *platform_spans(text), *date_expressions(text), *time_expressions(text))
-    opens = {s for s, _ in found}
+    numbered = {  # "14 | Linden Avenue"; not "at 10 | Downing Street", where 10 is a time
+        m.end() for m in _HOUSE_NUMBER.finditer(text) if m.start() not in blocked_starts
+    }
     shouted = not any(c.islower() for c in text)
     starts, ends = set(), set()
     words = list(re.finditer(r"\S+", text))
@@ -572,7 +562,6 @@ def place_bounds(
             )
             and not (after is not None and after.start() in before_room)  # "conf | rm B"
             and not any(a <= end < b for a, b in streets)
-            and (shouted or not _name_goes_on(text, end, match, after, opens))
         ):
             ends.add(end)
     inside = inside_dates(text)

@@ -177,6 +177,13 @@ def is_place(name: str) -> bool:
     return bool(last) and _PLACE_KIND.fullmatch(last[-1]) is not None
 
 
+def _met(name: str, request: str) -> bool:
+    """Whether ``request`` writes ``name`` right after "with" or "w/": whom the event is with
+    ("Call with Bright Dental", "Lunch w/ Maria Arena"), whatever the name's last word."""
+    met = re.search(rf"\b(?:with|w/)\s*{re.escape(name)}(?!\w)", request, re.IGNORECASE)
+    return met is not None
+
+
 def _named_after(name: str, location: str | None, request: str) -> bool:
     """Whether ``location`` is a place named after ``name`` ("Luigi’s Trattoria", "Manager's
     Office") and ``request`` writes the name nowhere else: whom a place is named after is no
@@ -226,20 +233,24 @@ def note_apart(
     event's action, location or an attendee ("lunch" beside the action "lunch", "w/ Marta"
     beside the attendee "Marta", "Lantern Café" of the location "Paper Lantern Café"), runs
     up to an attendee in the ``request`` ("my sis" of "w/ my sis Nora": it describes her) or
-    holds the event's date or time as the request writes them (``when``: "can you block 2pm
-    on 1 Oct for a call"): each word of a request belongs to one field. Another day or hour
-    may stay ("send the deck by Friday"). None of the 9 dev notes does
-    (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
+    holds the event's date and time as the request writes them (``when``, those that are
+    given: "can you block 2pm on 1 Oct for a call") or is one of them ("the day after
+    tomorrow"): each word of a request belongs to one field. A note that repeats only one of
+    them may stay ("Party Friday at 9, bring 9 chairs", "send the deck by Friday"). None of
+    the 9 dev notes does (``benchmarks/label_audit.py``, ``typed_rules.typed_copies``).
 
     >>> event = {"action": "lunch", "location": None, "attendees": ["Marta"]}
     >>> note_apart("w/ Marta", event), note_apart("bring the slides", event)
     (None, 'bring the slides')
-    >>> note_apart("block 2pm for it", event, ("Friday", "2pm"))
+    >>> note_apart("block 2pm Friday for it", event, ("Friday", "2pm"))
+    >>> note_apart("bring 2 chairs", event, ("Friday", "2"))
+    'bring 2 chairs'
     """
     if not note or (len(note.split()) == 1 and is_fragment(note)):
         return None
     mine = fold(note)
-    if any(isinstance(w, str) and w and copied(f' "{fold(w)}"', mine) for w in when):
+    given = [fold(w) for w in when if isinstance(w, str) and w]
+    if given and (all(copied(f' "{w}"', mine) for w in given) or mine in given):
         return None
     folded = fold(" ".join(request.split()))
     if any(copied(f' "{mine} {fold(name)}"', folded) for name in event["attendees"] or []):
@@ -342,13 +353,13 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         else:
             event["duration"] = glued_as_written(event["duration"], request)
     _drop_broken_copies(event, request, config)
-    if config.location_article and event["location"] and event["location"].startswith("the "):
-        event["location"] = event["location"][4:]
     if config.people_attendees and event["attendees"]:
-        places = [n for n in event["attendees"] if is_place(n)]
+        places = [n for n in event["attendees"] if is_place(n) and not _met(n, request)]
         if places and event["location"] is None:  # "Dentist 9am Smile Dental": the place
             event["location"] = places[0]
         event["attendees"] = [n for n in event["attendees"] if n not in places] or None
+    if config.location_article and event["location"] and event["location"].startswith("the "):
+        event["location"] = event["location"][4:]
     if config.people_attendees and event["attendees"]:
         place = _without_article(event["location"] or "")
         event["attendees"] = [

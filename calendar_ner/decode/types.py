@@ -800,7 +800,9 @@ def _left_behind(text: str, spans: list[Span]) -> list[Span]:
 
 
 # Words that lead from a day into another field ("Friday at 6", "Monday with Jo").
-_INTO_FIELD = frozenset("at @ with w/ on for in from to by until till around and or".split())
+_INTO_FIELD = frozenset(
+    "at @ with w/ on for in from to by until till through thru around and or".split()
+)
 
 
 def _starts_a_name(text: str, end: int, opens: set[int]) -> bool:
@@ -824,8 +826,9 @@ def candidates(
 ) -> Candidates:
     """The typed values of ``text`` (whitespace collapsed), for the fields switched on, and with
     ``block`` the spans of its date, time, duration and recurrence expressions that a copied
-    string may not overlap (a bare weekday, part of the day or frequency word is not blocked:
-    "Friday drinks", "Morning run", "Weekly sync", nor are "noon" or "midi").
+    string may not overlap (a weekday that a word of a name follows, a holiday, a part of the
+    day or a frequency word is not blocked: "Friday drinks", "Morning run", "Weekly sync", nor
+    are "noon" or "midi").
     A French, Spanish or German request (:func:`calendar_ner.languages.detect`) adds the dates,
     times and lengths written that language's way ("3 mars 2025", "14h", "1 heure"), and leaves
     its recurrence untyped (only English recurrence words are read)."""
@@ -851,25 +854,26 @@ def candidates(
         spelled = [languages.duration_spelling(r.minutes, lang) for r in local_ranges]
         durations_found = _unique([*duration_values(masked), *written, *spelled])
         stated = bool(durations_found)  # another language's lengths: any it writes
-    # A date with a number, or one that names no weekday or holiday ("tomorrow", "next week",
-    # "in two weeks"): never inside an action or place, as "Friday drinks" and "Christmas Eve
-    # dinner" may be; nor is a weekday or holiday that no word of a name goes on from ("Wed |
-    # 12:30", "next Thu | quarter to 9", "Friday the twenty-first:", "dinner on Friday").
-    opens = {s for s, _ in date_found + time_found + lengths}
-    blocked = [
-        s
-        for s in date_found
-        if (_NAMES_A_DATE.search(day := text[s[0] : s[1]]) and not _HOLIDAY_NAME.fullmatch(day))
-        or not _starts_a_name(text, s[1], opens)
-    ]
     # A clock time in digits or words ("at one", "six thirty"; the "Seven" of "Seven Dials" is
     # no candidate), not a part of the day ("Morning run").
-    blocked += [
+    clocks = [
         s
         for s in time_found
         if re.search(r"\d", said := text[s[0] : s[1]]) or words.spoken_clock(said)
     ]
-    blocked += lengths
+    # A date with a number, or one that names no weekday or holiday ("tomorrow", "next week",
+    # "in two weeks"): never inside an action or place, as "Friday drinks", "Monday Night
+    # Football" and "Christmas Eve dinner" may be; nor is a weekday that no word of a name goes
+    # on from ("Wed | 12:30", "next Thu | quarter to 9", "Friday the twenty-first:", "dinner on
+    # Friday"). A holiday may be the event itself ("Thanksgiving at Grandma's").
+    opens = {s for s, _ in date_found + clocks + lengths}
+    blocked = [
+        s
+        for s in date_found
+        if not _HOLIDAY_NAME.fullmatch(day := text[s[0] : s[1]])
+        and (_NAMES_A_DATE.search(day) or not _starts_a_name(text, s[1], opens))
+    ]
+    blocked += clocks + lengths
     repeats = recurrence_expressions(text) if lang == "en" else []
     # A repeat written as a phrase ("every Monday", "weekdays"), not a frequency word, which
     # names events ("Weekly sync": 32 dev action labels hold one).
