@@ -71,11 +71,11 @@ def glued_as_written(value: str, text: str) -> str:
 def spell_out_glued(value: str) -> str:
     """A glued amount as those labels spell it ("45min" → "45 minutes"), each of the amounts of
     a compound one ("1hr 15min" → "1 hour 15 minutes"); other values as given."""
-    amounts = value.split()
-    if not amounts or not all(GLUED.fullmatch(amount) for amount in amounts):
+    amounts = [GLUED.fullmatch(amount) for amount in value.split()]
+    if not amounts or not all(amounts):
         return value
     spelled = []
-    for number, unit in (GLUED.fullmatch(amount).groups() for amount in amounts):
+    for number, unit in (amount.groups() for amount in amounts):
         unit = "minute" if unit.lower().startswith("m") else "hour"
         spelled.append(f"{number} {unit}{'' if number == '1' else 's'}")
     return " ".join(spelled)

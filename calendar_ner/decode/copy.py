@@ -68,16 +68,16 @@ _TRAILING = ",;:.!?)]}\"'"
 # ("Reminder:", "FYI -", "Note to self:", "Todo!!", before or after a greeting): no dev action
 # label starts with one.
 _HEADING = r"(?:(?:reminder|note(?:\s+to\s+self)?|fyi|to-?do|memo)(?:\s*[:!]+|\s+[-–—])\s*)?"
+_MARK_AFTER = r"(?:\s*[,!.:]+\s*|\s+[-–—]+\s*)"  # "Hey, ", "Sorry - ", "btw: "
 _ASKING = re.compile(
     _HEADING + r"(?:(?:(?:hey+|hi|hiya|hello|yo|ok|okay|(?:good\s+)?(?:morning|afternoon|evening)"
     r"|dear\s+\w+|thanks(?:\s+so\s+much)?|thank\s+you(?:\s+so\s+much)?)\b(?:\s+there)?"
-    r"(?:\s*[,!.:]+\s*|\s+[-–—]+\s*"
-    r"|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b|plz\b"
-    r"|(?:add|schedule|book|put|set)\s))"
+    r"(?:" + _MARK_AFTER + r"|\s+(?=(?:can|could|would|will)\s+(?:you|u)\b|please\b|pls\b"
+    r"|plz\b|(?:add|schedule|book|put|set)\s))"
     # an interjection or filler only before a mark ("ugh,", "quick one -"; not "One more book
     # club meeting")
     r"|(?:ugh+|argh+|hm+|um+|uh+|oh+|ah+|btw|sorry|oops|quick\s+(?:one|q|question|favou?r)"
-    r"|one\s+more(?:\s+thing)?)\b(?:\s*[,!.:]+\s*|\s+[-–—]+\s*))"
+    r"|one\s+more(?:\s+thing)?)\b" + _MARK_AFTER + r")"
     r"(?:also\b[\s,]*)?){0,3}" + _HEADING + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+"
     r"|(?:would|will|is)\s+it\s+(?:be\s+)?possible\s+to\s+"
     r"|let['’]?s\s+(?=(?-i:[a-z])))?"
@@ -480,15 +480,14 @@ _NAMED = frozenset(
 )
 # " on Birch Lane", " at 42 Maple Ave", " on 3rd ave": the street a place is on, part of the
 # place (the one dev location that a street follows keeps it).
+_STREET_WORD = r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
 _ON_STREET = re.compile(
-    r"\s+(?:on|at)\s+(?:(?:\d+(?:st|nd|rd|th)?|[A-Z][\w'’-]*)\s+){1,3}"
-    r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b"
+    r"\s+(?:on|at)\s+(?:(?:\d+(?:st|nd|rd|th)?|[A-Z][\w'’-]*)\s+){1,3}" + _STREET_WORD
 )
 
 # A house number before the street it is on ("14 | Linden Avenue"): the number is the address's.
 _HOUSE_NUMBER = re.compile(
-    r"(?<![\w/:.,-])\d{1,5}[A-Za-z]?\s+(?=(?:[A-Z][\w'’-]*\s+){1,3}"
-    r"(?i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Parkway|Pkwy)\b)"
+    rf"(?<![\w/:.,-])\d{{1,5}}[A-Za-z]?\s+(?=(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET_WORD})"
 )
 
 

@@ -24,6 +24,7 @@ from calendar_ner.date_ranges import date_ranges, days_spelling
 from calendar_ner.decode.config import DecodeConfig
 from calendar_ner.decode.copy import is_fragment
 from calendar_ner.decode.types import (
+    WITH,
     date_expressions,
     is_frequency_word,
     leads,
@@ -142,11 +143,10 @@ def _drop_broken_copies(event: Event, request: str, config: DecodeConfig) -> Non
     if "attendees" in config.copy_fields and event["attendees"]:
         event["attendees"] = [n for n in event["attendees"] if whole(n)] or None
     if event["attendees"]:  # one person once ("Mr. Dlamini" four times), case aside
-        kept: list[str] = []
+        kept: dict[str, str] = {}
         for name in event["attendees"]:
-            if all(fold(name) != fold(k) for k in kept):
-                kept.append(name)
-        event["attendees"] = kept
+            kept.setdefault(fold(name), name)
+        event["attendees"] = list(kept.values())
     if "notes" in config.copy_fields and event["notes"]:  # "th" of "thx"
         if not copied(f' "{event["notes"]}"', folded):
             event["notes"] = None
@@ -178,10 +178,10 @@ def is_place(name: str) -> bool:
 
 
 def _met(name: str, request: str) -> bool:
-    """Whether ``request`` writes ``name`` right after "with" or "w/": whom the event is with
-    ("Call with Bright Dental", "Lunch w/ Maria Arena"), whatever the name's last word."""
-    met = re.search(rf"\b(?:with|w/)\s*{re.escape(name)}(?!\w)", request, re.IGNORECASE)
-    return met is not None
+    """Whether ``request`` writes ``name`` right after "with" or "w/" (:data:`WITH`): whom the
+    event is with ("Call with Bright Dental", "Lunch w/ Maria Arena"), whatever its last word."""
+    written = re.compile(rf"{re.escape(name)}(?!\w)", re.IGNORECASE)
+    return any(written.match(request, m.end()) for m in WITH.finditer(request))
 
 
 def _named_after(name: str, location: str | None, request: str) -> bool:
@@ -357,18 +357,17 @@ def postprocess(raw: str, request: str, config: DecodeConfig) -> Event | None:
         places = [n for n in event["attendees"] if is_place(n) and not _met(n, request)]
         if places and event["location"] is None:  # "Dentist 9am Smile Dental": the place
             event["location"] = places[0]
-        event["attendees"] = [n for n in event["attendees"] if n not in places] or None
-    if config.location_article and event["location"] and event["location"].startswith("the "):
-        event["location"] = event["location"][4:]
-    if config.people_attendees and event["attendees"]:
         place = _without_article(event["location"] or "")
         event["attendees"] = [
             n
             for n in event["attendees"]
-            if _without_article(n) != place
+            if n not in places
+            and _without_article(n) != place
             and fold(n) not in _NO_ONE
             and not _named_after(n, event["location"], request)
         ] or None
+    if config.location_article and event["location"] and event["location"].startswith("the "):
+        event["location"] = event["location"][4:]
     if config.action_without_attendees:
         event["action"] = action_without_attendees(event["action"], event["attendees"])
     if config.lower_frequency and event["recurrence"] and is_frequency_word(event["recurrence"]):
